@@ -1,0 +1,44 @@
+package dev.reconciler.core.outcome;
+
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.fact.RowImage;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** What the engine tells the layers above (metrics, alerts, API). */
+public sealed interface Outcome {
+
+    /**
+     * A pair became consistent: both sides present, quantities agree, no duplicate.
+     *
+     * @param lastCommit the later commit time of the pair's rows (match latency is measured from it)
+     * @param decidedAt  the engine's clock when it decided
+     */
+    record PairMatched(String rule, Map<String, String> key, List<RowImage> left, List<RowImage> right,
+                       Instant lastCommit, Instant decidedAt) implements Outcome {
+    }
+
+    /** A discrepancy was detected. */
+    record DiscrepancyOpened(Discrepancy discrepancy) implements Outcome {
+    }
+
+    /** An open discrepancy was resolved; {@link Discrepancy#resolution()} says why. */
+    record DiscrepancyResolved(Discrepancy discrepancy) implements Outcome {
+    }
+
+    /**
+     * A source's watermark fell behind the wall clock by more than the configured bound. Pairs waiting on it are
+     * held (no MISSING_* is reported because of it) until it recovers.
+     *
+     * @param watermark null when the source has not delivered anything yet
+     */
+    record SourceStalled(String source, Instant watermark, Duration behind, Instant detectedAt) implements Outcome {
+    }
+
+    /** A stalled source caught up again. */
+    record SourceRecovered(String source, Instant watermark, Instant at) implements Outcome {
+    }
+}
