@@ -7,13 +7,11 @@ import java.util.Objects;
  * the row's index within the event. Ordered within one source, so an image older than the one already applied
  * to a row (a replay after a crash) can be recognised and ignored.
  *
- * <p>Binlog file names carry a zero-padded sequence number, so comparing them as text orders them.
- * {@link #SNAPSHOT} positions (snapshot reads) sort before every streamed position.
+ * <p>Binlog file names carry a zero-padded sequence number, so comparing them as text orders them. Rows read by a
+ * snapshot must carry the binlog position the snapshot is consistent with (Debezium gives it), so that a snapshot
+ * taken after streamed changes is newer than them.
  */
 public record SourcePosition(String file, long offset, long row) implements Comparable<SourcePosition> {
-    /** Position of rows read by a snapshot: older than anything streamed afterwards. */
-    public static final SourcePosition SNAPSHOT = new SourcePosition("", 0, 0);
-
     public SourcePosition {
         Objects.requireNonNull(file, "file");
     }
@@ -29,6 +27,6 @@ public record SourcePosition(String file, long offset, long row) implements Comp
 
     @Override
     public String toString() {
-        return file.isEmpty() ? "snapshot" : file + ":" + offset + ":" + row;
+        return file + ":" + offset + ":" + row;
     }
 }

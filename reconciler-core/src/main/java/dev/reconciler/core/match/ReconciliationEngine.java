@@ -1,0 +1,363 @@
+package dev.reconciler.core.match;
+
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.Resolution;
+import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.fact.Fact;
+import dev.reconciler.core.fact.Operation;
+import dev.reconciler.core.fact.RowImage;
+import dev.reconciler.core.fact.Values;
+import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.KeyMapping;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.rule.Side;
+import dev.reconciler.core.state.Lane;
+import dev.reconciler.core.state.PairKey;
+import dev.reconciler.core.state.PairState;
+import dev.reconciler.core.state.StateStore;
+import dev.reconciler.core.state.StoredRow;
+import dev.reconciler.core.state.TimerEntry;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Matches the left flow against the right flow, pair by pair, as facts arrive.
+ *
+ * <p>Inputs: {@link #apply facts}, {@link #advanceWatermark watermarks} per source, and {@link #tick() ticks} of
+ * the injected clock (for stalled-source detection only). Output: {@link Outcome outcomes}, returned by each call
+ * once the state that produced them is committed. All state lives in the {@link StateStore}, keyed by
+ * (rule, key); the engine holds only caches and counters it can rebuild, so it can run as a processor inside a
+ * partitioned stream processor.
+ *
+ * <p>Single-threaded: one owner calls it. Reads of the store from other threads are fine.
+ * See docs/architecture.md for the time model and the guarantees.
+ */
+public final class ReconciliationEngine {
+    /** Timers handled per committed batch when watermarks move. */
+    private static final int TIMER_PAGE = 1024;
+    static final String META_WATERMARK = "watermark/";
+    static final String META_STALLED = "stalled/";
+
+    private final EngineConfig config;
+    private final StateStore store;
+    private final InstantSource clock;
+    private final Routes routes;
+    private final Watermarks watermarks;
+    private final Set<String> stalled = new HashSet<>();
+    private final Instant startedAt;
+
+    public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.routes = new Routes(config);
+        this.watermarks = new Watermarks(config);
+        this.startedAt = clock.instant();
+        for (String source : config.sources()) {
+            store.meta(META_WATERMARK + source).ifPresent(w -> watermarks.advance(source, Instant.parse(w)));
+            if (store.meta(META_STALLED + source).isPresent()) stalled.add(source);
+        }
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    // ------------------------------------------------------------------------------------------------ facts
+
+    public List<Outcome> apply(Fact fact) {
+        return apply(List.of(fact));
+    }
+
+    /** Applies facts in order, in one atomic state write. */
+    public List<Outcome> apply(List<Fact> facts) {
+        UnitOfWork uow = new UnitOfWork(store);
+        for (Fact fact : facts) {
+            List<Routes.Route> targets = routes.of(fact.source(), fact.table());
+            if (targets.isEmpty()) continue;
+            RowImage image = RowImage.of(fact);
+            for (Routes.Route route : targets) applyToRule(uow, route.rule(), route.side(), fact, image);
+        }
+        return uow.commit();
+    }
+
+    /** True when some rule reads the fact's table (the source layer counts facts with it). */
+    public List<String> rulesReading(String source, String table) {
+        return routes.of(source, table).stream().map(r -> r.rule().name() + "/" + r.side().label()).toList();
+    }
+
+    private void applyToRule(UnitOfWork uow, Rule rule, Side side, Fact fact, RowImage image) {
+        Operation op = fact.operation();
+        List<String> key = keyOf(rule, side, fact.columns());
+        if (op == Operation.UPDATE && fact.before() != null) {
+            // A key column changed: the row leaves its old pair. Needs the before image (binlog_row_image=FULL).
+            List<String> oldKey = keyOf(rule, side, fact.before());
+            if (oldKey != null && !oldKey.equals(key)) retract(uow, rule, side, oldKey, fact, image);
+        }
+        if (key == null) return;
+        if (op.rowExists() && rule.side(side).filter().matches(fact.columns())) {
+            upsert(uow, rule, side, key, fact, image);
+        } else if (op == Operation.UPDATE || op == Operation.DELETE) {
+            // An insert or snapshot read that does not match cannot retract anything: skip the state lookup.
+            retract(uow, rule, side, key, fact, image);
+        }
+    }
+
+    private void upsert(UnitOfWork uow, Rule rule, Side side, List<String> key, Fact fact, RowImage image) {
+        PairKey pk = new PairKey(rule.name(), key);
+        PairState state = uow.pair(pk);
+        StoredRow existing = state == null ? null : state.row(fact.row());
+        if (existing != null) {
+            int age = fact.position().compareTo(existing.image().position());
+            if (age < 0) return;                                   // an older image replayed: already superseded
+            if (age == 0 && existing.live() && existing.image().equals(image)) return;   // exact replay
+        }
+        Instant since = existing != null && existing.live() ? existing.since() : fact.eventTime();
+        if (state == null) state = PairState.empty(pk, fact.eventTime());
+        state = state.withRow(new StoredRow(side, image, since, true), fact.eventTime());
+        decide(uow, rule, state);
+    }
+
+    private void retract(UnitOfWork uow, Rule rule, Side side, List<String> key, Fact fact, RowImage image) {
+        PairKey pk = new PairKey(rule.name(), key);
+        PairState state = uow.pair(pk);
+        StoredRow existing = state == null ? null : state.row(fact.row());
+        if (existing == null || !existing.live()) return;
+        if (fact.position().compareTo(existing.image().position()) < 0) return;   // stale replay
+        // Keep the row as a tombstone: a replay of an older, matching image must not bring it back.
+        state = state.withRow(new StoredRow(side, image, existing.since(), false), fact.eventTime());
+        decide(uow, rule, state);
+    }
+
+    private static List<String> keyOf(Rule rule, Side side, Map<String, Object> columns) {
+        List<KeyMapping.Part> parts = rule.key().parts();
+        List<String> values = new ArrayList<>(parts.size());
+        for (KeyMapping.Part p : parts) {
+            String v = Values.canonical(columns.get(p.column(side)));
+            if (v == null || v.isEmpty()) return null;   // a row without a key pairs with nothing
+            values.add(v);
+        }
+        return values;
+    }
+
+    // ------------------------------------------------------------------------------------------------ decisions
+
+    /** Re-judges a pair and records what changed: discrepancies opened or resolved, match, timers. */
+    private void decide(UnitOfWork uow, Rule rule, PairState state) {
+        List<StoredRow> left = liveRows(state, Side.LEFT);
+        List<StoredRow> right = liveRows(state, Side.RIGHT);
+        Verdict v = PairEvaluator.evaluate(rule, config.clockSkew(), left, right,
+                watermarks.of(rule, Side.LEFT), watermarks.of(rule, Side.RIGHT));
+        Instant now = clock.instant();
+        List<RowImage> leftImages = images(left);
+        List<RowImage> rightImages = images(right);
+
+        Set<DiscrepancyType> open = EnumSet.noneOf(DiscrepancyType.class);
+        open.addAll(state.open());
+        Map<DiscrepancyType, Integer> occurrences = new EnumMap<>(DiscrepancyType.class);
+        occurrences.putAll(state.occurrences());
+
+        for (DiscrepancyType type : state.open()) {
+            String id = Discrepancy.idOf(rule.name(), state.key().values(), type, state.occurrence(type));
+            Discrepancy current = uow.discrepancy(id);
+            if (!v.discrepancies().contains(type)) {
+                open.remove(type);
+                if (current == null) continue;   // record lost (should not happen): nothing to resolve
+                Discrepancy resolved = current.resolve(now, reason(type, left, right), leftImages, rightImages);
+                uow.put(resolved);
+                uow.emit(new Outcome.DiscrepancyResolved(resolved));
+            } else if (type == DiscrepancyType.QUANTITY_MISMATCH && current != null
+                    && !sameNumber(current.difference(), v.difference())) {
+                // Still wrong, by another amount: keep the one open discrepancy, show the current difference.
+                uow.put(current.withDetails(v.difference(), leftImages, rightImages));
+            }
+        }
+        for (DiscrepancyType type : v.discrepancies()) {
+            if (open.contains(type)) continue;
+            int occurrence = occurrences.getOrDefault(type, 0) + 1;
+            occurrences.put(type, occurrence);
+            open.add(type);
+            Discrepancy d = new Discrepancy(Discrepancy.idOf(rule.name(), state.key().values(), type, occurrence),
+                    rule.name(), type, keyMap(rule, state.key()), occurrence, Status.OPEN, now, null, null,
+                    type == DiscrepancyType.QUANTITY_MISMATCH ? v.difference() : null, leftImages, rightImages);
+            uow.put(d);
+            uow.emit(new Outcome.DiscrepancyOpened(d));
+        }
+        if (v.matched() && !state.matched()) {
+            Instant lastCommit = latest(left, right);
+            uow.emit(new Outcome.PairMatched(rule.name(), keyMap(rule, state.key()), leftImages, rightImages,
+                    lastCommit, now));
+        }
+
+        Instant expireAt = v.settled() && open.isEmpty() ? state.lastEventTime().plus(config.retention()) : null;
+        schedule(uow, state, Lane.WAIT_LEFT, state.waitLeft(), v.waitLeft());
+        schedule(uow, state, Lane.WAIT_RIGHT, state.waitRight(), v.waitRight());
+        schedule(uow, state, Lane.EXPIRE, state.expireAt(), expireAt);
+        uow.put(state.withDecision(open, occurrences, v.matched(), v.waitLeft(), v.waitRight(), expireAt));
+    }
+
+    /**
+     * Index entries are added when a deadline changes and never deleted eagerly: a superseded entry is dropped
+     * when it comes due and the pair no longer carries its deadline. That saves a write per match on the hot path.
+     */
+    private static void schedule(UnitOfWork uow, PairState state, Lane lane, Instant before, Instant after) {
+        if (after != null && !after.equals(before)) uow.putTimer(new TimerEntry(lane, after, state.key()));
+    }
+
+    private static Resolution reason(DiscrepancyType type, List<StoredRow> left, List<StoredRow> right) {
+        return switch (type) {
+            case MISSING_RIGHT -> right.isEmpty() ? Resolution.RETRACTED : Resolution.COUNTERPART_ARRIVED;
+            case MISSING_LEFT -> left.isEmpty() ? Resolution.RETRACTED : Resolution.COUNTERPART_ARRIVED;
+            case QUANTITY_MISMATCH -> left.isEmpty() || right.isEmpty() ? Resolution.RETRACTED : Resolution.CORRECTED;
+            case DUPLICATE_LEFT, DUPLICATE_RIGHT -> Resolution.RETRACTED;
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------------ time
+
+    /**
+     * Moves a source's watermark to {@code watermark} (the commit time of its newest event, or of a heartbeat
+     * when it is idle) and decides every pair that was waiting for it. Watermarks never go back: an older value
+     * is ignored.
+     */
+    public List<Outcome> advanceWatermark(String source, Instant watermark) {
+        UnitOfWork uow = new UnitOfWork(store);
+        if (!watermarks.advance(source, watermark)) return List.of();
+        uow.putMeta(META_WATERMARK + source, watermark.toString());
+        checkStall(uow, source, clock.instant());
+        List<Outcome> outcomes = new ArrayList<>(uow.commit());
+        for (Rule rule : config.rules()) {
+            boolean left = config.streamOf(rule, Side.LEFT).sources().contains(source);
+            boolean right = config.streamOf(rule, Side.RIGHT).sources().contains(source);
+            if (left) outcomes.addAll(fire(rule, Lane.WAIT_LEFT, watermarks.of(rule, Side.LEFT)));
+            if (right) outcomes.addAll(fire(rule, Lane.WAIT_RIGHT, watermarks.of(rule, Side.RIGHT)));
+            if (left || right) outcomes.addAll(fire(rule, Lane.EXPIRE, watermarks.bothSides(rule)));
+        }
+        return outcomes;
+    }
+
+    /** Decides the pairs of one lane that are due at {@code upTo}, a page per committed batch. */
+    private List<Outcome> fire(Rule rule, Lane lane, Instant upTo) {
+        if (upTo == null) return List.of();
+        List<Outcome> outcomes = new ArrayList<>();
+        while (true) {
+            List<TimerEntry> due = store.dueTimers(rule.name(), lane, upTo, TIMER_PAGE);
+            if (due.isEmpty()) break;
+            UnitOfWork uow = new UnitOfWork(store);
+            for (TimerEntry t : due) {
+                uow.deleteTimer(t);
+                PairState state = uow.pair(t.pair());
+                if (state == null || !t.due().equals(state.timer(lane))) continue;   // superseded entry
+                if (lane == Lane.EXPIRE) expire(uow, rule, state);
+                else decide(uow, rule, state);
+            }
+            outcomes.addAll(uow.commit());
+            if (due.size() < TIMER_PAGE) break;
+        }
+        return outcomes;
+    }
+
+    /** Drops a finished pair and its discrepancy records once both watermarks passed its retention. */
+    private void expire(UnitOfWork uow, Rule rule, PairState state) {
+        for (Map.Entry<DiscrepancyType, Integer> e : state.occurrences().entrySet()) {
+            for (int n = 1; n <= e.getValue(); n++) {
+                uow.deleteDiscrepancy(Discrepancy.idOf(rule.name(), state.key().values(), e.getKey(), n));
+            }
+        }
+        uow.delete(state.key());
+    }
+
+    /**
+     * Checks every source against the wall clock: one whose watermark is more than {@code stallAfter} behind is
+     * reported stalled (once), and recovered when it catches up. Call it every second or so.
+     */
+    public List<Outcome> tick() {
+        UnitOfWork uow = new UnitOfWork(store);
+        Instant now = clock.instant();
+        for (String source : config.sources()) checkStall(uow, source, now);
+        return uow.commit();
+    }
+
+    private void checkStall(UnitOfWork uow, String source, Instant now) {
+        Instant w = watermarks.of(source);
+        Duration behind = Duration.between(w != null ? w : startedAt, now);
+        boolean late = behind.compareTo(config.stallAfter()) > 0;
+        if (late && stalled.add(source)) {
+            uow.putMeta(META_STALLED + source, now.toString());
+            uow.emit(new Outcome.SourceStalled(source, w, behind, now));
+        } else if (!late && stalled.remove(source)) {
+            uow.putMeta(META_STALLED + source, null);
+            uow.emit(new Outcome.SourceRecovered(source, w, now));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ queries
+
+    public Optional<Instant> watermark(String source) {
+        return Optional.ofNullable(watermarks.of(source));
+    }
+
+    /**
+     * Every fact of the rule with an event time up to the returned instant has been decided: matched, or reported.
+     * Empty until both sides' sources have reported a watermark.
+     */
+    public Optional<Instant> reconciledUntil(String rule) {
+        Rule r = config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
+        Instant both = watermarks.bothSides(r);
+        return both == null ? Optional.empty() : Optional.of(both.minus(r.grace()).minus(config.clockSkew()));
+    }
+
+    public boolean isStalled(String source) {
+        return stalled.contains(source);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static List<StoredRow> liveRows(PairState state, Side side) {
+        List<StoredRow> out = new ArrayList<>(2);
+        for (StoredRow r : state.rows()) {
+            if (r.side() == side && r.live()) out.add(r);
+        }
+        return out;
+    }
+
+    private static List<RowImage> images(List<StoredRow> rows) {
+        List<RowImage> out = new ArrayList<>(rows.size());
+        for (StoredRow r : rows) out.add(r.image());
+        return out;
+    }
+
+    private static Instant latest(List<StoredRow> left, List<StoredRow> right) {
+        Instant max = Instant.MIN;
+        for (StoredRow r : left) if (r.image().eventTime().isAfter(max)) max = r.image().eventTime();
+        for (StoredRow r : right) if (r.image().eventTime().isAfter(max)) max = r.image().eventTime();
+        return max;
+    }
+
+    private static Map<String, String> keyMap(Rule rule, PairKey key) {
+        Map<String, String> m = new LinkedHashMap<>();
+        List<String> names = rule.key().names();
+        for (int i = 0; i < names.size(); i++) m.put(names.get(i), key.values().get(i));
+        return m;
+    }
+
+    private static boolean sameNumber(BigDecimal a, BigDecimal b) {
+        if (a == null || b == null) return a == b;
+        return a.compareTo(b) == 0;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.reconciler.core.match;
+
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.rule.Side;
+import dev.reconciler.core.rule.StreamDef;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which (rule, side) pairs a table of a source feeds. Table regexes are evaluated once per table name and cached:
+ * the hot path does two hash lookups. Owned by the engine thread.
+ */
+final class Routes {
+    record Route(Rule rule, Side side) {
+    }
+
+    private final EngineConfig config;
+    private final Map<String, Map<String, List<Route>>> cache = new HashMap<>();
+
+    Routes(EngineConfig config) {
+        this.config = config;
+    }
+
+    List<Route> of(String source, String table) {
+        return cache.computeIfAbsent(source, s -> new HashMap<>()).computeIfAbsent(table, t -> resolve(source, t));
+    }
+
+    private List<Route> resolve(String source, String table) {
+        List<Route> routes = new ArrayList<>();
+        for (Rule rule : config.rules()) {
+            for (Side side : Side.values()) {
+                StreamDef stream = config.streamOf(rule, side);
+                if (stream.contains(source, table)) routes.add(new Route(rule, side));
+            }
+        }
+        return List.copyOf(routes);
+    }
+}

@@ -1,0 +1,93 @@
+package dev.reconciler.core.match;
+
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.state.PairKey;
+import dev.reconciler.core.state.PairState;
+import dev.reconciler.core.state.StateStore;
+import dev.reconciler.core.state.StateWrite;
+import dev.reconciler.core.state.TimerEntry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The changes of one engine call, applied to the store as one atomic {@link StateWrite}. Reads see the changes
+ * made so far in the same call (read-your-writes), so a batch of facts touching one pair twice works on the latest
+ * state, and each pair is written once per batch however often it changed.
+ */
+final class UnitOfWork {
+    private final StateStore store;
+    /** A null value means the pair was deleted in this unit. */
+    private final Map<PairKey, PairState> pairs = new HashMap<>();
+    /** A null value means the discrepancy record was deleted in this unit. */
+    private final Map<String, Discrepancy> discrepancies = new LinkedHashMap<>();
+    private final StateWrite write = new StateWrite();
+    private final List<Outcome> outcomes = new ArrayList<>();
+
+    UnitOfWork(StateStore store) {
+        this.store = store;
+    }
+
+    PairState pair(PairKey key) {
+        if (pairs.containsKey(key)) return pairs.get(key);
+        return store.pair(key).orElse(null);
+    }
+
+    void put(PairState state) {
+        pairs.put(state.key(), state);
+    }
+
+    void delete(PairKey key) {
+        pairs.put(key, null);
+    }
+
+    Discrepancy discrepancy(String id) {
+        if (discrepancies.containsKey(id)) return discrepancies.get(id);
+        return store.discrepancy(id).orElse(null);
+    }
+
+    void put(Discrepancy d) {
+        discrepancies.put(d.id(), d);
+    }
+
+    void deleteDiscrepancy(String id) {
+        discrepancies.put(id, null);
+    }
+
+    void putTimer(TimerEntry t) {
+        write.putTimer(t);
+    }
+
+    void deleteTimer(TimerEntry t) {
+        write.deleteTimer(t);
+    }
+
+    void putMeta(String name, String value) {
+        write.putMeta(name, value);
+    }
+
+    void emit(Outcome o) {
+        outcomes.add(o);
+    }
+
+    /**
+     * Writes everything in one batch, then hands out the outcomes. Outcomes are returned only after the state that
+     * produced them is durable: a crash before the write loses both, and the replayed facts produce them again.
+     */
+    List<Outcome> commit() {
+        pairs.forEach((k, v) -> {
+            if (v == null) write.deletePair(k);
+            else write.putPair(v);
+        });
+        discrepancies.forEach((id, d) -> {
+            if (d == null) write.deleteDiscrepancy(id);
+            else write.putDiscrepancy(d);
+        });
+        if (!write.isEmpty()) store.write(write);
+        return List.copyOf(outcomes);
+    }
+}

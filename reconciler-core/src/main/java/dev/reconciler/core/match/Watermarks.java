@@ -1,0 +1,58 @@
+package dev.reconciler.core.match;
+
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.rule.Side;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Per-source watermarks: the commit time up to which a source has delivered everything. A stream's watermark is
+ * the lowest of its sources'; unknown (null) until every one of them has reported. Watermarks never go back.
+ * Owned by the engine thread.
+ */
+final class Watermarks {
+    private final EngineConfig config;
+    private final Map<String, Instant> bySource = new HashMap<>();
+
+    Watermarks(EngineConfig config) {
+        this.config = config;
+    }
+
+    Instant of(String source) {
+        return bySource.get(source);
+    }
+
+    /** Moves a source's watermark forward; returns false (and changes nothing) if it would not move forward. */
+    boolean advance(String source, Instant watermark) {
+        Instant old = bySource.get(source);
+        if (old != null && !watermark.isAfter(old)) return false;
+        bySource.put(source, watermark);
+        return true;
+    }
+
+    Instant of(Rule rule, Side side) {
+        return lowest(config.streamOf(rule, side).sources());
+    }
+
+    /** The watermark both sides of a rule have passed, or null. */
+    Instant bothSides(Rule rule) {
+        Instant l = of(rule, Side.LEFT);
+        Instant r = of(rule, Side.RIGHT);
+        if (l == null || r == null) return null;
+        return l.isBefore(r) ? l : r;
+    }
+
+    private Instant lowest(Set<String> sources) {
+        Instant min = null;
+        for (String s : sources) {
+            Instant w = bySource.get(s);
+            if (w == null) return null;
+            if (min == null || w.isBefore(min)) min = w;
+        }
+        return min;
+    }
+}

@@ -1,0 +1,10 @@
+/**
+ * The product's {@link dev.reconciler.core.state.StateStore}: RocksDB through rocksdbjni. This is the only package
+ * of the code base that imports {@code org.rocksdb}; everything else sees the {@code StateStore} interface, so the
+ * engine is tested against the in-memory store and the same contract suite runs on both.
+ *
+ * <p>Layout: one column family per kind of record ({@code pairs}, {@code timers}, {@code discrepancies},
+ * {@code meta}), keys and values as defined by {@link dev.reconciler.core.state.StateCodec}. Native memory is
+ * bounded by one LRU block cache shared by all column families, to which the memtables are charged as well.
+ */
+package dev.reconciler.core.state.rocksdb;
