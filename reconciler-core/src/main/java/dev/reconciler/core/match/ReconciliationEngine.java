@@ -59,6 +59,7 @@ public final class ReconciliationEngine {
     private final Routes routes;
     private final Watermarks watermarks;
     private final Set<String> stalled = new HashSet<>();
+    private final Counters counters = new Counters();
     private final Instant startedAt;
 
     public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock) {
@@ -72,6 +73,12 @@ public final class ReconciliationEngine {
             store.meta(META_WATERMARK + source).ifPresent(w -> watermarks.advance(source, Instant.parse(w)));
             if (store.meta(META_STALLED + source).isPresent()) stalled.add(source);
         }
+        List<String> counterNames = new ArrayList<>();
+        for (Rule rule : config.rules()) {
+            for (Side side : Side.values()) counterNames.add(Counters.pending(rule.name(), side));
+            for (DiscrepancyType type : DiscrepancyType.values()) counterNames.add(Counters.open(rule.name(), type));
+        }
+        counters.load(store, counterNames);
     }
 
     public EngineConfig config() {
@@ -93,12 +100,8 @@ public final class ReconciliationEngine {
             RowImage image = RowImage.of(fact);
             for (Routes.Route route : targets) applyToRule(uow, route.rule(), route.side(), fact, image);
         }
+        counters.flush(uow);
         return uow.commit();
-    }
-
-    /** True when some rule reads the fact's table (the source layer counts facts with it). */
-    public List<String> rulesReading(String source, String table) {
-        return routes.of(source, table).stream().map(r -> r.rule().name() + "/" + r.side().label()).toList();
     }
 
     private void applyToRule(UnitOfWork uow, Rule rule, Side side, Fact fact, RowImage image) {
@@ -205,10 +208,25 @@ public final class ReconciliationEngine {
         }
 
         Instant expireAt = v.settled() && open.isEmpty() ? state.lastEventTime().plus(config.retention()) : null;
+        count(rule, state, open, v);
         schedule(uow, state, Lane.WAIT_LEFT, state.waitLeft(), v.waitLeft());
         schedule(uow, state, Lane.WAIT_RIGHT, state.waitRight(), v.waitRight());
         schedule(uow, state, Lane.EXPIRE, state.expireAt(), expireAt);
         uow.put(state.withDecision(open, occurrences, v.matched(), v.waitLeft(), v.waitRight(), expireAt));
+    }
+
+    /** Keeps the pending and open gauges in step with the pair's change. */
+    private void count(Rule rule, PairState before, Set<DiscrepancyType> open, Verdict v) {
+        // pending{side=left}: pairs whose left rows wait for the right side, i.e. on the right watermark.
+        counters.add(Counters.pending(rule.name(), Side.LEFT), delta(before.waitRight() != null, v.waitRight() != null));
+        counters.add(Counters.pending(rule.name(), Side.RIGHT), delta(before.waitLeft() != null, v.waitLeft() != null));
+        for (DiscrepancyType type : DiscrepancyType.values()) {
+            counters.add(Counters.open(rule.name(), type), delta(before.open().contains(type), open.contains(type)));
+        }
+    }
+
+    private static long delta(boolean before, boolean after) {
+        return before == after ? 0 : after ? 1 : -1;
     }
 
     /**
@@ -266,6 +284,7 @@ public final class ReconciliationEngine {
                 if (lane == Lane.EXPIRE) expire(uow, rule, state);
                 else decide(uow, rule, state);
             }
+            counters.flush(uow);
             outcomes.addAll(uow.commit());
             if (due.size() < TIMER_PAGE) break;
         }
@@ -320,6 +339,16 @@ public final class ReconciliationEngine {
         Rule r = config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
         Instant both = watermarks.bothSides(r);
         return both == null ? Optional.empty() : Optional.of(both.minus(r.grace()).minus(config.clockSkew()));
+    }
+
+    /** Pairs of a rule whose {@code side} rows wait for their counterpart (grace not yet passed). */
+    public long pending(String rule, Side side) {
+        return counters.get(Counters.pending(rule, side));
+    }
+
+    /** Open discrepancies of a rule and type. */
+    public long openDiscrepancies(String rule, DiscrepancyType type) {
+        return counters.get(Counters.open(rule, type));
     }
 
     public boolean isStalled(String source) {

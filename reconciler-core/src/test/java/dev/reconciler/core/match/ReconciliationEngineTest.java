@@ -494,6 +494,33 @@ class ReconciliationEngineTest {
     }
 
     @Nested
+    class Gauges {
+        @Test
+        void pendingAndOpenCountsFollowThePairsAndSurviveARestart() {
+            var sale = "sale";
+            order(confirm(1, "O1", 1), 0);
+            order(confirm(2, "O2", 1), 0);
+            inventory(trySale(10, "O3", 1), 0);
+            assertThat(d.engine().pending(sale, dev.reconciler.core.rule.Side.LEFT)).isEqualTo(2);
+            assertThat(d.engine().pending(sale, dev.reconciler.core.rule.Side.RIGHT)).isEqualTo(1);
+            inventory(trySale(11, "O1", 2), 1);
+            assertThat(d.engine().pending(sale, dev.reconciler.core.rule.Side.LEFT)).isEqualTo(1);
+            assertThat(d.engine().openDiscrepancies(sale, DiscrepancyType.QUANTITY_MISMATCH)).isEqualTo(1);
+            d.watermarkAll(at(40));
+            assertThat(d.engine().pending(sale, dev.reconciler.core.rule.Side.LEFT)).isZero();
+            assertThat(d.engine().pending(sale, dev.reconciler.core.rule.Side.RIGHT)).isZero();
+            assertThat(d.engine().openDiscrepancies(sale, DiscrepancyType.MISSING_RIGHT)).isEqualTo(1);
+            assertThat(d.engine().openDiscrepancies(sale, DiscrepancyType.MISSING_LEFT)).isEqualTo(1);
+            d.restart();
+            assertThat(d.engine().openDiscrepancies(sale, DiscrepancyType.MISSING_LEFT)).isEqualTo(1);
+            assertThat(d.engine().openDiscrepancies(sale, DiscrepancyType.QUANTITY_MISMATCH)).isEqualTo(1);
+            d.update(INVENTORY, INVENTORY_TABLE, trySale(11, "O1", 2), trySale(11, "O1", 1), at(41));
+            assertThat(d.engine().openDiscrepancies(sale, DiscrepancyType.QUANTITY_MISMATCH)).isZero();
+            assertThat(d.engine().openDiscrepancies("cancel", DiscrepancyType.MISSING_LEFT)).isZero();
+        }
+    }
+
+    @Nested
     class Retention {
         @Test
         void finishedPairsAreDroppedAfterRetentionAndOpenOnesAreKept() {
