@@ -4,14 +4,11 @@ import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
 import dev.reconciler.core.fact.RowId;
 import dev.reconciler.core.fact.SourcePosition;
-import dev.reconciler.core.rule.Condition;
+import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
-import dev.reconciler.core.rule.Filter;
 import dev.reconciler.core.rule.KeyMapping;
 import dev.reconciler.core.rule.Multiplicity;
-import dev.reconciler.core.rule.QuantityCheck;
 import dev.reconciler.core.rule.Rule;
-import dev.reconciler.core.rule.SideSpec;
 import dev.reconciler.core.rule.StreamDef;
 
 import java.time.Duration;
@@ -28,46 +25,30 @@ import java.util.Map;
 public final class OrderInventory {
     public static final String ORDERS = "orders";
     public static final String INVENTORY = "inventory";
-    public static final String INVENTORY_TABLE = "collection_inventory_stream";
+    public static final String INVENTORY_TABLE = ArticleRules.INVENTORY_TABLE;
     public static final Instant T0 = Instant.parse("2026-11-26T08:00:00Z");
 
     private OrderInventory() {
     }
 
     public static StreamDef orderStream() {
-        return StreamDef.of("order_stream", ORDERS, "trade_order_stream_\\d{4}");
+        return ArticleRules.orderStream(ORDERS);
     }
 
     public static StreamDef inventoryStream() {
-        return StreamDef.of("inventory_stream", INVENTORY, INVENTORY_TABLE);
+        return ArticleRules.inventoryStream(INVENTORY);
     }
 
     public static KeyMapping key() {
-        return KeyMapping.of("order_id", "identifier").and("goods_id", "collection_id");
+        return ArticleRules.key();
     }
 
     public static Rule sale(Duration grace, Multiplicity multiplicity) {
-        return new Rule("sale",
-                new SideSpec("order_stream", Filter.of(
-                        Condition.eq("order_state", "CONFIRM"),
-                        Condition.eq("goods_type", "COLLECTION"),
-                        Condition.eq("deleted", 0))),
-                new SideSpec("inventory_stream", Filter.of(
-                        Condition.in("stream_type", "TRY_SALE", "UNFREEZE_AND_SALE"),
-                        Condition.eq("deleted", 0))),
-                key(), QuantityCheck.exact("item_count", "changed_quantity"), multiplicity, grace);
+        return ArticleRules.sale(grace, multiplicity);
     }
 
     public static Rule cancel(Duration grace) {
-        return new Rule("cancel",
-                new SideSpec("order_stream", Filter.of(
-                        Condition.in("stream_type", "CANCEL", "TIME_OUT"),
-                        Condition.eq("goods_type", "COLLECTION"),
-                        Condition.eq("deleted", 0))),
-                new SideSpec("inventory_stream", Filter.of(
-                        Condition.eq("stream_type", "CANCEL_SALE"),
-                        Condition.eq("deleted", 0))),
-                key(), QuantityCheck.exact("item_count", "changed_quantity"), Multiplicity.ONE_TO_ONE, grace);
+        return ArticleRules.cancel(grace);
     }
 
     /** sale + cancel, one-to-one, the given grace, 2 s clock skew, 1 min stall bound, 7 days retention. */

@@ -1,0 +1,43 @@
+package dev.reconciler.core.fact;
+
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ValuesTest {
+    @Test
+    void canonicalTextMakesVarcharAndBigintKeysComparable() {
+        assertThat(Values.canonical(" 42 ")).isEqualTo(Values.canonical(42L));
+        assertThat(Values.canonical(new BigDecimal("2.000000"))).isEqualTo("2");
+        assertThat(Values.canonical(new BigDecimal("0E-6"))).isEqualTo("0");
+        assertThat(Values.canonical(new BigDecimal("1E+3"))).isEqualTo("1000");
+        assertThat(Values.canonical(1.5d)).isEqualTo("1.5");
+        assertThat(Values.canonical(true)).isEqualTo("1");
+        assertThat(Values.canonical(null)).isNull();
+    }
+
+    @Test
+    void quantitiesParseOrAreNull() {
+        assertThat(Values.quantity("3")).isEqualByComparingTo("3");
+        assertThat(Values.quantity("abc")).isNull();
+        assertThat(Values.quantity(null)).isNull();
+    }
+
+    @Test
+    void rowIdsOrderNumericKeysAsNumbers() {
+        List<RowId> ids = new ArrayList<>(List.of(new RowId("s", "t", "10"), new RowId("s", "t", "9"),
+                new RowId("s", "t", "b"), new RowId("s", "a", "99")));
+        ids.sort(null);
+        assertThat(ids).extracting(RowId::toString).containsExactly("s/a#99", "s/t#9", "s/t#10", "s/t#b");
+    }
+
+    @Test
+    void positionsOrderByFileThenOffsetThenRow() {
+        assertThat(new SourcePosition("bin.000002", 4, 0)).isGreaterThan(new SourcePosition("bin.000001", 900, 5));
+        assertThat(new SourcePosition("bin.000001", 4, 1)).isGreaterThan(new SourcePosition("bin.000001", 4, 0));
+    }
+}

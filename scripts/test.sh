@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a clean clone: installs what the tests need when it is missing, then builds and
+# tests every module. This is the command README.md names and .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing ${need_apt[*]}: install them (apt-get install ${need_apt[*]}) or run this script as root" >&2
+    exit 1
+  fi
+  echo "installing ${need_apt[*]} ..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# -B: no colours or progress in CI logs; verify runs unit, contract, property and integration tests.
+exec mvn -B -ntp verify "$@"
