@@ -104,7 +104,8 @@ public final class StateCodec {
         byte[] prefix = lanePrefix(rule, lane);
         byte[] key = new byte[prefix.length + 12];
         System.arraycopy(prefix, 0, key, 0, prefix.length);
-        Instant next = upTo.plusNanos(1);
+        // The bound is exclusive: one nanosecond after upTo (capped, so Instant.MAX means "everything").
+        Instant next = upTo.isBefore(Instant.MAX) ? upTo.plusNanos(1) : Instant.MAX;
         writeTime(key, prefix.length, next);
         return key;
     }
@@ -233,7 +234,7 @@ public final class StateCodec {
             writeInstant(out, d.detectedAt());
             writeNullableInstant(out, d.resolvedAt());
             out.writeByte(d.resolution() == null ? -1 : d.resolution().ordinal());
-            writeNullableString(out, d.difference() == null ? null : d.difference().toPlainString());
+            writeNullableString(out, d.difference() == null ? null : d.difference().toString());
             writeImages(out, d.left());
             writeImages(out, d.right());
             return bytes.toByteArray();

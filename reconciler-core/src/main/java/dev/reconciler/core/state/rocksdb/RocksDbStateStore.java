@@ -1,0 +1,506 @@
+package dev.reconciler.core.state.rocksdb;
+
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.state.Lane;
+import dev.reconciler.core.state.PairKey;
+import dev.reconciler.core.state.PairState;
+import dev.reconciler.core.state.StateCodec;
+import dev.reconciler.core.state.StateStore;
+import dev.reconciler.core.state.StateStoreException;
+import dev.reconciler.core.state.StateWrite;
+import dev.reconciler.core.state.TimerEntry;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Status;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBufferManager;
+import org.rocksdb.WriteOptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+
+/**
+ * The product's {@link StateStore}: RocksDB with one column family per kind of record.
+ *
+ * <ul>
+ *   <li>{@code pairs}: {@link StateCodec#pairKey} → {@link StateCodec#encode(PairState)}, with a bloom filter for
+ *       the engine's point lookups;</li>
+ *   <li>{@code timers}: {@link StateCodec#timerKey} → empty; the entry is decoded from the key, and a due scan is
+ *       a seek to the lane's prefix bounded above by {@link StateCodec#timerUpperBound};</li>
+ *   <li>{@code discrepancies}: id (UTF-8) → {@link StateCodec#encode(Discrepancy)};</li>
+ *   <li>{@code meta}: name → value, both UTF-8;</li>
+ *   <li>{@code default}: unused, RocksDB requires it.</li>
+ * </ul>
+ *
+ * <p>Memory does not grow with the number of keys: all column families share one LRU block cache (data, index and
+ * filter blocks), the memtables are charged to that cache through a {@link WriteBufferManager} that flushes once
+ * they reach half of it, and each column family keeps at most two memtables.
+ *
+ * <p>A {@link StateWrite} becomes one {@link WriteBatch}: atomic, applied in order, logged to the WAL before it is
+ * acknowledged (fsync'ed per batch only with {@link Options#syncWrites()}; {@link #close()} syncs the WAL).
+ *
+ * <p>Threads: one writer, any number of concurrent readers (RocksDB handles that; an iterator sees the state as of
+ * its creation). Every call holds a shared lock that {@link #close()} takes exclusively, so the native handles
+ * are never released under a running read: close waits for it. Every call but {@link #close()},
+ * {@link #directory()} and {@link #toString()} throws {@link IllegalStateException} once the store is closed, and
+ * every {@link RocksDBException} surfaces as a {@link StateStoreException} naming the directory and the operation.
+ */
+public final class RocksDbStateStore implements StateStore {
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    /**
+     * Tuning of one store.
+     *
+     * @param blockCacheBytes  the one LRU cache shared by all column families; memtables are charged to it too, so
+     *                         it is roughly the store's native memory budget (iterators may pin a few blocks
+     *                         beyond it)
+     * @param writeBufferBytes size of one memtable of one column family (at most two per column family, and all
+     *                         together at most half of the cache before a flush is forced)
+     * @param syncWrites       fsync the WAL on every batch; off by default: the WAL is written for every batch but a
+     *                         machine crash (not a process crash) may lose the last acknowledged batches
+     */
+    public record Options(long blockCacheBytes, long writeBufferBytes, boolean syncWrites) {
+        private static final long MIB = 1024L * 1024L;
+
+        public Options {
+            if (blockCacheBytes <= 0) {
+                throw new IllegalArgumentException("blockCacheBytes must be positive, got " + blockCacheBytes);
+            }
+            if (writeBufferBytes <= 0) {
+                throw new IllegalArgumentException("writeBufferBytes must be positive, got " + writeBufferBytes);
+            }
+        }
+
+        /** 64 MiB block cache, 32 MiB memtables, WAL without fsync per batch. */
+        public static Options defaults() {
+            return new Options(64 * MIB, 32 * MIB, false);
+        }
+
+        public Options withBlockCacheBytes(long bytes) {
+            return new Options(bytes, writeBufferBytes, syncWrites);
+        }
+
+        public Options withWriteBufferBytes(long bytes) {
+            return new Options(blockCacheBytes, bytes, syncWrites);
+        }
+
+        public Options withSyncWrites(boolean sync) {
+            return new Options(blockCacheBytes, writeBufferBytes, sync);
+        }
+    }
+
+    private static final String CF_PAIRS = "pairs";
+    private static final String CF_TIMERS = "timers";
+    private static final String CF_DISCREPANCIES = "discrepancies";
+    private static final String CF_META = "meta";
+    private static final int MAX_WRITE_BUFFER_NUMBER = 2;
+    private static final byte[] EMPTY = new byte[0];
+
+    private final Path dir;
+    private final RocksDB db;
+    /** All handles in open order: default, pairs, timers, discrepancies, meta. */
+    private final List<ColumnFamilyHandle> handles;
+    private final ColumnFamilyHandle pairs;
+    private final ColumnFamilyHandle timers;
+    private final ColumnFamilyHandle discrepancies;
+    private final ColumnFamilyHandle meta;
+    private final WriteOptions writeOptions;
+    private final boolean syncWrites;
+    private final Natives natives;
+
+    /** Shared by every call, exclusive for {@link #close()}: native handles are never freed under a running call. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean open = true;
+
+    /** Native objects the db was configured with; they outlive the db and are released after it. */
+    private static final class Natives {
+        LRUCache cache;
+        BloomFilter bloom;
+        WriteBufferManager writeBufferManager;
+        DBOptions dbOptions;
+        final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
+        WriteOptions writeOptions;
+
+        /** Options and write options, then the write buffer manager, the cache and the filter. */
+        void close() {
+            closeQuietly(writeOptions);
+            for (ColumnFamilyOptions o : cfOptions) closeQuietly(o);
+            closeQuietly(dbOptions);
+            closeQuietly(writeBufferManager);
+            closeQuietly(cache);
+            closeQuietly(bloom);
+        }
+
+        private static void closeQuietly(AutoCloseable c) {
+            if (c == null) return;
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // RocksObject.close() does not throw; nothing useful to do if it did.
+            }
+        }
+    }
+
+    private RocksDbStateStore(Path dir, RocksDB db, List<ColumnFamilyHandle> handles, Natives natives,
+                              boolean syncWrites) {
+        this.dir = dir;
+        this.db = db;
+        this.handles = List.copyOf(handles);
+        this.pairs = handles.get(1);
+        this.timers = handles.get(2);
+        this.discrepancies = handles.get(3);
+        this.meta = handles.get(4);
+        this.natives = natives;
+        this.writeOptions = natives.writeOptions;
+        this.syncWrites = syncWrites;
+    }
+
+    /**
+     * Opens the store in {@code dir}, creating the directory, the database and missing column families as needed.
+     *
+     * @throws StateStoreException if the directory cannot be created or RocksDB cannot open it (e.g. another
+     *                             process holds its lock); the message names the directory and the fix
+     */
+    public static RocksDbStateStore open(Path dir, Options options) {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        Path abs = dir.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            throw new StateStoreException("cannot create the RocksDB state store directory " + abs + ": " + e
+                    + "; make it writable or point state.dir elsewhere", e);
+        }
+
+        Natives n = new Natives();
+        try {
+            n.cache = new LRUCache(options.blockCacheBytes(), -1, false, 0.1);
+            n.bloom = new BloomFilter(10.0);
+            // Memtables of all column families are charged to the block cache and flushed at half of it.
+            n.writeBufferManager = new WriteBufferManager(Math.max(1, options.blockCacheBytes() / 2), n.cache);
+            n.dbOptions = new DBOptions()
+                    .setCreateIfMissing(true)
+                    .setCreateMissingColumnFamilies(true)
+                    .setWriteBufferManager(n.writeBufferManager)
+                    // With several column families the WAL is kept until every one of them has flushed; a rarely
+                    // written one (meta) would pin it forever without this cap, which forces those flushes.
+                    .setMaxTotalWalSize(4 * options.writeBufferBytes())
+                    .setKeepLogFileNum(5)
+                    .setMaxLogFileSize(16L * 1024 * 1024);
+            n.writeOptions = new WriteOptions().setSync(options.syncWrites());
+
+            List<ColumnFamilyDescriptor> descriptors = List.of(
+                    new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(n, options, false)),
+                    new ColumnFamilyDescriptor(bytes(CF_PAIRS), cfOptions(n, options, true)),
+                    new ColumnFamilyDescriptor(bytes(CF_TIMERS), cfOptions(n, options, false)),
+                    new ColumnFamilyDescriptor(bytes(CF_DISCREPANCIES), cfOptions(n, options, false)),
+                    new ColumnFamilyDescriptor(bytes(CF_META), cfOptions(n, options, false)));
+            List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
+            RocksDB db = RocksDB.open(n.dbOptions, abs.toString(), descriptors, handles);
+            return new RocksDbStateStore(abs, db, handles, n, options.syncWrites());
+        } catch (RocksDBException e) {
+            n.close();
+            throw new StateStoreException(openFailure(abs, e), e);
+        } catch (RuntimeException | Error e) {
+            n.close();
+            throw e;
+        }
+    }
+
+    private static ColumnFamilyOptions cfOptions(Natives n, Options options, boolean bloom) {
+        BlockBasedTableConfig table = new BlockBasedTableConfig()
+                .setBlockCache(n.cache)
+                .setCacheIndexAndFilterBlocks(true)
+                .setCacheIndexAndFilterBlocksWithHighPriority(true)
+                .setPinL0FilterAndIndexBlocksInCache(true);
+        if (bloom) table.setFilterPolicy(n.bloom);
+        ColumnFamilyOptions o = new ColumnFamilyOptions();
+        n.cfOptions.add(o);
+        return o.setWriteBufferSize(options.writeBufferBytes())
+                .setMaxWriteBufferNumber(MAX_WRITE_BUFFER_NUMBER)
+                .setTableFormatConfig(table);
+    }
+
+    private static String openFailure(Path dir, RocksDBException e) {
+        String rocks = e.getMessage();
+        Status status = e.getStatus();
+        Status.Code code = status == null ? null : status.getCode();
+        String lower = rocks == null ? "" : rocks.toLowerCase(Locale.ROOT);
+        String prefix = "cannot open the RocksDB state store at " + dir + ": ";
+        if (lower.contains("lock")) {
+            return prefix + "another reconciler process holds the lock on " + dir
+                    + ": stop it or point state.dir elsewhere (RocksDB: " + rocks + ")";
+        }
+        if (code == Status.Code.Corruption) {
+            return prefix + "the store is corrupt (RocksDB: " + rocks + "); move the directory aside and start with"
+                    + " an empty state.dir";
+        }
+        if (lower.contains("column famil")) {
+            return prefix + "it was written by a different release with other column families (RocksDB: " + rocks
+                    + "); run that release, or start with an empty state.dir";
+        }
+        return prefix + rocks + "; check that the directory is writable and the disk is not full";
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public Optional<PairState> pair(PairKey key) {
+        Objects.requireNonNull(key, "key");
+        return call("read pair", key, () -> {
+            byte[] v = db.get(pairs, StateCodec.pairKey(key));
+            return v == null ? Optional.empty() : Optional.of(StateCodec.decodePair(key, v));
+        });
+    }
+
+    @Override
+    public List<TimerEntry> dueTimers(String rule, Lane lane, Instant upTo, int limit) {
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(lane, "lane");
+        Objects.requireNonNull(upTo, "upTo");
+        return call("scan due timers of", rule + "/" + lane, () -> {
+            if (limit <= 0) return List.of();
+            byte[] from = StateCodec.lanePrefix(rule, lane);
+            byte[] to = StateCodec.timerUpperBound(rule, lane, upTo);
+            // Closed in reverse order: iterator, then its read options, then the bound they point to.
+            try (Slice upper = new Slice(to);
+                 ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+                 RocksIterator it = db.newIterator(timers, ro)) {
+                List<TimerEntry> out = new ArrayList<>(Math.min(limit, 256));
+                for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
+                    out.add(StateCodec.decodeTimer(it.key()));
+                }
+                it.status();
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Discrepancy> discrepancy(String id) {
+        Objects.requireNonNull(id, "id");
+        return call("read discrepancy", id, () -> {
+            byte[] v = db.get(discrepancies, bytes(id));
+            return v == null ? Optional.empty() : Optional.of(StateCodec.decodeDiscrepancy(v));
+        });
+    }
+
+    @Override
+    public void forEachDiscrepancy(Consumer<Discrepancy> visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        call("scan discrepancies", null, () -> {
+            try (ReadOptions ro = new ReadOptions();
+                 RocksIterator it = db.newIterator(discrepancies, ro)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    visitor.accept(StateCodec.decodeDiscrepancy(it.value()));
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void forEachPair(String rule, Consumer<PairState> visitor) {
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(visitor, "visitor");
+        call("scan pairs of rule", rule, () -> {
+            byte[] prefix = StateCodec.rulePrefix(rule);
+            byte[] end = prefixEnd(prefix);
+            try (Slice upper = end == null ? null : new Slice(end);
+                 ReadOptions ro = upper == null ? new ReadOptions() : new ReadOptions().setIterateUpperBound(upper);
+                 RocksIterator it = db.newIterator(pairs, ro)) {
+                for (it.seek(prefix); it.isValid(); it.next()) {
+                    byte[] k = it.key();
+                    if (!startsWith(k, prefix)) break; // only reachable without an upper bound
+                    visitor.accept(StateCodec.decodePair(StateCodec.decodePairKey(k), it.value()));
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<String> meta(String name) {
+        Objects.requireNonNull(name, "name");
+        return call("read meta", name, () -> {
+            byte[] v = db.get(meta, bytes(name));
+            return v == null ? Optional.empty() : Optional.of(new String(v, StandardCharsets.UTF_8));
+        });
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public void write(StateWrite write) {
+        Objects.requireNonNull(write, "write");
+        call("write a batch of changes", null, () -> {
+            if (write.isEmpty()) return null;
+            try (WriteBatch batch = new WriteBatch()) {
+                for (StateWrite.Op op : write.ops()) {
+                    // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
+                    if (op instanceof StateWrite.PutPair p) {
+                        batch.put(pairs, StateCodec.pairKey(p.state().key()), StateCodec.encode(p.state()));
+                    } else if (op instanceof StateWrite.DeletePair d) {
+                        batch.delete(pairs, StateCodec.pairKey(d.key()));
+                    } else if (op instanceof StateWrite.PutTimer t) {
+                        batch.put(timers, StateCodec.timerKey(t.timer()), EMPTY);
+                    } else if (op instanceof StateWrite.DeleteTimer t) {
+                        batch.delete(timers, StateCodec.timerKey(t.timer()));
+                    } else if (op instanceof StateWrite.PutDiscrepancy d) {
+                        batch.put(discrepancies, bytes(d.discrepancy().id()), StateCodec.encode(d.discrepancy()));
+                    } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
+                        batch.delete(discrepancies, bytes(d.id()));
+                    } else if (op instanceof StateWrite.PutMeta m) {
+                        if (m.value() == null) batch.delete(meta, bytes(m.name()));
+                        else batch.put(meta, bytes(m.name()), bytes(m.value()));
+                    } else {
+                        throw new IllegalArgumentException("unknown state operation " + op);
+                    }
+                }
+                db.write(writeOptions, batch);
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- metrics and lifecycle
+
+    /** SST files plus memtables over all column families: an estimate for metrics, not an exact figure. */
+    public long approximateSizeBytes() {
+        return call("read size properties", null, () -> {
+            long total = 0;
+            for (ColumnFamilyHandle h : handles) {
+                total += db.getLongProperty(h, "rocksdb.total-sst-files-size");
+                total += db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+            }
+            return total;
+        });
+    }
+
+    /** The store's directory (absolute). */
+    public Path directory() {
+        return dir;
+    }
+
+    /**
+     * Syncs the WAL, then releases every native handle. Waits for calls in flight (a scan in another thread);
+     * call it once the writer has stopped. A second call does nothing.
+     *
+     * @throws IllegalStateException if called from inside a visitor of this store (it would wait for itself)
+     * @throws StateStoreException   if syncing the WAL or closing the db failed; the handles are released anyway
+     */
+    @Override
+    public void close() {
+        if (lifecycle.getReadHoldCount() > 0) {
+            throw new IllegalStateException("RocksDB state store at " + dir
+                    + " cannot be closed from inside one of its own calls (a visitor)");
+        }
+        lifecycle.writeLock().lock();
+        try {
+            if (!open) return;
+            open = false;
+            RocksDBException failure = null;
+            String failed = null;
+            if (!syncWrites) {
+                try {
+                    db.syncWal();
+                } catch (RocksDBException e) {
+                    failure = e;
+                    failed = "sync the WAL";
+                }
+            }
+            // Release order: the column family handles first (they point into the db), then the db itself, then
+            // what it was configured with (write options, column family and db options, the write buffer manager,
+            // the block cache, the bloom filter), which must not go before the db that uses them.
+            for (ColumnFamilyHandle h : handles) h.close();
+            try {
+                db.closeE();
+            } catch (RocksDBException e) {
+                if (failure == null) {
+                    failure = e;
+                    failed = "close the db";
+                }
+            }
+            natives.close();
+            if (failure != null) {
+                throw new StateStoreException("RocksDB state store at " + dir + ": failed to " + failed
+                        + " on close: " + failure.getMessage(), failure);
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RocksDbStateStore[" + dir + (open ? "" : ", closed") + "]";
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    @FunctionalInterface
+    private interface RocksCall<T> {
+        T call() throws RocksDBException;
+    }
+
+    /** Runs one call under the shared lock, after the open check, turning RocksDB failures into unchecked ones. */
+    private <T> T call(String operation, Object subject, RocksCall<T> body) {
+        Lock lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            if (!open) throw new IllegalStateException("RocksDB state store at " + dir + " is closed");
+            return body.call();
+        } catch (RocksDBException e) {
+            // The message is built only here, so that the hot path does not format the subject.
+            throw new StateStoreException("RocksDB state store at " + dir + ": " + operation
+                    + (subject == null ? "" : " " + subject) + " failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The smallest key greater than every key starting with {@code prefix}, or null if there is none. */
+    static byte[] prefixEnd(byte[] prefix) {
+        int i = prefix.length - 1;
+        while (i >= 0 && prefix[i] == (byte) 0xFF) i--;
+        if (i < 0) return null;
+        byte[] end = Arrays.copyOf(prefix, i + 1);
+        end[i]++;
+        return end;
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+}
