@@ -10,14 +10,38 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Gauges the engine keeps so that metrics need no scan of the state: pairs pending per (rule, side) and open
- * discrepancies per (rule, type). Changed in step with pair state and persisted with it, in the same batch, as
- * engine metadata; loaded back on start. Owned by the engine thread.
+ * Numbers the engine keeps so that metrics need no scan of the state.
+ * <ul>
+ *   <li>Gauges: pairs pending per (rule, side) and open discrepancies per (rule, type). Changed in step with pair
+ *       state and persisted with it, in the same batch, as engine metadata; loaded back on start.</li>
+ *   <li>Counters since start (Prometheus counters may reset): facts taken per (rule, side), and facts that matched
+ *       a side's filter but had a blank key column and so could pair with nothing.</li>
+ * </ul>
+ * Owned by the engine thread; the counters since start are read by other threads.
  */
 final class Counters {
     private static final String PREFIX = "count/";
     private final Map<String, Long> values = new HashMap<>();
     private final Set<String> dirty = new LinkedHashSet<>();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> sinceStart =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    static String facts(String rule, Side side) {
+        return "facts/" + rule + "/" + side.label();
+    }
+
+    static String withoutKey(String rule, Side side) {
+        return "without-key/" + rule + "/" + side.label();
+    }
+
+    void increment(String name) {
+        sinceStart.computeIfAbsent(name, n -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    long sinceStart(String name) {
+        var a = sinceStart.get(name);
+        return a == null ? 0 : a.sum();
+    }
 
     static String pending(String rule, Side side) {
         return PREFIX + "pending/" + rule + "/" + side.label();

@@ -112,8 +112,13 @@ public final class ReconciliationEngine {
             List<String> oldKey = keyOf(rule, side, fact.before());
             if (oldKey != null && !oldKey.equals(key)) retract(uow, rule, side, oldKey, fact, image);
         }
-        if (key == null) return;
-        if (op.rowExists() && rule.side(side).filter().matches(fact.columns())) {
+        boolean matches = op.rowExists() && rule.side(side).filter().matches(fact.columns());
+        if (key == null) {
+            if (matches) counters.increment(Counters.withoutKey(rule.name(), side));
+            return;
+        }
+        if (matches) {
+            counters.increment(Counters.facts(rule.name(), side));
             upsert(uow, rule, side, key, fact, image);
         } else if (op == Operation.UPDATE || op == Operation.DELETE) {
             // An insert or snapshot read that does not match cannot retract anything: skip the state lookup.
@@ -349,6 +354,16 @@ public final class ReconciliationEngine {
     /** Open discrepancies of a rule and type. */
     public long openDiscrepancies(String rule, DiscrepancyType type) {
         return counters.get(Counters.open(rule, type));
+    }
+
+    /** Facts that matched the filter of a rule's side, since this engine started. */
+    public long factsTaken(String rule, Side side) {
+        return counters.sinceStart(Counters.facts(rule, side));
+    }
+
+    /** Facts that matched a side's filter but had a blank key column, so they pair with nothing (since start). */
+    public long factsWithoutKey(String rule, Side side) {
+        return counters.sinceStart(Counters.withoutKey(rule, side));
     }
 
     public boolean isStalled(String source) {

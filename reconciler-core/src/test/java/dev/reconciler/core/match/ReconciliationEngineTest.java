@@ -136,6 +136,16 @@ class ReconciliationEngineTest {
         }
 
         @Test
+        void aRowWithABlankKeyPairsWithNothingAndIsCounted() {
+            assertThat(order(orderRow(1, " ", "42", "CONFIRM", "CONFIRM", 1, 0), 0)).isEmpty();
+            assertThat(d.watermarkAll(at(3600))).isEmpty();
+            assertThat(d.engine().factsWithoutKey("sale", dev.reconciler.core.rule.Side.LEFT)).isEqualTo(1);
+            assertThat(d.engine().factsTaken("sale", dev.reconciler.core.rule.Side.LEFT)).isZero();
+            order(confirm(2, "O2", 1), 1);
+            assertThat(d.engine().factsTaken("sale", dev.reconciler.core.rule.Side.LEFT)).isEqualTo(1);
+        }
+
+        @Test
         void tablesOutsideEveryStreamAreIgnored() {
             assertThat(d.insert(ORDERS, "trade_order_stream_archive", confirm(1, "O1", 1), at(0))).isEmpty();
             assertThat(d.insert("elsewhere", INVENTORY_TABLE, trySale(1, "O1", 1), at(0))).isEmpty();
