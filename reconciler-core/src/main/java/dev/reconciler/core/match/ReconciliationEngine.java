@@ -27,7 +27,9 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,7 @@ public final class ReconciliationEngine {
     private static final int TIMER_PAGE = 1024;
     static final String META_WATERMARK = "watermark/";
     static final String META_STALLED = "stalled/";
+    static final String META_SCANNED = "scanned/";
 
     private final EngineConfig config;
     private final StateStore store;
@@ -60,6 +63,8 @@ public final class ReconciliationEngine {
     private final Watermarks watermarks;
     private final Set<String> stalled = new HashSet<>();
     private final Counters counters = new Counters();
+    /** Per (rule, lane): the time up to which the deadline index was handled. Persisted, loaded on start. */
+    private final Map<String, Instant> scannedUpTo = new HashMap<>();
     private final Instant startedAt;
 
     public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock) {
@@ -79,6 +84,12 @@ public final class ReconciliationEngine {
             for (DiscrepancyType type : DiscrepancyType.values()) counterNames.add(Counters.open(rule.name(), type));
         }
         counters.load(store, counterNames);
+        for (Rule rule : config.rules()) {
+            for (Lane lane : Lane.values()) {
+                String name = laneName(rule, lane);
+                store.meta(name).ifPresent(t -> scannedUpTo.put(name, Instant.parse(t)));
+            }
+        }
     }
 
     public EngineConfig config() {
@@ -94,6 +105,7 @@ public final class ReconciliationEngine {
     /** Applies facts in order, in one atomic state write. */
     public List<Outcome> apply(List<Fact> facts) {
         UnitOfWork uow = new UnitOfWork(store);
+        uow.preload(pairsTouched(facts));
         for (Fact fact : facts) {
             List<Routes.Route> targets = routes.of(fact.source(), fact.table());
             if (targets.isEmpty()) continue;
@@ -102,6 +114,26 @@ public final class ReconciliationEngine {
         }
         counters.flush(uow);
         return uow.commit();
+    }
+
+    /** Every pair {@link #applyToRule} may read for these facts, so they can be read from the store at once. */
+    private Set<PairKey> pairsTouched(List<Fact> facts) {
+        Set<PairKey> keys = new LinkedHashSet<>();
+        for (Fact fact : facts) {
+            for (Routes.Route route : routes.of(fact.source(), fact.table())) {
+                Rule rule = route.rule();
+                Operation op = fact.operation();
+                if (op == Operation.UPDATE && fact.before() != null) {
+                    List<String> old = keyOf(rule, route.side(), fact.before());
+                    if (old != null) keys.add(new PairKey(rule.name(), old));
+                }
+                boolean mayTouch = op == Operation.UPDATE || op == Operation.DELETE
+                        || rule.side(route.side()).filter().matches(fact.columns());
+                List<String> key = mayTouch ? keyOf(rule, route.side(), fact.columns()) : null;
+                if (key != null) keys.add(new PairKey(rule.name(), key));
+            }
+        }
+        return keys;
     }
 
     private void applyToRule(UnitOfWork uow, Rule rule, Side side, Fact fact, RowImage image) {
@@ -212,7 +244,8 @@ public final class ReconciliationEngine {
                     lastCommit, now));
         }
 
-        Instant expireAt = v.settled() && open.isEmpty() ? state.lastEventTime().plus(config.retention()) : null;
+        Instant expireAt = v.settled() && open.isEmpty()
+                ? notBeforeScanned(rule, Lane.EXPIRE, state.lastEventTime().plus(config.retention())) : null;
         count(rule, state, open, v);
         schedule(uow, state, Lane.WAIT_LEFT, state.waitLeft(), v.waitLeft());
         schedule(uow, state, Lane.WAIT_RIGHT, state.waitRight(), v.waitRight());
@@ -235,11 +268,24 @@ public final class ReconciliationEngine {
     }
 
     /**
-     * Index entries are added when a deadline changes and never deleted eagerly: a superseded entry is dropped
-     * when it comes due and the pair no longer carries its deadline. That saves a write per match on the hot path.
+     * Moves a pair's entry in the deadline index when its deadline changes: the old entry is deleted (a blind
+     * delete, no read) and the new one written, so every entry in the index is current and a due entry costs one
+     * read of its pair.
      */
     private static void schedule(UnitOfWork uow, PairState state, Lane lane, Instant before, Instant after) {
-        if (after != null && !after.equals(before)) uow.putTimer(new TimerEntry(lane, after, state.key()));
+        if (Objects.equals(before, after)) return;
+        if (before != null) uow.deleteTimer(new TimerEntry(lane, before, state.key()));
+        if (after != null) uow.putTimer(new TimerEntry(lane, after, state.key()));
+    }
+
+    /**
+     * A deadline at or before the time up to which its lane was already scanned would never be found (scans
+     * start there); it is moved just after it and fires with the next watermark move. Only retention deadlines
+     * (last event time + retention, possibly already past) can need this.
+     */
+    private Instant notBeforeScanned(Rule rule, Lane lane, Instant due) {
+        Instant scanned = scannedUpTo.get(laneName(rule, lane));
+        return scanned != null && !due.isAfter(scanned) ? scanned.plusNanos(1) : due;
     }
 
     private static Resolution reason(DiscrepancyType type, List<StoredRow> left, List<StoredRow> right) {
@@ -271,29 +317,48 @@ public final class ReconciliationEngine {
             if (right) outcomes.addAll(fire(rule, Lane.WAIT_RIGHT, watermarks.of(rule, Side.RIGHT)));
             if (left || right) outcomes.addAll(fire(rule, Lane.EXPIRE, watermarks.bothSides(rule)));
         }
+        UnitOfWork scanned = new UnitOfWork(store);
+        scannedUpTo.forEach((lane, time) -> scanned.putMeta(lane, time.toString()));
+        scanned.commit();
         return outcomes;
     }
 
-    /** Decides the pairs of one lane that are due at {@code upTo}, a page per committed batch. */
+    /**
+     * Decides the pairs of one lane that are due at {@code upTo}, a page per committed batch. The scan starts where
+     * the previous one ended: entries before that were handled, and RocksDB need not skip their tombstones.
+     */
     private List<Outcome> fire(Rule rule, Lane lane, Instant upTo) {
         if (upTo == null) return List.of();
+        String name = laneName(rule, lane);
+        Instant from = scannedUpTo.get(name);
+        if (from != null && !upTo.isAfter(from)) return List.of();
         List<Outcome> outcomes = new ArrayList<>();
         while (true) {
-            List<TimerEntry> due = store.dueTimers(rule.name(), lane, upTo, TIMER_PAGE);
+            List<TimerEntry> due = store.dueTimers(rule.name(), lane, from, upTo, TIMER_PAGE);
             if (due.isEmpty()) break;
             UnitOfWork uow = new UnitOfWork(store);
+            uow.preload(due.stream().map(TimerEntry::pair).toList());
             for (TimerEntry t : due) {
-                uow.deleteTimer(t);
                 PairState state = uow.pair(t.pair());
-                if (state == null || !t.due().equals(state.timer(lane))) continue;   // superseded entry
-                if (lane == Lane.EXPIRE) expire(uow, rule, state);
-                else decide(uow, rule, state);
+                if (state == null || !t.due().equals(state.timer(lane))) {
+                    uow.deleteTimer(t);   // left behind by an older release, or by a crash before its pair
+                } else if (lane == Lane.EXPIRE) {
+                    uow.deleteTimer(t);
+                    expire(uow, rule, state);
+                } else {
+                    decide(uow, rule, state);   // the deadline passed: decide() moves (deletes) the entry
+                }
             }
             counters.flush(uow);
             outcomes.addAll(uow.commit());
             if (due.size() < TIMER_PAGE) break;
         }
+        scannedUpTo.put(name, upTo);
         return outcomes;
+    }
+
+    private static String laneName(Rule rule, Lane lane) {
+        return META_SCANNED + rule.name() + "/" + lane.name();
     }
 
     /** Drops a finished pair and its discrepancy records once both watermarks passed its retention. */

@@ -9,6 +9,7 @@ import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.TimerEntry;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,8 @@ final class UnitOfWork {
     private final StateStore store;
     /** A null value means the pair was deleted in this unit. */
     private final Map<PairKey, PairState> pairs = new HashMap<>();
+    /** Pairs read ahead from the store; a null value means the store has none. */
+    private final Map<PairKey, PairState> read = new HashMap<>();
     /** A null value means the discrepancy record was deleted in this unit. */
     private final Map<String, Discrepancy> discrepancies = new LinkedHashMap<>();
     private final StateWrite write = new StateWrite();
@@ -34,7 +37,15 @@ final class UnitOfWork {
 
     PairState pair(PairKey key) {
         if (pairs.containsKey(key)) return pairs.get(key);
+        if (read.containsKey(key)) return read.get(key);
         return store.pair(key).orElse(null);
+    }
+
+    /** Reads the given pairs from the store in one call, so the facts that follow find them in memory. */
+    void preload(Collection<PairKey> keys) {
+        if (keys.isEmpty()) return;
+        Map<PairKey, PairState> found = store.pairs(keys);
+        for (PairKey k : keys) read.put(k, found.get(k));
     }
 
     void put(PairState state) {

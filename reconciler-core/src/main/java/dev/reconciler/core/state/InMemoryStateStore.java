@@ -33,9 +33,9 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
-    public List<TimerEntry> dueTimers(String rule, Lane lane, Instant upTo, int limit) {
+    public List<TimerEntry> dueTimers(String rule, Lane lane, Instant fromTime, Instant upTo, int limit) {
         checkOpen();
-        byte[] from = StateCodec.lanePrefix(rule, lane);
+        byte[] from = fromTime == null ? StateCodec.lanePrefix(rule, lane) : StateCodec.timerLowerBound(rule, lane, fromTime);
         byte[] to = StateCodec.timerUpperBound(rule, lane, upTo);
         List<TimerEntry> out = new ArrayList<>();
         for (TimerEntry t : timers.subMap(from, true, to, false).values()) {

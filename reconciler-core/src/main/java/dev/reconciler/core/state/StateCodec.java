@@ -110,6 +110,15 @@ public final class StateCodec {
         return key;
     }
 
+    /** The smallest timer key of a lane whose time is at or after {@code from}: a scan may start there. */
+    public static byte[] timerLowerBound(String rule, Lane lane, Instant from) {
+        byte[] prefix = lanePrefix(rule, lane);
+        byte[] key = new byte[prefix.length + 12];
+        System.arraycopy(prefix, 0, key, 0, prefix.length);
+        writeTime(key, prefix.length, from);
+        return key;
+    }
+
     public static TimerEntry decodeTimer(byte[] key) {
         int i = 0;
         while (key[i] != 0) i += key[i] == 1 ? 2 : 1;

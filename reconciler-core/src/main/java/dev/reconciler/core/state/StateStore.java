@@ -2,7 +2,11 @@ package dev.reconciler.core.state;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
 
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -20,10 +24,26 @@ public interface StateStore extends AutoCloseable {
     Optional<PairState> pair(PairKey key);
 
     /**
-     * Up to {@code limit} entries of one lane of one rule whose time is at or before {@code upTo}, earliest first.
-     * Stops at the first entry not yet due.
+     * The stored states of several pairs at once (absent keys are left out). The engine reads every pair a batch
+     * of facts touches with one call, which a store can serve with one round trip (RocksDB {@code multiGet}).
      */
-    List<TimerEntry> dueTimers(String rule, Lane lane, java.time.Instant upTo, int limit);
+    default Map<PairKey, PairState> pairs(Collection<PairKey> keys) {
+        Map<PairKey, PairState> out = new HashMap<>();
+        for (PairKey k : keys) pair(k).ifPresent(s -> out.put(k, s));
+        return out;
+    }
+
+    /**
+     * Up to {@code limit} entries of one lane of one rule whose time is in {@code [from, upTo]}, earliest first.
+     * Stops at the first entry not yet due. {@code from} may be null (the start of the lane); the engine passes the
+     * time up to which it already handled the lane, so a scan does not wade through entries deleted before it.
+     */
+    List<TimerEntry> dueTimers(String rule, Lane lane, Instant from, Instant upTo, int limit);
+
+    /** {@link #dueTimers(String, Lane, Instant, Instant, int)} from the start of the lane. */
+    default List<TimerEntry> dueTimers(String rule, Lane lane, Instant upTo, int limit) {
+        return dueTimers(rule, lane, null, upTo, limit);
+    }
 
     Optional<Discrepancy> discrepancy(String id);
 

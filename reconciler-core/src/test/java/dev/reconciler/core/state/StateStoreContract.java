@@ -339,6 +339,36 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void dueTimersCanStartAtAGivenTimeInclusive() {
+        PairKey a = key("sale", "A");
+        PairKey b = key("sale", "B");
+        PairKey c = key("sale", "C");
+        write(new StateWrite()
+                .putTimer(timer(Lane.WAIT_LEFT, T0.plusSeconds(1), a))
+                .putTimer(timer(Lane.WAIT_LEFT, T0.plusSeconds(2), b))
+                .putTimer(timer(Lane.WAIT_LEFT, T0.plusSeconds(3), c))
+                .putTimer(timer(Lane.WAIT_LEFT, T0.plusSeconds(2), key("sale2", "B"))));
+        assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, T0.plusSeconds(2), T0.plusSeconds(3), 100)).containsExactly(
+                timer(Lane.WAIT_LEFT, T0.plusSeconds(2), b),
+                timer(Lane.WAIT_LEFT, T0.plusSeconds(3), c));
+        assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, T0.plusSeconds(2).plusNanos(1), T0.plusSeconds(3), 100))
+                .containsExactly(timer(Lane.WAIT_LEFT, T0.plusSeconds(3), c));
+        assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, T0.plusSeconds(4), FAR_FUTURE, 100)).isEmpty();
+        assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, null, T0.plusSeconds(1), 100))
+                .containsExactly(timer(Lane.WAIT_LEFT, T0.plusSeconds(1), a));
+    }
+
+    @Test
+    void severalPairsAreReadAtOnceLeavingAbsentOnesOut() {
+        PairState one = plainPair(key("sale", "O1", "1"), 1);
+        PairState two = plainPair(key("sale", "O2", "1"), 2);
+        write(new StateWrite().putPair(one).putPair(two));
+        Map<PairKey, PairState> read = store.pairs(List.of(two.key(), key("sale", "nope"), one.key()));
+        assertThat(read).containsOnly(Map.entry(one.key(), one), Map.entry(two.key(), two));
+        assertThat(store.pairs(List.of())).isEmpty();
+    }
+
+    @Test
     void dueTimersHonourTheLimit() {
         StateWrite w = new StateWrite();
         for (int i = 9; i >= 0; i--) w.putTimer(timer(Lane.EXPIRE, T0.plusMillis(i), key("sale", "P" + i)));

@@ -33,6 +33,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -279,13 +282,37 @@ public final class RocksDbStateStore implements StateStore {
     }
 
     @Override
-    public List<TimerEntry> dueTimers(String rule, Lane lane, Instant upTo, int limit) {
+    public Map<PairKey, PairState> pairs(Collection<PairKey> keys) {
+        Objects.requireNonNull(keys, "keys");
+        if (keys.isEmpty()) return Map.of();
+        return call("read pairs", keys.size() + " keys", () -> {
+            List<PairKey> ordered = new ArrayList<>(keys);
+            List<byte[]> raw = new ArrayList<>(ordered.size());
+            List<ColumnFamilyHandle> cfs = new ArrayList<>(ordered.size());
+            for (PairKey k : ordered) {
+                raw.add(StateCodec.pairKey(k));
+                cfs.add(pairs);
+            }
+            // One JNI round trip for the whole batch instead of one per key.
+            List<byte[]> values = db.multiGetAsList(cfs, raw);
+            Map<PairKey, PairState> out = new HashMap<>(ordered.size() * 2);
+            for (int i = 0; i < ordered.size(); i++) {
+                byte[] v = values.get(i);
+                if (v != null) out.put(ordered.get(i), StateCodec.decodePair(ordered.get(i), v));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<TimerEntry> dueTimers(String rule, Lane lane, Instant fromTime, Instant upTo, int limit) {
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(lane, "lane");
         Objects.requireNonNull(upTo, "upTo");
         return call("scan due timers of", rule + "/" + lane, () -> {
             if (limit <= 0) return List.of();
-            byte[] from = StateCodec.lanePrefix(rule, lane);
+            byte[] from = fromTime == null ? StateCodec.lanePrefix(rule, lane)
+                    : StateCodec.timerLowerBound(rule, lane, fromTime);
             byte[] to = StateCodec.timerUpperBound(rule, lane, upTo);
             // Closed in reverse order: iterator, then its read options, then the bound they point to.
             try (Slice upper = new Slice(to);
