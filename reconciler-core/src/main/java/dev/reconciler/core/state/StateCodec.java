@@ -4,16 +4,13 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.fact.Columns;
 import dev.reconciler.core.fact.RowId;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.fact.SourcePosition;
 import dev.reconciler.core.rule.Side;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -164,189 +161,158 @@ public final class StateCodec {
     // ---------------------------------------------------------------- values
 
     public static byte[] encode(PairState s) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeByte(VERSION);
-            out.writeShort(s.rows().size());
-            for (StoredRow r : s.rows()) {
-                out.writeByte(r.side().ordinal());
-                out.writeBoolean(r.live());
-                writeInstant(out, r.since());
-                writeImage(out, r.image());
-            }
-            int openBits = 0;
-            for (DiscrepancyType t : s.open()) openBits |= 1 << t.ordinal();
-            out.writeByte(openBits);
-            out.writeByte(s.occurrences().size());
-            for (Map.Entry<DiscrepancyType, Integer> e : s.occurrences().entrySet()) {
-                out.writeByte(e.getKey().ordinal());
-                out.writeInt(e.getValue());
-            }
-            out.writeBoolean(s.matched());
-            writeNullableInstant(out, s.waitLeft());
-            writeNullableInstant(out, s.waitRight());
-            writeNullableInstant(out, s.expireAt());
-            writeInstant(out, s.lastEventTime());
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Bytes.Writer out = new Bytes.Writer(64 + 96 * s.rows().size());
+        out.b(VERSION);
+        out.varLong(s.rows().size());
+        for (StoredRow r : s.rows()) {
+            out.b(r.side().ordinal());
+            out.bool(r.live());
+            out.instant(r.since());
+            writeImage(out, r.image());
         }
+        int openBits = 0;
+        for (DiscrepancyType t : s.open()) openBits |= 1 << t.ordinal();
+        out.b(openBits);
+        out.varLong(s.occurrences().size());
+        for (Map.Entry<DiscrepancyType, Integer> e : s.occurrences().entrySet()) {
+            out.b(e.getKey().ordinal());
+            out.varLong(e.getValue());
+        }
+        out.bool(s.matched());
+        out.nullableInstant(s.waitLeft());
+        out.nullableInstant(s.waitRight());
+        out.nullableInstant(s.expireAt());
+        out.instant(s.lastEventTime());
+        return out.toArray();
     }
 
     public static PairState decodePair(PairKey key, byte[] bytes) {
         try {
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-            checkVersion(in.readByte(), "pair state of " + key);
-            int n = in.readShort();
+            Bytes.Reader in = new Bytes.Reader(bytes);
+            checkVersion(in.b(), "pair state of " + key);
+            int n = (int) in.varLong();
             List<StoredRow> rows = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                Side side = Side.values()[in.readByte()];
-                boolean live = in.readBoolean();
-                Instant since = readInstant(in);
+                Side side = Side.values()[in.b()];
+                boolean live = in.bool();
+                Instant since = in.instant();
                 rows.add(new StoredRow(side, readImage(in), since, live));
             }
-            int openBits = in.readByte();
+            int openBits = in.b();
             Set<DiscrepancyType> open = EnumSet.noneOf(DiscrepancyType.class);
             for (DiscrepancyType t : DiscrepancyType.values()) {
                 if ((openBits & (1 << t.ordinal())) != 0) open.add(t);
             }
-            int m = in.readByte();
+            int m = (int) in.varLong();
             Map<DiscrepancyType, Integer> occ = new EnumMap<>(DiscrepancyType.class);
-            for (int i = 0; i < m; i++) occ.put(DiscrepancyType.values()[in.readByte()], in.readInt());
-            boolean matched = in.readBoolean();
-            Instant waitLeft = readNullableInstant(in);
-            Instant waitRight = readNullableInstant(in);
-            Instant expireAt = readNullableInstant(in);
-            Instant last = readInstant(in);
+            for (int i = 0; i < m; i++) occ.put(DiscrepancyType.values()[in.b()], (int) in.varLong());
+            boolean matched = in.bool();
+            Instant waitLeft = in.nullableInstant();
+            Instant waitRight = in.nullableInstant();
+            Instant expireAt = in.nullableInstant();
+            Instant last = in.instant();
             return new PairState(key, rows, open, occ, matched, waitLeft, waitRight, expireAt, last);
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt pair state of " + key, e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("corrupt pair state of " + key + ": " + e.getMessage(), e);
         }
     }
 
     public static byte[] encode(Discrepancy d) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeByte(VERSION);
-            out.writeUTF(d.id());
-            out.writeUTF(d.rule());
-            out.writeByte(d.type().ordinal());
-            out.writeShort(d.key().size());
-            for (Map.Entry<String, String> e : d.key().entrySet()) {
-                out.writeUTF(e.getKey());
-                writeNullableString(out, e.getValue());
-            }
-            out.writeInt(d.occurrence());
-            out.writeByte(d.status().ordinal());
-            writeInstant(out, d.detectedAt());
-            writeNullableInstant(out, d.resolvedAt());
-            out.writeByte(d.resolution() == null ? -1 : d.resolution().ordinal());
-            writeNullableString(out, d.difference() == null ? null : d.difference().toString());
-            writeImages(out, d.left());
-            writeImages(out, d.right());
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Bytes.Writer out = new Bytes.Writer(256);
+        out.b(VERSION);
+        out.string(d.id());
+        out.string(d.rule());
+        out.b(d.type().ordinal());
+        out.varLong(d.key().size());
+        for (Map.Entry<String, String> e : d.key().entrySet()) {
+            out.string(e.getKey());
+            out.nullableString(e.getValue());
         }
+        out.varLong(d.occurrence());
+        out.b(d.status().ordinal());
+        out.instant(d.detectedAt());
+        out.nullableInstant(d.resolvedAt());
+        out.b(d.resolution() == null ? -1 : d.resolution().ordinal());
+        // toString, not toPlainString: it keeps the scale, so the value reads back equal.
+        out.nullableString(d.difference() == null ? null : d.difference().toString());
+        writeImages(out, d.left());
+        writeImages(out, d.right());
+        return out.toArray();
     }
 
     public static Discrepancy decodeDiscrepancy(byte[] bytes) {
         try {
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-            checkVersion(in.readByte(), "discrepancy");
-            String id = in.readUTF();
-            String rule = in.readUTF();
-            DiscrepancyType type = DiscrepancyType.values()[in.readByte()];
-            int k = in.readShort();
+            Bytes.Reader in = new Bytes.Reader(bytes);
+            checkVersion(in.b(), "discrepancy");
+            String id = in.string();
+            String rule = in.string();
+            DiscrepancyType type = DiscrepancyType.values()[in.b()];
+            int k = (int) in.varLong();
             Map<String, String> key = new LinkedHashMap<>();
-            for (int i = 0; i < k; i++) key.put(in.readUTF(), readNullableString(in));
-            int occurrence = in.readInt();
-            Status status = Status.values()[in.readByte()];
-            Instant detectedAt = readInstant(in);
-            Instant resolvedAt = readNullableInstant(in);
-            int res = in.readByte();
-            String diff = readNullableString(in);
+            for (int i = 0; i < k; i++) key.put(in.name(), in.nullableString());
+            int occurrence = (int) in.varLong();
+            Status status = Status.values()[in.b()];
+            Instant detectedAt = in.instant();
+            Instant resolvedAt = in.nullableInstant();
+            int res = in.b();
+            String diff = in.nullableString();
             List<RowImage> left = readImages(in);
             List<RowImage> right = readImages(in);
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
                     res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right);
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt discrepancy record", e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("corrupt discrepancy record: " + e.getMessage(), e);
         }
     }
 
-    private static void checkVersion(byte v, String what) {
+    private static void checkVersion(int v, String what) {
         if (v != VERSION) {
             throw new IllegalStateException("stored " + what + " has format version " + v + " but this release reads "
                     + VERSION + "; run the release that wrote it, or start with an empty state directory");
         }
     }
 
-    private static void writeImages(DataOutputStream out, List<RowImage> images) throws IOException {
-        out.writeShort(images.size());
+    private static void writeImages(Bytes.Writer out, List<RowImage> images) {
+        out.varLong(images.size());
         for (RowImage i : images) writeImage(out, i);
     }
 
-    private static List<RowImage> readImages(DataInputStream in) throws IOException {
-        int n = in.readShort();
+    private static List<RowImage> readImages(Bytes.Reader in) {
+        int n = (int) in.varLong();
         List<RowImage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(readImage(in));
         return out;
     }
 
-    private static void writeImage(DataOutputStream out, RowImage image) throws IOException {
+    private static void writeImage(Bytes.Writer out, RowImage image) {
         RowId id = image.id();
-        out.writeUTF(id.source());
-        out.writeUTF(id.table());
-        out.writeUTF(id.primaryKey());
+        out.string(id.source());
+        out.string(id.table());
+        out.string(id.primaryKey());
         SourcePosition p = image.position();
-        out.writeUTF(p.file());
-        out.writeLong(p.offset());
-        out.writeLong(p.row());
-        writeInstant(out, image.eventTime());
-        out.writeShort(image.columns().size());
-        for (Map.Entry<String, String> e : image.columns().entrySet()) {
-            out.writeUTF(e.getKey());
-            writeNullableString(out, e.getValue());
+        out.string(p.file());
+        out.signedVarLong(p.offset());
+        out.signedVarLong(p.row());
+        out.instant(image.eventTime());
+        Map<String, String> cols = image.columns();
+        out.varLong(cols.size());
+        for (Map.Entry<String, String> e : cols.entrySet()) {
+            out.string(e.getKey());
+            out.nullableString(e.getValue());
         }
     }
 
-    private static RowImage readImage(DataInputStream in) throws IOException {
-        RowId id = new RowId(in.readUTF(), in.readUTF(), in.readUTF());
-        SourcePosition p = new SourcePosition(in.readUTF(), in.readLong(), in.readLong());
-        Instant eventTime = readInstant(in);
-        int n = in.readShort();
-        Map<String, String> cols = new LinkedHashMap<>(n * 2);
-        for (int i = 0; i < n; i++) cols.put(in.readUTF(), readNullableString(in));
-        return new RowImage(id, cols, eventTime, p);
-    }
-
-    private static void writeNullableString(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) out.writeUTF(s);
-    }
-
-    private static String readNullableString(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
-    }
-
-    private static void writeInstant(DataOutputStream out, Instant t) throws IOException {
-        out.writeLong(t.getEpochSecond());
-        out.writeInt(t.getNano());
-    }
-
-    private static Instant readInstant(DataInputStream in) throws IOException {
-        return Instant.ofEpochSecond(in.readLong(), in.readInt());
-    }
-
-    private static void writeNullableInstant(DataOutputStream out, Instant t) throws IOException {
-        out.writeBoolean(t != null);
-        if (t != null) writeInstant(out, t);
-    }
-
-    private static Instant readNullableInstant(DataInputStream in) throws IOException {
-        return in.readBoolean() ? readInstant(in) : null;
+    private static RowImage readImage(Bytes.Reader in) {
+        RowId id = new RowId(in.name(), in.name(), in.string());
+        SourcePosition p = new SourcePosition(in.name(), in.signedVarLong(), in.signedVarLong());
+        Instant eventTime = in.instant();
+        int n = (int) in.varLong();
+        String[] names = new String[n];
+        String[] values = new String[n];
+        for (int i = 0; i < n; i++) {
+            names[i] = in.name();
+            values[i] = in.nullableString();
+        }
+        return new RowImage(id, Columns.wrap(names, values), eventTime, p);
     }
 }
