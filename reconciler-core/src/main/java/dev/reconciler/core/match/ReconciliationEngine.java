@@ -107,10 +107,16 @@ public final class ReconciliationEngine {
         UnitOfWork uow = new UnitOfWork(store);
         uow.preload(pairsTouched(facts));
         for (Fact fact : facts) {
-            List<Routes.Route> targets = routes.of(fact.source(), fact.table());
-            if (targets.isEmpty()) continue;
-            RowImage image = RowImage.of(fact);
-            for (Routes.Route route : targets) applyToRule(uow, route.rule(), route.side(), fact, image);
+            RowImage image = null;
+            Set<String> imageKeeps = null;
+            for (Routes.Route route : routes.of(fact.source(), fact.table())) {
+                // One image per fact, unless a table feeds streams that keep different columns.
+                if (image == null || !Objects.equals(imageKeeps, route.keep())) {
+                    image = RowImage.of(fact, route.keep());
+                    imageKeeps = route.keep();
+                }
+                applyToRule(uow, route.rule(), route.side(), fact, image);
+            }
         }
         counters.flush(uow);
         return uow.commit();

@@ -9,13 +9,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which (rule, side) pairs a table of a source feeds. Table regexes are evaluated once per table name and cached:
  * the hot path does two hash lookups. Owned by the engine thread.
  */
 final class Routes {
-    record Route(Rule rule, Side side) {
+    /** @param keep the columns to keep of the stream's rows (null: all); see {@link EngineConfig#columnsKept} */
+    record Route(Rule rule, Side side, Set<String> keep) {
     }
 
     private final EngineConfig config;
@@ -34,7 +36,7 @@ final class Routes {
         for (Rule rule : config.rules()) {
             for (Side side : Side.values()) {
                 StreamDef stream = config.streamOf(rule, side);
-                if (stream.contains(source, table)) routes.add(new Route(rule, side));
+                if (stream.contains(source, table)) routes.add(new Route(rule, side, config.columnsKept(stream)));
             }
         }
         return List.copyOf(routes);

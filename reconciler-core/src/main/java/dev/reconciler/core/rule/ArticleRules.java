@@ -17,12 +17,15 @@ public final class ArticleRules {
     private ArticleRules() {
     }
 
+    /** The order flow; keeps, besides what the rules read, the columns on-call looks at first. */
     public static StreamDef orderStream(String source) {
-        return StreamDef.of(ORDER_STREAM, source, ORDER_TABLES);
+        return StreamDef.of(ORDER_STREAM, source, ORDER_TABLES).keeping(List.of(
+                "id", "gmt_create", "gmt_modified", "buyer_id", "stream_type", "stream_identifier", "order_state"));
     }
 
     public static StreamDef inventoryStream(String source) {
-        return StreamDef.of(INVENTORY_STREAM, source, INVENTORY_TABLE);
+        return StreamDef.of(INVENTORY_STREAM, source, INVENTORY_TABLE).keeping(List.of(
+                "id", "gmt_create", "gmt_modified", "stream_type", "state"));
     }
 
     /** {@code order_id ↔ identifier} and {@code goods_id ↔ collection_id}. */

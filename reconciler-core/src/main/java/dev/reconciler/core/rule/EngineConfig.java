@@ -61,6 +61,21 @@ public record EngineConfig(List<StreamDef> streams, List<Rule> rules, Duration c
         return rules.stream().filter(r -> r.name().equals(name)).findFirst();
     }
 
+    /**
+     * The columns the engine keeps of a stream's rows: the stream's declared columns plus every column a rule reads
+     * on it; null when the stream keeps every column.
+     */
+    public java.util.Set<String> columnsKept(StreamDef stream) {
+        if (stream.columns() == null) return null;
+        java.util.Set<String> keep = new java.util.LinkedHashSet<>(stream.columns());
+        for (Rule r : rules) {
+            for (Side side : Side.values()) {
+                if (r.side(side).stream().equals(stream.name())) keep.addAll(r.columnsRead(side));
+            }
+        }
+        return keep;
+    }
+
     /** Every source some stream reads. */
     public Set<String> sources() {
         Set<String> s = new java.util.TreeSet<>();

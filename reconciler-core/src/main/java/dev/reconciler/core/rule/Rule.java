@@ -30,4 +30,13 @@ public record Rule(String name, SideSpec left, SideSpec right, KeyMapping key, Q
     public SideSpec side(Side side) {
         return side == Side.LEFT ? left : right;
     }
+
+    /** The columns this rule reads on one side: key, filter and quantity columns. */
+    public java.util.Set<String> columnsRead(Side side) {
+        java.util.Set<String> cols = new java.util.LinkedHashSet<>();
+        for (KeyMapping.Part p : key.parts()) cols.add(p.column(side));
+        for (Condition c : side(side).filter().all()) cols.add(c.column());
+        if (quantity != null) cols.add(quantity.column(side));
+        return cols;
+    }
 }

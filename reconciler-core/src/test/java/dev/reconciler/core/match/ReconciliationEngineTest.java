@@ -117,6 +117,17 @@ class ReconciliationEngineTest {
         }
 
         @Test
+        void rowImagesKeepTheStreamsColumnsAndWhatTheRulesRead() {
+            Map<String, Object> row = confirm(1, "O1", 1);
+            row.put("buyer_id", "B7");
+            row.put("goods_name", "a long description nobody reconciles on");
+            order(row, 0);
+            Discrepancy x = opened(d.watermarkAll(at(100)));
+            assertThat(x.left().get(0).columns()).containsKeys("id", "buyer_id", "order_id", "item_count", "deleted")
+                    .doesNotContainKey("goods_name");
+        }
+
+        @Test
         void varcharAndBigintKeysCompareAsTrimmedText() {
             order(orderRow(1, " O1 ", " 42", "CONFIRM", "CONFIRM", 1, 0), 0);
             assertThat(kinds(inventory(inventoryRow(10, "O1", 42L, "UNFREEZE_AND_SALE", 1, 0), 1)))

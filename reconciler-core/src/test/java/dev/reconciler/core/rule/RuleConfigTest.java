@@ -49,12 +49,23 @@ class RuleConfigTest {
     void streamsSelectShardsByRegexAcrossSources() {
         StreamDef s = new StreamDef("orders", List.of(
                 StreamDef.TableSelector.of("db1", "trade_order_stream_\\d{4}"),
-                StreamDef.TableSelector.of("db2", "trade_order_stream_\\d{4}")));
+                StreamDef.TableSelector.of("db2", "trade_order_stream_\\d{4}")), null);
         assertThat(s.contains("db1", "trade_order_stream_0003")).isTrue();
         assertThat(s.contains("db2", "trade_order_stream_0100")).isTrue();
         assertThat(s.contains("db1", "trade_order_stream_archive")).isFalse();
         assertThat(s.contains("db3", "trade_order_stream_0001")).isFalse();
         assertThat(s.sources()).containsExactly("db1", "db2");
+    }
+
+    @Test
+    void aStreamKeepsItsDeclaredColumnsPlusEveryColumnARuleReads() {
+        EngineConfig c = new EngineConfig(
+                List.of(OrderInventory.orderStream().keeping(List.of("id", "gmt_create")),
+                        StreamDef.of("inventory_stream", "inventory", "collection_inventory_stream")),
+                List.of(OrderInventory.sale(Duration.ZERO, Multiplicity.ONE_TO_ONE)));
+        assertThat(c.columnsKept(c.stream("order_stream").orElseThrow())).containsExactlyInAnyOrder(
+                "id", "gmt_create", "order_id", "goods_id", "order_state", "goods_type", "deleted", "item_count");
+        assertThat(c.columnsKept(c.stream("inventory_stream").orElseThrow())).as("keeps all").isNull();
     }
 
     @Test
