@@ -1,13 +1,14 @@
 package dev.reconciler.core.match;
 
 import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.rule.Rule;
 import dev.reconciler.core.rule.Side;
 import dev.reconciler.core.state.StateStore;
 
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Numbers the engine keeps so that metrics need no scan of the state.
@@ -17,57 +18,92 @@ import java.util.Set;
  *   <li>Counters since start (Prometheus counters may reset): facts taken per (rule, side), and facts that matched
  *       a side's filter but had a blank key column and so could pair with nothing.</li>
  * </ul>
- * Owned by the engine thread; the counters since start are read by other threads.
+ * Metadata names are built once per rule: this sits on the per-fact path. Owned by the engine thread; the gauges
+ * and counters may be read by other threads.
  */
 final class Counters {
-    private static final String PREFIX = "count/";
-    private final Map<String, Long> values = new HashMap<>();
-    private final Set<String> dirty = new LinkedHashSet<>();
-    private final Map<String, java.util.concurrent.atomic.LongAdder> sinceStart =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final DiscrepancyType[] TYPES = DiscrepancyType.values();
 
-    static String facts(String rule, Side side) {
-        return "facts/" + rule + "/" + side.label();
+    /** Everything counted for one rule; gauges by index: pending left, pending right, then open per type. */
+    private static final class PerRule {
+        final String[] gaugeNames = new String[2 + TYPES.length];
+        final long[] gauges = new long[2 + TYPES.length];
+        final boolean[] dirty = new boolean[2 + TYPES.length];
+        final LongAdder[] facts = {new LongAdder(), new LongAdder()};
+        final LongAdder[] withoutKey = {new LongAdder(), new LongAdder()};
+
+        PerRule(String rule) {
+            gaugeNames[0] = "count/pending/" + rule + "/left";
+            gaugeNames[1] = "count/pending/" + rule + "/right";
+            for (DiscrepancyType t : TYPES) gaugeNames[2 + t.ordinal()] = "count/open/" + rule + "/" + t.name();
+        }
     }
 
-    static String withoutKey(String rule, Side side) {
-        return "without-key/" + rule + "/" + side.label();
+    private final Map<String, PerRule> rules = new HashMap<>();
+
+    Counters(List<Rule> rules, StateStore store) {
+        for (Rule r : rules) {
+            PerRule p = new PerRule(r.name());
+            for (int i = 0; i < p.gaugeNames.length; i++) {
+                p.gauges[i] = store.meta(p.gaugeNames[i]).map(Long::parseLong).orElse(0L);
+            }
+            this.rules.put(r.name(), p);
+        }
     }
 
-    void increment(String name) {
-        sinceStart.computeIfAbsent(name, n -> new java.util.concurrent.atomic.LongAdder()).increment();
+    private PerRule of(String rule) {
+        PerRule p = rules.get(rule);
+        if (p == null) throw new IllegalArgumentException("unknown rule '" + rule + "'");
+        return p;
     }
 
-    long sinceStart(String name) {
-        var a = sinceStart.get(name);
-        return a == null ? 0 : a.sum();
+    /** Pairs whose {@code side} rows wait for the other side. */
+    long pending(String rule, Side side) {
+        return of(rule).gauges[side.ordinal()];
     }
 
-    static String pending(String rule, Side side) {
-        return PREFIX + "pending/" + rule + "/" + side.label();
+    long open(String rule, DiscrepancyType type) {
+        return of(rule).gauges[2 + type.ordinal()];
     }
 
-    static String open(String rule, DiscrepancyType type) {
-        return PREFIX + "open/" + rule + "/" + type.name();
+    void addPending(String rule, Side side, long delta) {
+        add(of(rule), side.ordinal(), delta);
     }
 
-    void load(StateStore store, Iterable<String> names) {
-        for (String n : names) store.meta(n).ifPresent(v -> values.put(n, Long.parseLong(v)));
+    void addOpen(String rule, DiscrepancyType type, long delta) {
+        add(of(rule), 2 + type.ordinal(), delta);
     }
 
-    long get(String name) {
-        return values.getOrDefault(name, 0L);
-    }
-
-    void add(String name, long delta) {
+    private static void add(PerRule p, int i, long delta) {
         if (delta == 0) return;
-        values.merge(name, delta, Long::sum);
-        dirty.add(name);
+        p.gauges[i] += delta;
+        p.dirty[i] = true;
     }
 
-    /** Writes the changed counters into the unit of work and forgets that they changed. */
+    void countFact(String rule, Side side) {
+        of(rule).facts[side.ordinal()].increment();
+    }
+
+    void countWithoutKey(String rule, Side side) {
+        of(rule).withoutKey[side.ordinal()].increment();
+    }
+
+    long facts(String rule, Side side) {
+        return of(rule).facts[side.ordinal()].sum();
+    }
+
+    long withoutKey(String rule, Side side) {
+        return of(rule).withoutKey[side.ordinal()].sum();
+    }
+
+    /** Writes the changed gauges into the unit of work and forgets that they changed. */
     void flush(UnitOfWork uow) {
-        for (String n : dirty) uow.putMeta(n, Long.toString(get(n)));
-        dirty.clear();
+        for (PerRule p : rules.values()) {
+            for (int i = 0; i < p.dirty.length; i++) {
+                if (!p.dirty[i]) continue;
+                uow.putMeta(p.gaugeNames[i], Long.toString(p.gauges[i]));
+                p.dirty[i] = false;
+            }
+        }
     }
 }

@@ -29,7 +29,6 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +61,7 @@ public final class ReconciliationEngine {
     private final Routes routes;
     private final Watermarks watermarks;
     private final Set<String> stalled = new HashSet<>();
-    private final Counters counters = new Counters();
+    private final Counters counters;
     /** Per (rule, lane): the time up to which the deadline index was handled. Persisted, loaded on start. */
     private final Map<String, Instant> scannedUpTo = new HashMap<>();
     private final Instant startedAt;
@@ -78,12 +77,7 @@ public final class ReconciliationEngine {
             store.meta(META_WATERMARK + source).ifPresent(w -> watermarks.advance(source, Instant.parse(w)));
             if (store.meta(META_STALLED + source).isPresent()) stalled.add(source);
         }
-        List<String> counterNames = new ArrayList<>();
-        for (Rule rule : config.rules()) {
-            for (Side side : Side.values()) counterNames.add(Counters.pending(rule.name(), side));
-            for (DiscrepancyType type : DiscrepancyType.values()) counterNames.add(Counters.open(rule.name(), type));
-        }
-        counters.load(store, counterNames);
+        this.counters = new Counters(config.rules(), store);
         for (Rule rule : config.rules()) {
             for (Lane lane : Lane.values()) {
                 String name = laneName(rule, lane);
@@ -102,70 +96,79 @@ public final class ReconciliationEngine {
         return apply(List.of(fact));
     }
 
-    /** Applies facts in order, in one atomic state write. */
+    /**
+     * Applies facts in order, in one atomic state write. First every fact is planned against every rule that reads
+     * its table (filter, key, old key); then all pairs the plan touches are read from the store in one call; then
+     * the plan is carried out in order.
+     */
     public List<Outcome> apply(List<Fact> facts) {
-        UnitOfWork uow = new UnitOfWork(store);
-        uow.preload(pairsTouched(facts));
+        List<Step> plan = new ArrayList<>(facts.size() * 2);
+        Set<PairKey> touched = new HashSet<>();
         for (Fact fact : facts) {
-            RowImage image = null;
-            Set<String> imageKeeps = null;
             for (Routes.Route route : routes.of(fact.source(), fact.table())) {
-                // One image per fact, unless a table feeds streams that keep different columns.
-                if (image == null || !Objects.equals(imageKeeps, route.keep())) {
-                    image = RowImage.of(fact, route.keep());
-                    imageKeeps = route.keep();
-                }
-                applyToRule(uow, route.rule(), route.side(), fact, image);
+                Step step = plan(fact, route);
+                if (step == null) continue;
+                plan.add(step);
+                if (step.oldKey() != null) touched.add(step.oldKey());
+                if (step.key() != null) touched.add(step.key());
             }
+        }
+        UnitOfWork uow = new UnitOfWork(store);
+        uow.preload(touched);
+        Fact imageOf = null;
+        Set<String> imageKeeps = null;
+        RowImage image = null;
+        for (Step step : plan) {
+            // One image per fact, unless its table feeds streams that keep different columns.
+            if (step.fact() != imageOf || !Objects.equals(imageKeeps, step.route().keep())) {
+                imageOf = step.fact();
+                imageKeeps = step.route().keep();
+                image = RowImage.of(imageOf, imageKeeps);
+            }
+            Rule rule = step.route().rule();
+            Side side = step.route().side();
+            if (step.oldKey() != null) retract(uow, rule, side, step.oldKey(), step.fact(), image);
+            if (step.key() == null) continue;
+            if (step.matches()) upsert(uow, rule, side, step.key(), step.fact(), image);
+            else retract(uow, rule, side, step.key(), step.fact(), image);
         }
         counters.flush(uow);
         return uow.commit();
     }
 
-    /** Every pair {@link #applyToRule} may read for these facts, so they can be read from the store at once. */
-    private Set<PairKey> pairsTouched(List<Fact> facts) {
-        Set<PairKey> keys = new LinkedHashSet<>();
-        for (Fact fact : facts) {
-            for (Routes.Route route : routes.of(fact.source(), fact.table())) {
-                Rule rule = route.rule();
-                Operation op = fact.operation();
-                if (op == Operation.UPDATE && fact.before() != null) {
-                    List<String> old = keyOf(rule, route.side(), fact.before());
-                    if (old != null) keys.add(new PairKey(rule.name(), old));
-                }
-                boolean mayTouch = op == Operation.UPDATE || op == Operation.DELETE
-                        || rule.side(route.side()).filter().matches(fact.columns());
-                List<String> key = mayTouch ? keyOf(rule, route.side(), fact.columns()) : null;
-                if (key != null) keys.add(new PairKey(rule.name(), key));
-            }
-        }
-        return keys;
+    /**
+     * What one fact means for one rule side.
+     *
+     * @param oldKey  the pair the row leaves because a key column changed (UPDATE with a before image), or null
+     * @param key     the pair the row is upserted into ({@code matches}) or retracted from, or null for nothing
+     * @param matches whether the row (as of this fact) belongs to the rule side
+     */
+    private record Step(Fact fact, Routes.Route route, PairKey oldKey, PairKey key, boolean matches) {
     }
 
-    private void applyToRule(UnitOfWork uow, Rule rule, Side side, Fact fact, RowImage image) {
+    private Step plan(Fact fact, Routes.Route route) {
+        Rule rule = route.rule();
+        Side side = route.side();
         Operation op = fact.operation();
         List<String> key = keyOf(rule, side, fact.columns());
+        PairKey oldKey = null;
         if (op == Operation.UPDATE && fact.before() != null) {
             // A key column changed: the row leaves its old pair. Needs the before image (binlog_row_image=FULL).
-            List<String> oldKey = keyOf(rule, side, fact.before());
-            if (oldKey != null && !oldKey.equals(key)) retract(uow, rule, side, oldKey, fact, image);
+            List<String> old = keyOf(rule, side, fact.before());
+            if (old != null && !old.equals(key)) oldKey = new PairKey(rule.name(), old);
         }
         boolean matches = op.rowExists() && rule.side(side).filter().matches(fact.columns());
-        if (key == null) {
-            if (matches) counters.increment(Counters.withoutKey(rule.name(), side));
-            return;
-        }
         if (matches) {
-            counters.increment(Counters.facts(rule.name(), side));
-            upsert(uow, rule, side, key, fact, image);
-        } else if (op == Operation.UPDATE || op == Operation.DELETE) {
-            // An insert or snapshot read that does not match cannot retract anything: skip the state lookup.
-            retract(uow, rule, side, key, fact, image);
+            if (key == null) counters.countWithoutKey(rule.name(), side);   // a row without a key pairs with nothing
+            else counters.countFact(rule.name(), side);
         }
+        // An insert or snapshot read that does not match cannot retract anything: no state lookup for it.
+        boolean acts = key != null && (matches || op == Operation.UPDATE || op == Operation.DELETE);
+        if (!acts && oldKey == null) return null;
+        return new Step(fact, route, oldKey, acts ? new PairKey(rule.name(), key) : null, matches);
     }
 
-    private void upsert(UnitOfWork uow, Rule rule, Side side, List<String> key, Fact fact, RowImage image) {
-        PairKey pk = new PairKey(rule.name(), key);
+    private void upsert(UnitOfWork uow, Rule rule, Side side, PairKey pk, Fact fact, RowImage image) {
         PairState state = uow.pair(pk);
         StoredRow existing = state == null ? null : state.row(fact.row());
         if (existing != null) {
@@ -179,8 +182,7 @@ public final class ReconciliationEngine {
         decide(uow, rule, state);
     }
 
-    private void retract(UnitOfWork uow, Rule rule, Side side, List<String> key, Fact fact, RowImage image) {
-        PairKey pk = new PairKey(rule.name(), key);
+    private void retract(UnitOfWork uow, Rule rule, Side side, PairKey pk, Fact fact, RowImage image) {
         PairState state = uow.pair(pk);
         StoredRow existing = state == null ? null : state.row(fact.row());
         if (existing == null || !existing.live()) return;
@@ -262,10 +264,11 @@ public final class ReconciliationEngine {
     /** Keeps the pending and open gauges in step with the pair's change. */
     private void count(Rule rule, PairState before, Set<DiscrepancyType> open, Verdict v) {
         // pending{side=left}: pairs whose left rows wait for the right side, i.e. on the right watermark.
-        counters.add(Counters.pending(rule.name(), Side.LEFT), delta(before.waitRight() != null, v.waitRight() != null));
-        counters.add(Counters.pending(rule.name(), Side.RIGHT), delta(before.waitLeft() != null, v.waitLeft() != null));
+        counters.addPending(rule.name(), Side.LEFT, delta(before.waitRight() != null, v.waitRight() != null));
+        counters.addPending(rule.name(), Side.RIGHT, delta(before.waitLeft() != null, v.waitLeft() != null));
+        if (before.open().isEmpty() && open.isEmpty()) return;
         for (DiscrepancyType type : DiscrepancyType.values()) {
-            counters.add(Counters.open(rule.name(), type), delta(before.open().contains(type), open.contains(type)));
+            counters.addOpen(rule.name(), type, delta(before.open().contains(type), open.contains(type)));
         }
     }
 
@@ -419,22 +422,22 @@ public final class ReconciliationEngine {
 
     /** Pairs of a rule whose {@code side} rows wait for their counterpart (grace not yet passed). */
     public long pending(String rule, Side side) {
-        return counters.get(Counters.pending(rule, side));
+        return counters.pending(rule, side);
     }
 
     /** Open discrepancies of a rule and type. */
     public long openDiscrepancies(String rule, DiscrepancyType type) {
-        return counters.get(Counters.open(rule, type));
+        return counters.open(rule, type);
     }
 
     /** Facts that matched the filter of a rule's side, since this engine started. */
     public long factsTaken(String rule, Side side) {
-        return counters.sinceStart(Counters.facts(rule, side));
+        return counters.facts(rule, side);
     }
 
     /** Facts that matched a side's filter but had a blank key column, so they pair with nothing (since start). */
     public long factsWithoutKey(String rule, Side side) {
-        return counters.sinceStart(Counters.withoutKey(rule, side));
+        return counters.withoutKey(rule, side);
     }
 
     public boolean isStalled(String source) {

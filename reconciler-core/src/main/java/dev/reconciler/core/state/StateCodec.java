@@ -43,7 +43,12 @@ public final class StateCodec {
 
     // ---------------------------------------------------------------- keys
 
+    /** The key's bytes (cached in the key: do not change the array). */
     public static byte[] pairKey(PairKey key) {
+        return key.encoded();
+    }
+
+    static byte[] encodePairKey(PairKey key) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         escaped(out, key.rule());
         for (String v : key.values()) escaped(out, v);
@@ -78,12 +83,23 @@ public final class StateCodec {
         return out.toByteArray();
     }
 
-    /** Prefix of one lane of one rule in the deadline index. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, byte[][]> LANE_PREFIXES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Prefix of one lane of one rule in the deadline index (cached per rule; do not change the array). */
     public static byte[] lanePrefix(String rule, Lane lane) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(24);
-        escaped(out, rule);
-        out.write(lane.code);
-        return out.toByteArray();
+        byte[][] byLane = LANE_PREFIXES.get(rule);
+        if (byLane == null) {
+            byLane = new byte[Lane.values().length][];
+            for (Lane l : Lane.values()) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(24);
+                escaped(out, rule);
+                out.write(l.code);
+                byLane[l.ordinal()] = out.toByteArray();
+            }
+            if (LANE_PREFIXES.size() < 10_000) LANE_PREFIXES.putIfAbsent(rule, byLane);
+        }
+        return byLane[lane.ordinal()];
     }
 
     public static byte[] timerKey(TimerEntry t) {
@@ -144,7 +160,11 @@ public final class StateCodec {
 
     private static void escaped(ByteArrayOutputStream out, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        for (byte x : b) {
+        int plain = 0;
+        while (plain < b.length && b[plain] != 0 && b[plain] != 1) plain++;
+        out.write(b, 0, plain);   // the common case: nothing to escape
+        for (int i = plain; i < b.length; i++) {
+            byte x = b[i];
             if (x == 0) {
                 out.write(1);
                 out.write(1);
