@@ -29,6 +29,8 @@ final class UnitOfWork {
     /** A null value means the discrepancy record was deleted in this unit. */
     private final Map<String, Discrepancy> discrepancies = new LinkedHashMap<>();
     private final StateWrite write = new StateWrite();
+    /** Deadline index changes: true puts, false deletes. A put then deleted in the same unit cancels out. */
+    private final Map<TimerEntry, Boolean> timers = new LinkedHashMap<>();
     private final List<Outcome> outcomes = new ArrayList<>();
 
     UnitOfWork(StateStore store) {
@@ -70,11 +72,17 @@ final class UnitOfWork {
     }
 
     void putTimer(TimerEntry t) {
-        write.putTimer(t);
+        timers.put(t, Boolean.TRUE);
     }
 
+    /**
+     * Deletes an index entry. If this unit wrote it (a left row scheduled to wait, then matched by a right row of
+     * the same batch), neither op reaches the store: the common case of a flash sale costs no index write at all.
+     * (An entry is never put twice: the engine puts one only when a pair's deadline changes to it.)
+     */
     void deleteTimer(TimerEntry t) {
-        write.deleteTimer(t);
+        if (timers.get(t) == Boolean.TRUE) timers.remove(t);
+        else timers.put(t, Boolean.FALSE);
     }
 
     void putMeta(String name, String value) {
@@ -93,6 +101,10 @@ final class UnitOfWork {
         pairs.forEach((k, v) -> {
             if (v == null) write.deletePair(k);
             else write.putPair(v);
+        });
+        timers.forEach((t, put) -> {
+            if (put) write.putTimer(t);
+            else write.deleteTimer(t);
         });
         discrepancies.forEach((id, d) -> {
             if (d == null) write.deleteDiscrepancy(id);

@@ -70,8 +70,8 @@ class RocksDbStateStoreTest extends StateStoreContract {
     @Test
     void optionsHaveBoundedDefaultsAndRejectNonsense() {
         RocksDbStateStore.Options d = RocksDbStateStore.Options.defaults();
-        assertThat(d.blockCacheBytes()).isEqualTo(64L * 1024 * 1024);
-        assertThat(d.writeBufferBytes()).isEqualTo(32L * 1024 * 1024);
+        assertThat(d.blockCacheBytes()).isEqualTo(256L * 1024 * 1024);
+        assertThat(d.writeBufferBytes()).isEqualTo(64L * 1024 * 1024);
         assertThat(d.syncWrites()).isFalse();
         assertThatThrownBy(() -> new RocksDbStateStore.Options(0, 1, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blockCacheBytes");
