@@ -4,6 +4,6 @@
 # Usage: scripts/simulate.sh [orders] [faults-per-type]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -ntp -pl reconciler-app -am package -DskipTests
+mvn -B -q -ntp -Dstyle.color=never -pl reconciler-app -am package -DskipTests
 exec java -cp "reconciler-app/target/classes:reconciler-app/target/lib/*" \
   dev.reconciler.app.simulate.FlashSaleSimulation "$@"

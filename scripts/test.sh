@@ -16,5 +16,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# The integration tests start private MariaDB servers (binlog on) with scripts/local-mariadb.sh; install the server
+# now (apt, as root) rather than in the middle of a test.
+scripts/local-mariadb.sh install
+
 # -B: no colours or progress in CI logs; verify runs unit, contract, property and integration tests.
 exec mvn -B -ntp verify "$@"

@@ -1,0 +1,119 @@
+package dev.reconciler.app.normalize;
+
+import dev.reconciler.core.fact.Fact;
+import dev.reconciler.core.fact.Operation;
+import dev.reconciler.core.fact.RowId;
+import dev.reconciler.core.fact.SourcePosition;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Turns one Debezium change record (Kafka Connect form) into what the engine understands: a {@link Fact}, a
+ * heartbeat (the source's commit clock moved), or nothing (schema changes, records of no interest).
+ */
+public final class RecordNormalizer {
+
+    /** What a record means. */
+    public sealed interface Normalized {
+    }
+
+    public record AFact(Fact fact) implements Normalized {
+    }
+
+    /** A heartbeat row committed (or Debezium's own heartbeat) at {@code commitTime}. */
+    public record Heartbeat(Instant commitTime) implements Normalized {
+    }
+
+    public record Skip() implements Normalized {
+    }
+
+    private static final Skip SKIP = new Skip();
+    private final String source;
+    private final String heartbeatTable;
+
+    /**
+     * @param heartbeatTable {@code db.table} of the heartbeat table, or null
+     */
+    public RecordNormalizer(String source, String heartbeatTable) {
+        this.source = source;
+        this.heartbeatTable = heartbeatTable;
+    }
+
+    public Normalized normalize(SourceRecord record) {
+        if (!(record.value() instanceof Struct value)) return SKIP;
+        if (record.topic().startsWith("__debezium-heartbeat")) {
+            Object ts = value.schema().field("ts_ms") != null ? value.get("ts_ms") : null;
+            return ts instanceof Long ms ? new Heartbeat(Instant.ofEpochMilli(ms)) : SKIP;
+        }
+        if (value.schema().field("op") == null || value.schema().field("source") == null) return SKIP;
+        Struct src = value.getStruct("source");
+        String db = src.getString("db");
+        String table = src.getString("table");
+        if (db == null || table == null) return SKIP;
+        Instant commit = Instant.ofEpochMilli(src.getInt64("ts_ms"));
+        if (heartbeatTable != null && heartbeatTable.equals(db + "." + table)) return new Heartbeat(commit);
+
+        Operation op = switch (value.getString("op")) {
+            case "c" -> Operation.INSERT;
+            case "u" -> Operation.UPDATE;
+            case "d" -> Operation.DELETE;
+            case "r" -> Operation.READ;
+            default -> null;
+        };
+        if (op == null) return SKIP;
+        Struct after = value.getStruct("after");
+        Struct before = value.getStruct("before");
+        Struct image = op == Operation.DELETE ? before : after;
+        if (image == null) return SKIP;
+        String pk = primaryKey(record.key(), image);
+        SourcePosition position = new SourcePosition(str(src, "file"), num(src, "pos"), num(src, "row"));
+        Map<String, Object> prev = op == Operation.UPDATE && before != null ? columns(before) : null;
+        return new AFact(new Fact(new RowId(source, table, pk), op, columns(image), prev, commit, position));
+    }
+
+    private static String primaryKey(Object key, Struct image) {
+        if (key instanceof Struct k) {
+            StringJoiner j = new StringJoiner("|");
+            for (Field f : k.schema().fields()) j.add(String.valueOf(k.get(f)));
+            return j.toString();
+        }
+        // A table without a primary key: the whole row is its identity.
+        return String.valueOf(image.hashCode());
+    }
+
+    private static Map<String, Object> columns(Struct s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Field f : s.schema().fields()) m.put(f.name(), value(f.schema(), s.get(f)));
+        return m;
+    }
+
+    /** Debezium's temporal logical types to java.time, so row images read as times, not epoch numbers. */
+    static Object value(Schema schema, Object v) {
+        if (v == null || schema.name() == null) return v;
+        return switch (schema.name()) {
+            case "io.debezium.time.Timestamp" -> Instant.ofEpochMilli((Long) v);
+            case "io.debezium.time.MicroTimestamp" -> Instant.EPOCH.plusNanos((Long) v * 1000);
+            case "io.debezium.time.NanoTimestamp" -> Instant.EPOCH.plusNanos((Long) v);
+            case "io.debezium.time.Date" -> LocalDate.ofEpochDay((Integer) v);
+            default -> v;
+        };
+    }
+
+    private static String str(Struct s, String field) {
+        return s.schema().field(field) == null || s.get(field) == null ? "" : String.valueOf(s.get(field));
+    }
+
+    private static long num(Struct s, String field) {
+        if (s.schema().field(field) == null) return 0;
+        Object v = s.get(field);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+}

@@ -1,0 +1,223 @@
+package dev.reconciler.app.source;
+
+import dev.reconciler.app.normalize.RecordNormalizer;
+import dev.reconciler.app.pipeline.Pipeline;
+import dev.reconciler.core.fact.Fact;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.debezium.embedded.Connect;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Tails one database's binlog with an embedded Debezium engine and hands each batch to the {@link Pipeline}:
+ * facts, then the source's watermark. Offsets and schema history live under the state directory, so a restart
+ * resumes where it stopped.
+ *
+ * <p>Watermark: binlog commit times have one-second resolution, so after a batch whose newest commit time is
+ * {@code T} the source promises only {@code T - 1 s}. With a heartbeat table, the source commits a heartbeat row
+ * every interval; it reaches the engine through the binlog like any change, so an idle database still moves the
+ * watermark while a lagging or disconnected reader holds it back.
+ */
+public final class DebeziumSource implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DebeziumSource.class);
+    private final SourceConfig config;
+    private final Path stateDir;
+    private final Pipeline pipeline;
+    private final RecordNormalizer normalizer;
+    private final ExecutorService runner;
+    private final ScheduledExecutorService heartbeats;
+    private Connection heartbeatConnection;
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private volatile boolean closed;
+
+    public DebeziumSource(SourceConfig config, Path stateDir, Pipeline pipeline) {
+        this.config = config;
+        this.stateDir = stateDir;
+        this.pipeline = pipeline;
+        this.normalizer = new RecordNormalizer(config.name(), config.heartbeatTable());
+        this.runner = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "source-" + config.name());
+            t.setDaemon(true);
+            return t;
+        });
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "heartbeat-" + config.name());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        if (config.heartbeatTable() != null) {
+            createHeartbeatTable();
+            // Our own heartbeat writer, not Debezium's heartbeat.action.query: Debezium only runs that query while
+            // binlog events arrive, and an idle server sends none for 30 s (its replication heartbeat period).
+            heartbeats.scheduleWithFixedDelay(this::beat, 0, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(properties())
+                .notifying(this::handleBatch)
+                .using((success, message, error) -> {
+                    if (!success && !closed) log.error("source {} stopped: {}", config.name(), message, error);
+                })
+                .build();
+        runner.execute(engine);
+        log.info("{} started", config);
+    }
+
+    private void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        List<Fact> facts = new ArrayList<>(records.size());
+        Instant newest = null;
+        for (RecordChangeEvent<SourceRecord> r : records) {
+            RecordNormalizer.Normalized n = normalizer.normalize(r.record());
+            Instant commit = null;
+            if (n instanceof RecordNormalizer.AFact f) {
+                facts.add(f.fact());
+                commit = f.fact().eventTime();
+            } else if (n instanceof RecordNormalizer.Heartbeat h) {
+                commit = h.commitTime();
+            }
+            if (commit != null && (newest == null || commit.isAfter(newest))) newest = commit;
+        }
+        try {
+            pipeline.submit(config.name(), facts, newest == null ? null : newest.minusSeconds(1)).get();
+        } catch (ExecutionException e) {
+            // Not acknowledged: Debezium stops and, on restart, delivers the batch again.
+            throw new IllegalStateException("source " + config.name() + ": the engine failed to apply a batch", e.getCause());
+        }
+        for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
+        committer.markBatchFinished();
+    }
+
+    Properties properties() {
+        Path dir = stateDir.resolve("sources").resolve(config.name());
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + " for the offsets of source " + config.name(), e);
+        }
+        Properties p = new Properties();
+        p.setProperty("name", "reconciler-" + config.name());
+        p.setProperty("connector.class", config.flavour().connectorClass);
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+        p.setProperty("offset.storage.file.filename", dir.resolve("offsets.dat").toString());
+        p.setProperty("offset.flush.interval.ms", "1000");
+        p.setProperty("schema.history.internal", "io.debezium.storage.file.history.FileSchemaHistory");
+        p.setProperty("schema.history.internal.file.filename", dir.resolve("schema-history.dat").toString());
+        p.setProperty("schema.history.internal.store.only.captured.tables.ddl", "true");
+        p.setProperty("database.hostname", config.host());
+        p.setProperty("database.port", Integer.toString(config.port()));
+        p.setProperty("database.user", config.user());
+        p.setProperty("database.password", config.password() == null ? "" : config.password());
+        p.setProperty("database.server.id", Long.toString(config.serverId()));
+        p.setProperty("topic.prefix", config.name());
+        p.setProperty("database.include.list", String.join(",", config.databases()));
+        List<String> tables = new ArrayList<>(config.tables());
+        if (config.heartbeatTable() != null) tables.add(config.heartbeatTable().replace(".", "\\."));
+        p.setProperty("table.include.list", String.join(",", tables));
+        p.setProperty("snapshot.mode", config.snapshot() == SourceConfig.Snapshot.INITIAL ? "initial" : "no_data");
+        p.setProperty("snapshot.locking.mode", "none");
+        p.setProperty("include.schema.changes", "false");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("max.batch.size", "2048");
+        p.setProperty("max.queue.size", "8192");
+        p.setProperty("poll.interval.ms", "50");
+        p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeatInterval().toMillis()));
+        return p;
+    }
+
+    /** Commits a heartbeat row; its binlog event moves the watermark once Debezium has read up to it. */
+    private void beat() {
+        try {
+            if (heartbeatConnection == null || !heartbeatConnection.isValid(1)) {
+                closeHeartbeatConnection();
+                heartbeatConnection = DriverManager.getConnection(jdbcUrl(), config.user(), config.password());
+            }
+            try (Statement s = heartbeatConnection.createStatement()) {
+                s.executeUpdate("INSERT INTO " + config.heartbeatTable()
+                        + " (id, beat) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE beat = NOW(3)");
+            }
+        } catch (SQLException e) {
+            // The database is unreachable: no heartbeat, so the watermark holds, which is what we want.
+            closeHeartbeatConnection();
+            log.debug("source {}: heartbeat failed: {}", config.name(), e.getMessage());
+        }
+    }
+
+    private void closeHeartbeatConnection() {
+        if (heartbeatConnection == null) return;
+        try {
+            heartbeatConnection.close();
+        } catch (SQLException ignored) {
+            // closing a broken connection
+        }
+        heartbeatConnection = null;
+    }
+
+    private String jdbcUrl() {
+        return (config.flavour() == SourceConfig.Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://")
+                + config.host() + ":" + config.port() + "/";
+    }
+
+    private void createHeartbeatTable() {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(), config.user(), config.password());
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + config.heartbeatTable()
+                    + " (id INT PRIMARY KEY, beat DATETIME(3) NOT NULL)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("source " + config.name() + ": cannot create the heartbeat table "
+                    + config.heartbeatTable() + " (" + e.getMessage() + "); grant CREATE, INSERT and UPDATE on it,"
+                    + " or configure no heartbeat table", e);
+        }
+    }
+
+    /** Idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        heartbeats.shutdownNow();
+        try {
+            if (!heartbeats.awaitTermination(5, TimeUnit.SECONDS)) log.warn("source {}: heartbeat still running", config.name());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeHeartbeatConnection();
+        try {
+            if (engine != null) engine.close();
+        } catch (IOException | IllegalStateException e) {
+            log.debug("source {}: engine already stopped", config.name(), e);
+        }
+        runner.shutdown();
+        try {
+            if (!runner.awaitTermination(30, TimeUnit.SECONDS)) runner.shutdownNow();
+        } catch (InterruptedException e) {
+            runner.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
