@@ -50,6 +50,8 @@ public final class DebeziumSource implements AutoCloseable {
     private Connection heartbeatConnection;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private volatile boolean closed;
+    /** Delay before the next restart after a failure; reset once a batch got through. */
+    private volatile long backoffMillis = 1000;
 
     public DebeziumSource(SourceConfig config, Path stateDir, Pipeline pipeline) {
         this.config = config;
@@ -75,15 +77,30 @@ public final class DebeziumSource implements AutoCloseable {
             // binlog events arrive, and an idle server sends none for 30 s (its replication heartbeat period).
             heartbeats.scheduleWithFixedDelay(this::beat, 0, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
+        launch();
+        log.info("{} started", config);
+    }
+
+    /**
+     * Builds and runs a Debezium engine. When it stops on an error (the database went away, a network cut), it is
+     * started again after a backoff (1 s doubling to 30 s) from its last committed offset: a dropped source is
+     * reported (its watermark stalls) but never fatal.
+     */
+    private synchronized void launch() {
+        if (closed) return;
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(properties())
                 .notifying(this::handleBatch)
                 .using((success, message, error) -> {
-                    if (!success && !closed) log.error("source {} stopped: {}", config.name(), message, error);
+                    if (closed) return;
+                    long delay = backoffMillis;
+                    backoffMillis = Math.min(30_000, backoffMillis * 2);
+                    log.warn("source {} stopped ({}); reconnecting in {} ms", config.name(),
+                            error != null ? error.getMessage() : message, delay);
+                    heartbeats.schedule(this::launch, delay, TimeUnit.MILLISECONDS);
                 })
                 .build();
         runner.execute(engine);
-        log.info("{} started", config);
     }
 
     private void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
@@ -110,6 +127,7 @@ public final class DebeziumSource implements AutoCloseable {
         }
         for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
         committer.markBatchFinished();
+        backoffMillis = 1000;
     }
 
     Properties properties() {

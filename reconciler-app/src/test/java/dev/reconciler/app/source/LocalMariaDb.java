@@ -21,22 +21,43 @@ final class LocalMariaDb implements AutoCloseable {
     final Path dir;
     final int port;
 
-    private LocalMariaDb(Path dir, int port) {
+    final int serverId;
+
+    private LocalMariaDb(Path dir, int port, int serverId) {
         this.dir = dir;
         this.port = port;
+        this.serverId = serverId;
     }
 
     static LocalMariaDb start(int serverId) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("reconciler-mariadb-");
-        Process p = new ProcessBuilder("bash", SCRIPT.toString(), "start", dir.toString(), "0", Integer.toString(serverId))
-                .redirectErrorStream(false).start();
+        try {
+            return new LocalMariaDb(dir, run("start", dir, 0, serverId), serverId);
+        } catch (IllegalStateException e) {
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /** Stops the server, keeping its data (a database outage). */
+    void stop() throws IOException, InterruptedException {
+        new ProcessBuilder("bash", SCRIPT.toString(), "stop", dir.toString()).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+    }
+
+    /** Starts it again on the same port with the same data. */
+    void restart() throws IOException, InterruptedException {
+        run("start", dir, port, serverId);
+    }
+
+    private static int run(String command, Path dir, int port, int serverId) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", SCRIPT.toString(), command, dir.toString(), Integer.toString(port),
+                Integer.toString(serverId)).redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            deleteTree(dir);
             throw new IllegalStateException("could not start MariaDB with " + SCRIPT + ": " + err);
         }
-        return new LocalMariaDb(dir, Integer.parseInt(out.lines().reduce((a, b) -> b).orElseThrow()));
+        return Integer.parseInt(out.lines().reduce((a, b) -> b).orElseThrow());
     }
 
     Connection connect() throws SQLException {

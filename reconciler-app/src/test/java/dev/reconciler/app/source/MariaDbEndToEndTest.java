@@ -156,6 +156,36 @@ class MariaDbEndToEndTest {
                         "matched R2", "matched R3", "opened MISSING_LEFT R4");
     }
 
+    @Test
+    void aStoppedInventoryDatabaseIsReportedStalledNotAsMissingInventory(@TempDir Path state) throws Exception {
+        EngineConfig config = new EngineConfig(
+                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
+                List.of(ArticleRules.sale(Duration.ofSeconds(2), Multiplicity.ONE_TO_ONE)),
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofDays(7));
+        List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+        try (Session s = new Session(config, state, outcomes)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> s.pipeline != null && !outcomes.isEmpty()
+                    || s.store.meta("watermark/inventory").isPresent());
+            inventory.stop();
+            try {
+                orders.execute(order(0, "S1", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
+                // far longer than grace + skew, and than the stall bound
+                await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream().anyMatch(
+                        x -> x instanceof Outcome.SourceStalled st && st.source().equals("inventory")));
+                Thread.sleep(3000);   // orders keep flowing meanwhile: its watermark is far past S1's grace
+                assertThat(open(s.store, "S")).as("lag is not absence").isEmpty();
+            } finally {
+                inventory.restart();
+            }
+            inventory.execute(deduction("S1", 9, 1, "TRY_SALE"));
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                assertThat(outcomes).anyMatch(x -> x instanceof Outcome.SourceRecovered r && r.source().equals("inventory"));
+                assertThat(outcomes).anyMatch(x -> x instanceof Outcome.PairMatched m && "S1".equals(m.key().get("order_id")));
+            });
+            assertThat(open(s.store, "S")).isEmpty();
+        }
+    }
+
     /** A reconciler process: state store, engine, pipeline and both sources; closing it is a clean stop. */
     static final class Session implements AutoCloseable {
         final RocksDbStateStore store;
