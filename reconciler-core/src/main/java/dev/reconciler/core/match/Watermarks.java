@@ -15,11 +15,17 @@ import java.util.Set;
  * Owned by the engine thread.
  */
 final class Watermarks {
-    private final EngineConfig config;
     private final Map<String, Instant> bySource = new HashMap<>();
+    /** The sources of each rule side's stream, by rule name then side: computed once, read per decision. */
+    private final Map<String, Set<String>[]> sources = new HashMap<>();
 
+    @SuppressWarnings("unchecked")
     Watermarks(EngineConfig config) {
-        this.config = config;
+        for (Rule r : config.rules()) {
+            Set<String>[] bySide = new Set[2];
+            for (Side side : Side.values()) bySide[side.ordinal()] = Set.copyOf(config.streamOf(r, side).sources());
+            sources.put(r.name(), bySide);
+        }
     }
 
     Instant of(String source) {
@@ -35,7 +41,7 @@ final class Watermarks {
     }
 
     Instant of(Rule rule, Side side) {
-        return lowest(config.streamOf(rule, side).sources());
+        return lowest(sources.get(rule.name())[side.ordinal()]);
     }
 
     /** The watermark both sides of a rule have passed, or null. */

@@ -181,7 +181,7 @@ public final class StateCodec {
     // ---------------------------------------------------------------- values
 
     public static byte[] encode(PairState s) {
-        Bytes.Writer out = new Bytes.Writer(64 + 96 * s.rows().size());
+        Bytes.Writer out = new Bytes.Writer(128 + 512 * s.rows().size());   // pairs are ~700 bytes: grow rarely
         out.b(VERSION);
         out.varLong(s.rows().size());
         for (StoredRow r : s.rows()) {

@@ -206,7 +206,10 @@ public final class RocksDbStateStore implements StateStore {
 
         Natives n = new Natives();
         try {
-            n.cache = new LRUCache(options.blockCacheBytes(), -1, false, 0.1);
+            // Few shards: with RocksDB's automatic choice a small cache is split into 1 MiB shards that cannot hold an
+            // index block, which is then evicted as soon as it is read (measured: reads 160 µs instead of 9 µs).
+            int shardBits = (int) Math.max(0, Math.min(4, 63 - Long.numberOfLeadingZeros(options.blockCacheBytes() >> 24)));
+            n.cache = new LRUCache(options.blockCacheBytes(), shardBits, false, 0.1);
             n.bloom = new BloomFilter(10.0);
             // Memtables of all column families are charged to the block cache and flushed at half of it.
             n.writeBufferManager = new WriteBufferManager(Math.max(1, options.blockCacheBytes() / 2), n.cache);
