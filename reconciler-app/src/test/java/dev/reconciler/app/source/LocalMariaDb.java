@@ -22,17 +22,19 @@ final class LocalMariaDb implements AutoCloseable {
     final int port;
 
     final int serverId;
+    private final String[] extraArgs;
 
-    private LocalMariaDb(Path dir, int port, int serverId) {
+    private LocalMariaDb(Path dir, int port, int serverId, String[] extraArgs) {
         this.dir = dir;
         this.port = port;
         this.serverId = serverId;
+        this.extraArgs = extraArgs;
     }
 
-    static LocalMariaDb start(int serverId) throws IOException, InterruptedException {
+    static LocalMariaDb start(int serverId, String... extraArgs) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("reconciler-mariadb-");
         try {
-            return new LocalMariaDb(dir, run("start", dir, 0, serverId), serverId);
+            return new LocalMariaDb(dir, run("start", dir, 0, serverId, extraArgs), serverId, extraArgs);
         } catch (IllegalStateException e) {
             deleteTree(dir);
             throw e;
@@ -46,12 +48,15 @@ final class LocalMariaDb implements AutoCloseable {
 
     /** Starts it again on the same port with the same data. */
     void restart() throws IOException, InterruptedException {
-        run("start", dir, port, serverId);
+        run("start", dir, port, serverId, extraArgs);
     }
 
-    private static int run(String command, Path dir, int port, int serverId) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", SCRIPT.toString(), command, dir.toString(), Integer.toString(port),
-                Integer.toString(serverId)).redirectErrorStream(false).start();
+    private static int run(String command, Path dir, int port, int serverId, String... extraArgs)
+            throws IOException, InterruptedException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("bash", SCRIPT.toString(), command,
+                dir.toString(), Integer.toString(port), Integer.toString(serverId)));
+        cmd.addAll(java.util.List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
