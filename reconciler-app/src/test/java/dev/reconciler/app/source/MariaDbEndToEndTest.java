@@ -128,10 +128,7 @@ class MariaDbEndToEndTest {
 
     @Test
     void aRestartedReconcilerResumesWhereItStoppedAndLosesOrRepeatsNothing(@TempDir Path state) throws Exception {
-        EngineConfig config = new EngineConfig(
-                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
-                List.of(ArticleRules.sale(Duration.ofSeconds(2), Multiplicity.ONE_TO_ONE)),
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofDays(7));
+        EngineConfig config = saleRule(Duration.ofSeconds(30));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         // run 1: some orders, one without deduction
         try (Session s = new Session(config, state, outcomes)) {
@@ -158,10 +155,7 @@ class MariaDbEndToEndTest {
 
     @Test
     void aStoppedInventoryDatabaseIsReportedStalledNotAsMissingInventory(@TempDir Path state) throws Exception {
-        EngineConfig config = new EngineConfig(
-                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
-                List.of(ArticleRules.sale(Duration.ofSeconds(2), Multiplicity.ONE_TO_ONE)),
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofDays(7));
+        EngineConfig config = saleRule(Duration.ofSeconds(5));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         try (Session s = new Session(config, state, outcomes)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> s.pipeline != null && !outcomes.isEmpty()
@@ -184,6 +178,14 @@ class MariaDbEndToEndTest {
             });
             assertThat(open(s.store, "S")).isEmpty();
         }
+    }
+
+    /** The sale rule between the two databases, grace 2 s, clock skew 1 s. */
+    static EngineConfig saleRule(Duration stallAfter) {
+        return new EngineConfig(
+                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
+                List.of(ArticleRules.sale(Duration.ofSeconds(2), Multiplicity.ONE_TO_ONE)),
+                Duration.ofSeconds(1), stallAfter, Duration.ofDays(7));
     }
 
     /** A reconciler process: state store, engine, pipeline and both sources; closing it is a clean stop. */
