@@ -165,6 +165,9 @@ public final class DebeziumSource implements AutoCloseable {
         p.setProperty("max.queue.size", "8192");
         p.setProperty("poll.interval.ms", "50");
         p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeatInterval().toMillis()));
+        // The binlog client notices a dropped connection and reconnects on this period (default 60 s); outages
+        // that Debezium does not escalate to a failure are retried here, failures by launch()'s backoff.
+        p.setProperty("connect.keep.alive.interval.ms", "5000");
         return p;
     }
 

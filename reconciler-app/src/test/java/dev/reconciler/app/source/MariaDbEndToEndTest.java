@@ -158,8 +158,11 @@ class MariaDbEndToEndTest {
         EngineConfig config = saleRule(Duration.ofSeconds(5));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         try (Session s = new Session(config, state, outcomes)) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> s.pipeline != null && !outcomes.isEmpty()
-                    || s.store.meta("watermark/inventory").isPresent());
+            // both sources are past their snapshots and streaming once a pair committed now is matched
+            orders.execute(order(0, "S0", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
+            inventory.execute(deduction("S0", 9, 1, "TRY_SALE"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream().anyMatch(
+                    x -> x instanceof Outcome.PairMatched m && "S0".equals(m.key().get("order_id"))));
             inventory.stop();
             try {
                 orders.execute(order(0, "S1", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
