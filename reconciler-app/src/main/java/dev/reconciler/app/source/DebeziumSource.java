@@ -70,7 +70,17 @@ public final class DebeziumSource implements AutoCloseable {
         });
     }
 
+    /**
+     * Checks the database (see {@link SourceValidator}) and starts tailing it.
+     *
+     * @throws IllegalStateException listing every problem found, each naming this source and the fix
+     */
     public void start() {
+        List<String> problems = SourceValidator.validate(config, java.util.Map.of());
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("source " + config.name() + " is not ready:\n  - "
+                    + String.join("\n  - ", problems));
+        }
         if (config.heartbeatTable() != null) {
             createHeartbeatTable();
             // Our own heartbeat writer, not Debezium's heartbeat.action.query: Debezium only runs that query while
