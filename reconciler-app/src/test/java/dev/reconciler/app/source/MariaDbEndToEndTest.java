@@ -183,6 +183,52 @@ class MariaDbEndToEndTest {
         }
     }
 
+    @Test
+    void eachOfTheArticlesFaultsIsFoundExactlyOnceAndNormalTrafficIsQuiet(@TempDir Path state) throws Exception {
+        EngineConfig config = new EngineConfig(
+                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
+                List.of(ArticleRules.sale(Duration.ofSeconds(2), Multiplicity.ONE_TO_ONE),
+                        ArticleRules.cancel(Duration.ofSeconds(2))),
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofDays(7));
+        List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+        try (Session s = new Session(config, state, outcomes)) {
+            orders.execute(
+                    order(0, "F1", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"), order(0, "F1", 1, 1, "CANCEL", "CLOSED"),
+                    order(1, "F2", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
+                    order(2, "F3", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
+                    order(3, "F4", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
+                    order(0, "F5", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
+                    order(1, "F6", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
+                    // normal: confirmed, paid, then closed with its release; nothing to report
+                    order(2, "F7", 1, 2, "CREATE", "CREATE"), order(2, "F7", 1, 2, "CONFIRM", "CONFIRM"),
+                    order(2, "F7", 1, 2, "PAY", "PAID"), order(2, "F7", 1, 2, "TIME_OUT", "CLOSED"));
+            inventory.execute(
+                    deduction("F1", 1, 1, "TRY_SALE"),                                   // F1: cancel, no release
+                    deduction("F2", 1, 1, "TRY_SALE"), deduction("F2", 1, 1, "CANCEL_SALE"),   // F2: release, no cancel
+                    deduction("F3", 1, 1, "TRY_SALE"), deduction("F3", 1, 1, "TRY_SALE"),      // F3: deducted twice
+                    deduction("F4", 1, 3, "TRY_SALE"),                                   // F4: deducted over
+                    deduction("F5", 1, 1, "TRY_SALE"),                                   // F5: deleted below
+                    deduction("F7", 1, 2, "FREEZE_INVENTORY"), deduction("F7", 1, 2, "UNFREEZE_AND_SALE"),
+                    deduction("F7", 1, 2, "CANCEL_SALE"));
+            inventory.execute("UPDATE inventory.collection_inventory_stream SET deleted = 1 WHERE identifier = 'F5'");
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(open(s.store, "F")).contains(
+                    "sale MISSING_RIGHT F6/1"));
+            inventory.execute(deduction("F6", 1, 1, "TRY_SALE"));                     // F6: late, resolves
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(open(s.store, "F"))
+                    .containsExactlyInAnyOrder(
+                            "cancel MISSING_RIGHT F1/1",
+                            "cancel MISSING_LEFT F2/1",
+                            "sale DUPLICATE_RIGHT F3/1",
+                            "sale QUANTITY_MISMATCH F4/1 2",
+                            "sale MISSING_RIGHT F5/1"));
+            assertThat(outcomes).filteredOn(x -> x instanceof Outcome.DiscrepancyResolved)
+                    .extracting(MariaDbEndToEndTest::kind).containsExactly("resolved MISSING_RIGHT F6");
+            assertThat(outcomes).filteredOn(x -> x instanceof Outcome.DiscrepancyOpened)
+                    .extracting(MariaDbEndToEndTest::kind).filteredOn(k -> k.contains(" F"))
+                    .as("each exactly once").doesNotHaveDuplicates().hasSize(6);
+        }
+    }
+
     /** The sale rule between the two databases, grace 2 s, clock skew 1 s. */
     static EngineConfig saleRule(Duration stallAfter) {
         return new EngineConfig(
