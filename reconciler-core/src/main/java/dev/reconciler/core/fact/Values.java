@@ -20,7 +20,7 @@ public final class Values {
         if (value instanceof Double || value instanceof Float) return plain(BigDecimal.valueOf(((Number) value).doubleValue()));
         if (value instanceof Number n) return n.toString();
         if (value instanceof Boolean b) return b ? "1" : "0";
-        if (value instanceof Instant i) return i.toString();
+        if (value instanceof Instant i) return iso(i);
         return value.toString().trim();
     }
 
@@ -32,6 +32,42 @@ public final class Values {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    private static final long YEAR_0 = -62167219200L;       // 0000-01-01T00:00:00Z
+    private static final long YEAR_10000 = 253402300800L;   // 10000-01-01T00:00:00Z
+
+    /**
+     * The same text as {@link Instant#toString()} (ISO-8601, UTC, fraction in groups of three digits), written
+     * directly: rows carry timestamps (gmt_create, gmt_modified) and the formatter machinery behind
+     * {@code toString} was a tenth of the engine's time per fact.
+     */
+    public static String iso(Instant t) {
+        long sec = t.getEpochSecond();
+        if (sec < YEAR_0 || sec >= YEAR_10000) return t.toString();
+        java.time.LocalDate d = java.time.LocalDate.ofEpochDay(Math.floorDiv(sec, 86_400L));
+        int sod = (int) Math.floorMod(sec, 86_400L);
+        StringBuilder b = new StringBuilder(30);
+        pad(b, d.getYear(), 4).append('-');
+        pad(b, d.getMonthValue(), 2).append('-');
+        pad(b, d.getDayOfMonth(), 2).append('T');
+        pad(b, sod / 3600, 2).append(':');
+        pad(b, sod / 60 % 60, 2).append(':');
+        pad(b, sod % 60, 2);
+        int nano = t.getNano();
+        if (nano != 0) {
+            b.append('.');
+            if (nano % 1_000_000 == 0) pad(b, nano / 1_000_000, 3);
+            else if (nano % 1000 == 0) pad(b, nano / 1000, 6);
+            else pad(b, nano, 9);
+        }
+        return b.append('Z').toString();
+    }
+
+    private static StringBuilder pad(StringBuilder b, int v, int width) {
+        String s = Integer.toString(v);
+        for (int i = s.length(); i < width; i++) b.append('0');
+        return b.append(s);
     }
 
     public static String plain(BigDecimal d) {

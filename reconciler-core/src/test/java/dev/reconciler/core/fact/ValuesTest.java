@@ -21,6 +21,27 @@ class ValuesTest {
     }
 
     @Test
+    void instantsReadExactlyAsInstantToString() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        java.util.List<java.time.Instant> samples = new java.util.ArrayList<>(java.util.List.of(
+                java.time.Instant.EPOCH, java.time.Instant.parse("2026-11-26T08:00:00Z"),
+                java.time.Instant.parse("2026-11-26T08:00:00.120Z"), java.time.Instant.parse("1969-12-31T23:59:59.999999999Z"),
+                java.time.Instant.parse("0000-01-01T00:00:00Z"), java.time.Instant.parse("9999-12-31T23:59:59.000001Z"),
+                java.time.Instant.MIN, java.time.Instant.MAX));
+        for (int i = 0; i < 20_000; i++) {
+            long sec = r.nextLong(-70_000_000_000L, 260_000_000_000L);
+            int nano = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> r.nextInt(1000) * 1_000_000;
+                case 2 -> r.nextInt(1_000_000) * 1000;
+                default -> r.nextInt(1_000_000_000);
+            };
+            samples.add(java.time.Instant.ofEpochSecond(sec, nano));
+        }
+        for (java.time.Instant t : samples) assertThat(Values.canonical(t)).isEqualTo(t.toString());
+    }
+
+    @Test
     void quantitiesParseOrAreNull() {
         assertThat(Values.quantity("3")).isEqualByComparingTo("3");
         assertThat(Values.quantity("abc")).isNull();
