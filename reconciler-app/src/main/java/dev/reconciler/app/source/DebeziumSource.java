@@ -186,7 +186,7 @@ public final class DebeziumSource implements AutoCloseable {
         try {
             if (heartbeatConnection == null || !heartbeatConnection.isValid(1)) {
                 closeHeartbeatConnection();
-                heartbeatConnection = DriverManager.getConnection(jdbcUrl(), config.user(), config.password());
+                heartbeatConnection = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
             }
             try (Statement s = heartbeatConnection.createStatement()) {
                 s.executeUpdate("INSERT INTO " + config.heartbeatTable()
@@ -209,13 +209,8 @@ public final class DebeziumSource implements AutoCloseable {
         heartbeatConnection = null;
     }
 
-    private String jdbcUrl() {
-        return (config.flavour() == SourceConfig.Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://")
-                + config.host() + ":" + config.port() + "/";
-    }
-
     private void createHeartbeatTable() {
-        try (Connection c = DriverManager.getConnection(jdbcUrl(), config.user(), config.password());
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + config.heartbeatTable()
                     + " (id INT PRIMARY KEY, beat DATETIME(3) NOT NULL)");

@@ -49,6 +49,11 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
         heartbeatInterval = heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval;
     }
 
+    /** The JDBC URL of the server (no database), for the driver that matches the flavour. */
+    public String jdbcUrl() {
+        return (flavour == Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://") + host + ":" + port + "/";
+    }
+
     /** Password masked, for logs. */
     @Override
     public String toString() {

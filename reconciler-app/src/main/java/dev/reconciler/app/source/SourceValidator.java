@@ -31,8 +31,7 @@ public final class SourceValidator {
      */
     public static List<String> validate(SourceConfig source, Map<String, Set<String>> requiredColumns) {
         List<String> problems = new ArrayList<>();
-        String url = (source.flavour() == SourceConfig.Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://")
-                + source.host() + ":" + source.port() + "/?connectTimeout=5000";
+        String url = source.jdbcUrl() + "?connectTimeout=5000";
         try (Connection c = DriverManager.getConnection(url, source.user(), source.password());
              Statement s = c.createStatement()) {
             checkBinlog(source, s, problems);

@@ -82,21 +82,10 @@ class MariaDbEndToEndTest {
         orders.execute(order(0, "O0", 42, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
         inventory.execute(deduction("O0", 42, 1, "TRY_SALE"));
 
-        EngineConfig config = new EngineConfig(
-                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
-                List.of(ArticleRules.sale(Duration.ofSeconds(3), Multiplicity.ONE_TO_ONE),
-                        ArticleRules.cancel(Duration.ofSeconds(3))),
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofDays(7));
+        EngineConfig config = saleAndCancel(Duration.ofSeconds(3));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        try (RocksDbStateStore store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
-             Pipeline pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()),
-                     outcomes::addAll, Duration.ofSeconds(1));
-             DebeziumSource o = new DebeziumSource(source("orders", orders, "orders",
-                     "orders\\.trade_order_stream_\\d{4}", 5401), state, pipeline);
-             DebeziumSource i = new DebeziumSource(source("inventory", inventory, "inventory",
-                     "inventory\\.collection_inventory_stream", 5402), state, pipeline)) {
-            o.start();
-            i.start();
+        try (Session session = new Session(config, state, outcomes)) {
+            RocksDbStateStore store = session.store;
 
             // normal traffic over the shards, and the article's faults
             orders.execute(order(1, "O1", 42, 2, "CREATE", "CREATE"), order(1, "O1", 42, 2, "CONFIRM", "CONFIRM"),
@@ -185,11 +174,7 @@ class MariaDbEndToEndTest {
 
     @Test
     void eachOfTheArticlesFaultsIsFoundExactlyOnceAndNormalTrafficIsQuiet(@TempDir Path state) throws Exception {
-        EngineConfig config = new EngineConfig(
-                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
-                List.of(ArticleRules.sale(Duration.ofSeconds(2), Multiplicity.ONE_TO_ONE),
-                        ArticleRules.cancel(Duration.ofSeconds(2))),
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofDays(7));
+        EngineConfig config = saleAndCancel(Duration.ofSeconds(2));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         try (Session s = new Session(config, state, outcomes)) {
             orders.execute(
@@ -227,6 +212,14 @@ class MariaDbEndToEndTest {
                     .extracting(MariaDbEndToEndTest::kind).filteredOn(k -> k.contains(" F"))
                     .as("each exactly once").doesNotHaveDuplicates().hasSize(6);
         }
+    }
+
+    /** Both article rules between the two databases, clock skew 1 s, stall bound 30 s. */
+    static EngineConfig saleAndCancel(Duration grace) {
+        return new EngineConfig(
+                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
+                List.of(ArticleRules.sale(grace, Multiplicity.ONE_TO_ONE), ArticleRules.cancel(grace)),
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofDays(7));
     }
 
     /** The sale rule between the two databases, grace 2 s, clock skew 1 s. */

@@ -207,8 +207,8 @@ public final class ReconciliationEngine {
 
     /** Re-judges a pair and records what changed: discrepancies opened or resolved, match, timers. */
     private void decide(UnitOfWork uow, Rule rule, PairState state) {
-        List<StoredRow> left = liveRows(state, Side.LEFT);
-        List<StoredRow> right = liveRows(state, Side.RIGHT);
+        List<StoredRow> left = state.liveRows(Side.LEFT);
+        List<StoredRow> right = state.liveRows(Side.RIGHT);
         Verdict v = PairEvaluator.evaluate(rule, config.clockSkew(), left, right,
                 watermarks.of(rule, Side.LEFT), watermarks.of(rule, Side.RIGHT));
         Instant now = clock.instant();
@@ -445,14 +445,6 @@ public final class ReconciliationEngine {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
-
-    private static List<StoredRow> liveRows(PairState state, Side side) {
-        List<StoredRow> out = new ArrayList<>(2);
-        for (StoredRow r : state.rows()) {
-            if (r.side() == side && r.live()) out.add(r);
-        }
-        return out;
-    }
 
     private static List<RowImage> images(List<StoredRow> rows) {
         List<RowImage> out = new ArrayList<>(rows.size());

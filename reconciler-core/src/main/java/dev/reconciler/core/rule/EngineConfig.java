@@ -37,18 +37,6 @@ public record EngineConfig(List<StreamDef> streams, List<Rule> rules, Duration c
         this(streams, rules, null, null, null);
     }
 
-    public EngineConfig withClockSkew(Duration d) {
-        return new EngineConfig(streams, rules, d, stallAfter, retention);
-    }
-
-    public EngineConfig withStallAfter(Duration d) {
-        return new EngineConfig(streams, rules, clockSkew, d, retention);
-    }
-
-    public EngineConfig withRetention(Duration d) {
-        return new EngineConfig(streams, rules, clockSkew, stallAfter, d);
-    }
-
     public Optional<StreamDef> stream(String name) {
         return streams.stream().filter(s -> s.name().equals(name)).findFirst();
     }

@@ -2,7 +2,6 @@ package dev.reconciler.core.state;
 
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.fact.RowId;
-import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.rule.Side;
 
 import java.time.Instant;
@@ -61,10 +60,10 @@ public record PairState(PairKey key, List<StoredRow> rows, Set<DiscrepancyType> 
     }
 
     /** Live rows of one side, ordered by row id (the first is the side's primary row). */
-    public List<RowImage> live(Side side) {
-        List<RowImage> out = new ArrayList<>(2);
+    public List<StoredRow> liveRows(Side side) {
+        List<StoredRow> out = new ArrayList<>(2);
         for (StoredRow r : rows) {
-            if (r.side() == side && r.live()) out.add(r.image());
+            if (r.side() == side && r.live()) out.add(r);
         }
         return out;
     }
