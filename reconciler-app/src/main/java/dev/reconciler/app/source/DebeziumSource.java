@@ -3,6 +3,7 @@ package dev.reconciler.app.source;
 import dev.reconciler.app.normalize.RecordNormalizer;
 import dev.reconciler.app.pipeline.Pipeline;
 import dev.reconciler.core.fact.Fact;
+import dev.reconciler.core.fact.Operation;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
@@ -22,6 +23,10 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -52,6 +57,13 @@ public final class DebeziumSource implements AutoCloseable {
     private volatile boolean closed;
     /** Delay before the next restart after a failure; reset once a batch got through. */
     private volatile long backoffMillis = 1000;
+    // Status, written by the source's threads and read by anyone through status().
+    private volatile SourceStatus.Phase phase = SourceStatus.Phase.STARTING;
+    private volatile Instant lastCommit;
+    private volatile Instant lastBatchAt;
+    private volatile String lastError;
+    private final LongAdder snapshotRows = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> eventsByTable = new ConcurrentHashMap<>();
 
     public DebeziumSource(SourceConfig config, Path stateDir, Pipeline pipeline) {
         this.config = config;
@@ -105,6 +117,8 @@ public final class DebeziumSource implements AutoCloseable {
                     if (closed) return;
                     long delay = backoffMillis;
                     backoffMillis = Math.min(30_000, backoffMillis * 2);
+                    phase = SourceStatus.Phase.RECONNECTING;
+                    lastError = error != null ? error.getMessage() : message;
                     log.warn("source {} stopped ({}); reconnecting in {} ms", config.name(),
                             error != null ? error.getMessage() : message, delay);
                     heartbeats.schedule(this::launch, delay, TimeUnit.MILLISECONDS);
@@ -118,12 +132,18 @@ public final class DebeziumSource implements AutoCloseable {
             throws InterruptedException {
         List<Fact> facts = new ArrayList<>(records.size());
         Instant newest = null;
+        boolean snapshot = false;
         for (RecordChangeEvent<SourceRecord> r : records) {
             RecordNormalizer.Normalized n = normalizer.normalize(r.record());
             Instant commit = null;
             if (n instanceof RecordNormalizer.AFact f) {
                 facts.add(f.fact());
                 commit = f.fact().eventTime();
+                eventsByTable.computeIfAbsent(f.fact().row().table(), t -> new LongAdder()).increment();
+                if (f.fact().operation() == Operation.READ) {
+                    snapshotRows.increment();
+                    snapshot = true;
+                }
             } else if (n instanceof RecordNormalizer.Heartbeat h) {
                 commit = h.commitTime();
             }
@@ -138,6 +158,17 @@ public final class DebeziumSource implements AutoCloseable {
         for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
         committer.markBatchFinished();
         backoffMillis = 1000;
+        if (newest != null && (lastCommit == null || newest.isAfter(lastCommit))) lastCommit = newest;
+        lastBatchAt = Instant.now();
+        if (!closed) phase = snapshot ? SourceStatus.Phase.SNAPSHOT : SourceStatus.Phase.STREAMING;
+    }
+
+    /** A snapshot of what this source is doing; safe to call from any thread. */
+    public SourceStatus status() {
+        Map<String, Long> events = new TreeMap<>();
+        eventsByTable.forEach((t, n) -> events.put(t, n.sum()));
+        return new SourceStatus(config.name(), config.flavour(), phase, lastCommit, lastBatchAt, snapshotRows.sum(),
+                events, lastError);
     }
 
     Properties properties() {
@@ -226,6 +257,7 @@ public final class DebeziumSource implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        phase = SourceStatus.Phase.STOPPED;
         heartbeats.shutdownNow();
         try {
             if (!heartbeats.awaitTermination(5, TimeUnit.SECONDS)) log.warn("source {}: heartbeat still running", config.name());

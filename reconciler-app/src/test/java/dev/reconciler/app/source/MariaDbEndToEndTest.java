@@ -108,6 +108,13 @@ class MariaDbEndToEndTest {
             System.out.printf("reconciled %.1f s after the inserts; outcomes: %s%n",
                     (System.nanoTime() - waitStarted) / 1e9, outcomes.stream().map(x -> x.getClass().getSimpleName()).toList());
             assertThat(outcomes).as("heartbeats keep both watermarks moving").noneMatch(x -> x instanceof Outcome.SourceStalled);
+            SourceStatus orderStatus = session.orderSource.status();
+            assertThat(orderStatus.phase()).isEqualTo(SourceStatus.Phase.STREAMING);
+            assertThat(orderStatus.connected()).isTrue();
+            assertThat(orderStatus.snapshotRows()).as("O0 was read by the snapshot").isPositive();
+            assertThat(orderStatus.eventsByTable()).containsKeys("trade_order_stream_0000", "trade_order_stream_0001",
+                    "trade_order_stream_0002", "trade_order_stream_0003");
+            assertThat(orderStatus.lastCommit()).isAfter(java.time.Instant.now().minusSeconds(30));
             assertThat(outcomes).filteredOn(x -> x instanceof Outcome.PairMatched)
                     .extracting(x -> ((Outcome.PairMatched) x).key().get("order_id"))
                     .filteredOn(id -> id.startsWith("O"))
