@@ -21,7 +21,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Iterator;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,8 +35,9 @@ import java.util.concurrent.TimeUnit;
  * order a {@code CREATE_AND_CONFIRM} row in one of four order shards and a {@code TRY_SALE} inventory row 2-8 ms
  * later, 0.1 % of the orders broken in each of five ways (missing inventory, missing order, quantity short, quantity
  * over, duplicate deduction), plus {@code PAY} and {@code MODIFY_PRICE} rows no rule reads. Facts of both sources
- * are merged as two live binlog readers hand them over (inventory 5 ms behind) and precomputed in batches of
- * {@value #BATCH} in {@code @Setup(Level.Trial)}, so generating them is not measured. Rules: the shipped preset.
+ * are merged as two live binlog readers hand them over (inventory 5 ms behind), in batches of {@value #BATCH}. The
+ * events are planned in {@code @Setup(Level.Trial)}; their facts are built by a second thread a few batches ahead
+ * of the engine (see {@link Feed}), as a source thread builds them from binlog events. Rules: the shipped preset.
  *
  * <p><b>{@link #applyBatch}</b> (throughput, the headline number): one invocation applies one batch
  * ({@code engine.apply(batch)}, one atomic store write) and then moves both sources' watermarks to where the readers
@@ -62,8 +65,8 @@ import java.util.concurrent.TimeUnit;
  * java -jar reconciler-benchmarks/target/benchmarks.jar EngineThroughputBenchmark.wholeSale -f 1 -wi 1 -i 3
  * java -jar reconciler-benchmarks/target/benchmarks.jar EngineThroughputBenchmark.applyBatch -p store=rocksdb -prof gc
  * </pre>
- * The fork gets a fixed 14 GB heap: the precomputed sale takes about 3 GB, and the in-memory baseline keeps up to a
- * million pairs on the heap; a smaller heap measures the garbage collector more than the engine.
+ * The fork gets a fixed 14 GB heap: the in-memory baseline keeps up to a million pairs on the heap; a smaller heap
+ * measures the garbage collector more than the engine. (The RocksDB store needs far less; see {@code PendingHeap}.)
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -84,7 +87,9 @@ public class EngineThroughputBenchmark {
     @Param({"full"})
     public String row;
 
-    private FlashSale.Batch[] batches;
+    private FlashSale.Stream sale;
+    private int batchCount;
+    private Feed feed;
     private Path root;
     private int pass;
     private int cursor;
@@ -96,32 +101,30 @@ public class EngineThroughputBenchmark {
     private long outcomes;
     /** Time spent closing and opening stores at pass boundaries (measured time, reported after each iteration). */
     private long rolloverNanos;
+    /**
+     * CPU per fact, beside the wall-clock score: on two shared cores the score moves with whatever else runs, the
+     * engine thread's CPU time much less. Process CPU adds RocksDB's flushes and compactions (and the GC).
+     */
+    private long iterationFacts;
+    private long threadCpuAtStart;
+    private long processCpuAtStart;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     @Setup(Level.Trial)
     public void generate() {
         long t = System.nanoTime();
-        FlashSale.Stream stream = FlashSale.generate(
+        sale = FlashSale.generate(
                 FlashSale.Options.of(ORDERS, BATCH, FlashSale.Columns.valueOf(row.toUpperCase(Locale.ROOT))));
-        batches = stream.batches().toArray(new FlashSale.Batch[0]);
-        if (stream.facts() != SALE_FACTS) {
-            throw new IllegalStateException("the sale has " + stream.facts() + " facts, SALE_FACTS says " + SALE_FACTS
+        batchCount = sale.batchCount();
+        if (sale.facts() != SALE_FACTS) {
+            throw new IllegalStateException("the sale has " + sale.facts() + " facts, SALE_FACTS says " + SALE_FACTS
                     + ": update SALE_FACTS after changing the generator");
         }
         root = Stores.tempDir("reconciler-bench-");
-        // A fact's column map caches its entry-set view on first iteration. Left to the measurement, every old
-        // fact would get a young view written into it: a dirty card per fact, and young collections scanning them
-        // take hundreds of ms. A live source's facts are young and short-lived, so that cost is an artifact.
-        for (FlashSale.Batch b : batches) {
-            for (var f : b.facts()) {
-                f.columns().entrySet().iterator();
-                if (f.before() != null) f.before().entrySet().iterator();
-            }
-        }
-        // Move the 3 GB of precomputed facts to the old generation now: left young, they would be copied from
-        // survivor space to survivor space by the first collections of the measurement.
-        System.gc();
-        System.out.printf("%n[setup] %,d facts in %,d batches (faults %s, noise %,d) ready in %.1f s%n",
-                stream.facts(), batches.length, stream.faults(), stream.noise(), (System.nanoTime() - t) / 1e9);
+        System.out.printf("%n[setup] %,d facts in %,d batches (faults %s, noise %,d) planned in %.1f s%n",
+                sale.facts(), batchCount, sale.faults(), sale.noise(), (System.nanoTime() - t) / 1e9);
         rollover();
     }
 
@@ -129,19 +132,27 @@ public class EngineThroughputBenchmark {
     @Setup(Level.Iteration)
     public void startIteration(BenchmarkParams params) {
         if (params.getBenchmark().endsWith(".wholeSale") && cursor > 0) rollover();
+        iterationFacts = 0;
+        threadCpuAtStart = THREADS.getCurrentThreadCpuTime();
+        processCpuAtStart = OS.getProcessCpuTime();
     }
 
     /** Reports how far the iteration got; deletes the directories of passes that ended in it. */
     @TearDown(Level.Iteration)
     public void endIteration() {
-        System.out.printf("[pass %d at batch %,d/%,d, %,d outcomes in this pass, store open/close %.0f ms]",
-                pass, cursor, batches.length, outcomes, rolloverNanos / 1e6);
+        long facts = Math.max(1, iterationFacts);
+        System.out.printf("[pass %d at batch %,d/%,d, %,d outcomes in this pass, store open/close %.0f ms;"
+                        + " CPU per fact: engine thread %.2f us, process %.2f us]",
+                pass, cursor, batchCount, outcomes, rolloverNanos / 1e6,
+                (THREADS.getCurrentThreadCpuTime() - threadCpuAtStart) / 1e3 / facts,
+                (OS.getProcessCpuTime() - processCpuAtStart) / 1e3 / facts);
         rolloverNanos = 0;
         deleteRetired();
     }
 
     @TearDown(Level.Trial)
     public void close() {
+        feed.close();
         current.close();
         deleteRetired();
         Stores.delete(root);
@@ -151,8 +162,9 @@ public class EngineThroughputBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long applyBatch() {
-        if (cursor == batches.length) rollover();
-        return step(batches[cursor++]);
+        if (cursor == batchCount) rollover();
+        cursor++;
+        return step(feed.take());
     }
 
     /**
@@ -169,12 +181,16 @@ public class EngineThroughputBenchmark {
     @Measurement(iterations = 3)
     public long wholeSale() {
         long n = 0;
-        while (cursor < batches.length) n += step(batches[cursor++]);
+        while (cursor < batchCount) {
+            cursor++;
+            n += step(feed.take());
+        }
         return n;
     }
 
     private long step(FlashSale.Batch b) {
         clock.set(b.now());
+        iterationFacts += b.facts().size();
         long n = engine.apply(b.facts()).size();
         if (b.ordersWatermark() != null) n += engine.advanceWatermark(FlashSale.ORDERS, b.ordersWatermark()).size();
         if (b.inventoryWatermark() != null) {
@@ -200,8 +216,10 @@ public class EngineThroughputBenchmark {
             rolloverNanos += System.nanoTime() - t;
             retiredDirs.add(currentDir);
         }
+        if (feed != null) feed.close();
         pass++;
         cursor = 0;
+        feed = new Feed(sale.batches());
         outcomes = 0;
         currentDir = root.resolve("pass-" + pass);
         long t = System.nanoTime();
@@ -209,5 +227,46 @@ public class EngineThroughputBenchmark {
         rolloverNanos += System.nanoTime() - t;
         clock = new SettableClock(FlashSale.T0);
         engine = new ReconciliationEngine(FlashSale.config(), current, clock);
+    }
+
+    /**
+     * Builds the sale's batches on a second thread, a few ahead of the engine, as a source's thread builds facts
+     * from binlog events while the engine applies the previous batch. Its CPU time competes with the engine and
+     * RocksDB's background work for the two cores, as a source's would.
+     */
+    private static final class Feed implements AutoCloseable {
+        private final ArrayBlockingQueue<FlashSale.Batch> queue = new ArrayBlockingQueue<>(4);
+        private final Thread thread;
+
+        Feed(Iterator<FlashSale.Batch> batches) {
+            thread = new Thread(() -> {
+                try {
+                    while (batches.hasNext()) queue.put(batches.next());
+                } catch (InterruptedException e) {
+                    // closed
+                }
+            }, "sale-feed");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        FlashSale.Batch take() {
+            try {
+                return queue.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the next batch", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,13 +110,96 @@ public final class FlashSale {
     }
 
     /**
-     * The generated sale.
-     *
-     * @param facts  facts in all batches
-     * @param faults broken orders per kind
-     * @param noise  PAY and MODIFY_PRICE rows (no rule reads them)
+     * The generated sale: its events are planned once; their facts are built batch by batch, on demand, each time
+     * the sale is replayed, like a live source that builds facts from binlog events just before the engine gets
+     * them (young objects, in the CPU cache). A fully precomputed sale would make every column lookup of the
+     * engine a cache miss into gigabytes of old objects, which measures the benchmark, not the engine.
      */
-    public record Stream(List<Batch> batches, int facts, Map<Fault, Integer> faults, int noise) {
+    public static final class Stream {
+        private final List<Event> events;
+        private final Options options;
+        private final long rowsSeed;
+        private final Map<Fault, Integer> faults;
+        private final int noise;
+        private final long[] orderNumber;
+        private final byte[] shard;
+        private final short[] goodsOf;
+        private final byte[] itemCount;
+        private final Fault[] fault;
+
+        private Stream(List<Event> events, Options options, long rowsSeed, Map<Fault, Integer> faults, int noise,
+                       long[] orderNumber, byte[] shard, short[] goodsOf, byte[] itemCount, Fault[] fault) {
+            this.events = events;
+            this.options = options;
+            this.rowsSeed = rowsSeed;
+            this.faults = faults;
+            this.noise = noise;
+            this.orderNumber = orderNumber;
+            this.shard = shard;
+            this.goodsOf = goodsOf;
+            this.itemCount = itemCount;
+            this.fault = fault;
+        }
+
+        /** Facts in all batches. */
+        public int facts() {
+            return events.size();
+        }
+
+        /** Broken orders per kind. */
+        public Map<Fault, Integer> faults() {
+            return faults;
+        }
+
+        /** PAY and MODIFY_PRICE rows (no rule reads them). */
+        public int noise() {
+            return noise;
+        }
+
+        public int batchCount() {
+            return events.size() / options.batchSize();
+        }
+
+        /** The sale's batches in order, built as they are taken; the same facts on every call. */
+        public Iterator<Batch> batches() {
+            Rows rows = new Rows(options.columns(), goods(rowsSeed), orderNumber, shard, goodsOf, itemCount, fault,
+                    new SplittableRandom(rowsSeed));
+            int b = options.batchSize();
+            return new Iterator<>() {
+                private int from;
+
+                @Override
+                public boolean hasNext() {
+                    return from < events.size();
+                }
+
+                @Override
+                public Batch next() {
+                    if (!hasNext()) throw new java.util.NoSuchElementException();
+                    List<Fact> facts = new ArrayList<>(b);
+                    for (Event e : events.subList(from, from + b)) facts.add(rows.fact(e));
+                    // Both readers have handed over everything up to the last delivery (the idle one by heartbeat).
+                    Instant delivered = T0.plusNanos(events.get(from + b - 1).micros() * 1000);
+                    from += b;
+                    return new Batch(Collections.unmodifiableList(facts), delivered, delivered.minus(INVENTORY_LAG),
+                            delivered.plusSeconds(1));
+                }
+            };
+        }
+
+        /** Every batch, built now (for tests and small sales). */
+        public List<Batch> materialize() {
+            List<Batch> out = new ArrayList<>(batchCount());
+            batches().forEachRemaining(out::add);
+            return out;
+        }
+    }
+
+    private static Goods[] goods(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Goods[] goods = new Goods[GOODS];
+        for (int g = 0; g < GOODS; g++) goods[g] = new Goods(g, rnd);
+        return goods;
     }
 
     private FlashSale() {
@@ -162,8 +246,7 @@ public final class FlashSale {
     public static Stream generate(Options o) {
         SplittableRandom rnd = new SplittableRandom(o.seed());
         int n = o.orders();
-        Goods[] goods = new Goods[GOODS];
-        for (int g = 0; g < GOODS; g++) goods[g] = new Goods(g, rnd);
+        long rowsSeed = rnd.nextLong();
 
         long[] orderNumber = new long[n];
         long[] commitMicros = new long[n];
@@ -233,32 +316,7 @@ public final class FlashSale {
             noise++;
         }
 
-        Rows rows = new Rows(o.columns(), goods, orderNumber, shard, goodsOf, itemCount, fault, rnd);
-        List<Batch> batches = new ArrayList<>(events.size() / b);
-        for (int from = 0; from < events.size(); from += b) {
-            List<Fact> facts = new ArrayList<>(b);
-            for (Event e : events.subList(from, from + b)) facts.add(settled(rows.fact(e)));
-            // Both readers have handed over everything up to the last delivery (the idle one says so by heartbeat).
-            Instant delivered = T0.plusNanos(events.get(from + b - 1).micros() * 1000);
-            batches.add(new Batch(Collections.unmodifiableList(facts), delivered,
-                    delivered.minus(INVENTORY_LAG), delivered.plusSeconds(1)));
-        }
-        return new Stream(Collections.unmodifiableList(batches), events.size(), faults, noise);
-    }
-
-    /**
-     * Touches the views a column map creates lazily and caches ({@code entrySet}, {@code keySet}, {@code values} of
-     * the unmodifiable wrapper and of the map inside). Created later, by the engine reading a precomputed fact that
-     * the collector has long moved to the old generation, each would be a young object referenced from an old one:
-     * millions of dirty cards that every young collection scans (a second per pause on two cores), which would
-     * measure the benchmark's own precomputation rather than the engine. Live facts are young and have no such cost.
-     */
-    private static Fact settled(Fact f) {
-        Map<String, Object> columns = f.columns();
-        columns.entrySet();
-        columns.keySet();
-        columns.values();
-        return f;
+        return new Stream(events, o, rowsSeed, faults, noise, orderNumber, shard, goodsOf, itemCount, fault);
     }
 
     /** Share of the sale's time at which the order at {@code u} (0..1, in arrival order) commits. */

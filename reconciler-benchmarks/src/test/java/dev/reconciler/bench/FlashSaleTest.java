@@ -29,12 +29,14 @@ class FlashSaleTest {
     void aSaleRunToTheEndReportsExactlyTheInjectedFaults(FlashSale.Columns columns) {
         FlashSale.Options options = new FlashSale.Options(20_000, 0.005, 0.10, 0.001, 100, columns, 7L);
         FlashSale.Stream stream = FlashSale.generate(options);
+        List<FlashSale.Batch> batches = stream.materialize();
 
-        assertThat(stream.batches()).allSatisfy(b -> assertThat(b.facts()).hasSize(100));
-        assertThat(stream.facts()).isEqualTo(stream.batches().size() * 100);
+        assertThat(batches).allSatisfy(b -> assertThat(b.facts()).hasSize(100));
+        assertThat(stream.facts()).isEqualTo(batches.size() * 100).isEqualTo(stream.batchCount() * 100);
+        assertThat(stream.materialize()).as("every replay of the sale builds the same facts").isEqualTo(batches);
         Set<String> tables = new HashSet<>();
         Instant last = Instant.MIN;
-        for (FlashSale.Batch b : stream.batches()) {
+        for (FlashSale.Batch b : batches) {
             for (Fact f : b.facts()) {
                 tables.add(f.table());
                 assertThat(f.eventTime()).isBeforeOrEqualTo(f.source().equals(FlashSale.ORDERS)
@@ -49,7 +51,7 @@ class FlashSaleTest {
         List<Outcome> outcomes = new ArrayList<>();
         try (InMemoryStateStore store = new InMemoryStateStore()) {
             ReconciliationEngine engine = new ReconciliationEngine(FlashSale.config(), store, clock);
-            for (FlashSale.Batch b : stream.batches()) {
+            for (FlashSale.Batch b : batches) {
                 clock.set(b.now());
                 outcomes.addAll(engine.apply(b.facts()));
                 if (b.ordersWatermark() != null) {

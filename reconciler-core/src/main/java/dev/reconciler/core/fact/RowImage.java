@@ -22,24 +22,34 @@ public record RowImage(RowId id, Map<String, String> columns, Instant eventTime,
         return of(fact, null);
     }
 
-    /** The canonical image of a fact's row with only the columns in {@code keep} (all when null), in row order. */
+    /**
+     * The canonical image of a fact's row with only the columns in {@code keep} (all, in row order, when null),
+     * in {@code keep}'s order. Walking the few kept names beats walking every column of a wide row.
+     */
     public static RowImage of(Fact fact, Set<String> keep) {
         Map<String, Object> source = fact.columns();
-        int n = keep == null ? source.size() : Math.min(source.size(), keep.size());
-        String[] names = new String[n];
-        String[] values = new String[n];
+        if (keep == null) return new RowImage(fact.row(), Columns.copyOf(canonicalAll(source)), fact.eventTime(),
+                fact.position());
+        String[] names = new String[keep.size()];
+        String[] values = new String[names.length];
         int i = 0;
-        for (Map.Entry<String, Object> e : source.entrySet()) {
-            if (keep != null && !keep.contains(e.getKey())) continue;
-            if (i == n) break;
-            names[i] = e.getKey();
-            values[i++] = Values.canonical(e.getValue());
+        for (String name : keep) {
+            Object v = source.get(name);
+            if (v == null && !source.containsKey(name)) continue;   // the row has no such column
+            names[i] = name;
+            values[i++] = Values.canonical(v);
         }
-        if (i < n) {
+        if (i < names.length) {
             names = java.util.Arrays.copyOf(names, i);
             values = java.util.Arrays.copyOf(values, i);
         }
         return new RowImage(fact.row(), Columns.wrap(names, values), fact.eventTime(), fact.position());
+    }
+
+    private static Map<String, String> canonicalAll(Map<String, Object> source) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        source.forEach((k, v) -> out.put(k, Values.canonical(v)));
+        return out;
     }
 
     public String column(String name) {

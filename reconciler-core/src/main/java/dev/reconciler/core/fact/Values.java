@@ -47,27 +47,36 @@ public final class Values {
         if (sec < YEAR_0 || sec >= YEAR_10000) return t.toString();
         java.time.LocalDate d = java.time.LocalDate.ofEpochDay(Math.floorDiv(sec, 86_400L));
         int sod = (int) Math.floorMod(sec, 86_400L);
-        StringBuilder b = new StringBuilder(30);
-        pad(b, d.getYear(), 4).append('-');
-        pad(b, d.getMonthValue(), 2).append('-');
-        pad(b, d.getDayOfMonth(), 2).append('T');
-        pad(b, sod / 3600, 2).append(':');
-        pad(b, sod / 60 % 60, 2).append(':');
-        pad(b, sod % 60, 2);
+        byte[] b = new byte[30];
+        int i = digits(b, 0, d.getYear(), 4);
+        b[i++] = '-';
+        i = digits(b, i, d.getMonthValue(), 2);
+        b[i++] = '-';
+        i = digits(b, i, d.getDayOfMonth(), 2);
+        b[i++] = 'T';
+        i = digits(b, i, sod / 3600, 2);
+        b[i++] = ':';
+        i = digits(b, i, sod / 60 % 60, 2);
+        b[i++] = ':';
+        i = digits(b, i, sod % 60, 2);
         int nano = t.getNano();
         if (nano != 0) {
-            b.append('.');
-            if (nano % 1_000_000 == 0) pad(b, nano / 1_000_000, 3);
-            else if (nano % 1000 == 0) pad(b, nano / 1000, 6);
-            else pad(b, nano, 9);
+            b[i++] = '.';
+            if (nano % 1_000_000 == 0) i = digits(b, i, nano / 1_000_000, 3);
+            else if (nano % 1000 == 0) i = digits(b, i, nano / 1000, 6);
+            else i = digits(b, i, nano, 9);
         }
-        return b.append('Z').toString();
+        b[i++] = 'Z';
+        return new String(b, 0, i, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
-    private static StringBuilder pad(StringBuilder b, int v, int width) {
-        String s = Integer.toString(v);
-        for (int i = s.length(); i < width; i++) b.append('0');
-        return b.append(s);
+    /** Writes {@code v} as exactly {@code width} decimal digits, zero-padded; returns the next index. */
+    private static int digits(byte[] b, int at, int v, int width) {
+        for (int k = at + width - 1; k >= at; k--) {
+            b[k] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        return at + width;
     }
 
     public static String plain(BigDecimal d) {

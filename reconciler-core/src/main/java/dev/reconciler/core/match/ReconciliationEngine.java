@@ -98,15 +98,24 @@ public final class ReconciliationEngine {
 
     /**
      * Applies facts in order, in one atomic state write. First every fact is planned against every rule that reads
-     * its table (filter, key, old key); then all pairs the plan touches are read from the store in one call; then
-     * the plan is carried out in order.
+     * its table (canonical image, filter, key, old key); then all pairs the plan touches are read from the store in
+     * one call; then the plan is carried out in order.
      */
     public List<Outcome> apply(List<Fact> facts) {
         List<Step> plan = new ArrayList<>(facts.size() * 2);
         Set<PairKey> touched = new HashSet<>();
         for (Fact fact : facts) {
+            RowImage image = null;
+            Set<String> imageKeeps = null;
             for (Routes.Route route : routes.of(fact.source(), fact.table())) {
-                Step step = plan(fact, route);
+                // One canonical image per fact, unless its table feeds streams that keep different columns. The
+                // image holds every column a rule reads (EngineConfig#columnsKept), so key and filter read it
+                // instead of converting the same raw values again.
+                if (image == null || !Objects.equals(imageKeeps, route.keep())) {
+                    imageKeeps = route.keep();
+                    image = RowImage.of(fact, imageKeeps);
+                }
+                Step step = plan(fact, image, route);
                 if (step == null) continue;
                 plan.add(step);
                 if (step.oldKey() != null) touched.add(step.oldKey());
@@ -115,22 +124,13 @@ public final class ReconciliationEngine {
         }
         UnitOfWork uow = new UnitOfWork(store);
         uow.preload(touched);
-        Fact imageOf = null;
-        Set<String> imageKeeps = null;
-        RowImage image = null;
         for (Step step : plan) {
-            // One image per fact, unless its table feeds streams that keep different columns.
-            if (step.fact() != imageOf || !Objects.equals(imageKeeps, step.route().keep())) {
-                imageOf = step.fact();
-                imageKeeps = step.route().keep();
-                image = RowImage.of(imageOf, imageKeeps);
-            }
             Rule rule = step.route().rule();
             Side side = step.route().side();
-            if (step.oldKey() != null) retract(uow, rule, side, step.oldKey(), step.fact(), image);
+            if (step.oldKey() != null) retract(uow, rule, side, step.oldKey(), step.fact(), step.image());
             if (step.key() == null) continue;
-            if (step.matches()) upsert(uow, rule, side, step.key(), step.fact(), image);
-            else retract(uow, rule, side, step.key(), step.fact(), image);
+            if (step.matches()) upsert(uow, rule, side, step.key(), step.fact(), step.image());
+            else retract(uow, rule, side, step.key(), step.fact(), step.image());
         }
         counters.flush(uow);
         return uow.commit();
@@ -139,25 +139,26 @@ public final class ReconciliationEngine {
     /**
      * What one fact means for one rule side.
      *
+     * @param image   the fact's row as the rule side keeps it
      * @param oldKey  the pair the row leaves because a key column changed (UPDATE with a before image), or null
      * @param key     the pair the row is upserted into ({@code matches}) or retracted from, or null for nothing
      * @param matches whether the row (as of this fact) belongs to the rule side
      */
-    private record Step(Fact fact, Routes.Route route, PairKey oldKey, PairKey key, boolean matches) {
+    private record Step(Fact fact, RowImage image, Routes.Route route, PairKey oldKey, PairKey key, boolean matches) {
     }
 
-    private Step plan(Fact fact, Routes.Route route) {
+    private Step plan(Fact fact, RowImage image, Routes.Route route) {
         Rule rule = route.rule();
         Side side = route.side();
         Operation op = fact.operation();
-        List<String> key = keyOf(rule, side, fact.columns());
+        List<String> key = keyOf(rule, side, image.columns());
         PairKey oldKey = null;
         if (op == Operation.UPDATE && fact.before() != null) {
             // A key column changed: the row leaves its old pair. Needs the before image (binlog_row_image=FULL).
-            List<String> old = keyOf(rule, side, fact.before());
+            List<String> old = keyOfRaw(rule, side, fact.before());
             if (old != null && !old.equals(key)) oldKey = new PairKey(rule.name(), old);
         }
-        boolean matches = op.rowExists() && rule.side(side).filter().matches(fact.columns());
+        boolean matches = op.rowExists() && rule.side(side).filter().matchesCanonical(image.columns());
         if (matches) {
             if (key == null) counters.countWithoutKey(rule.name(), side);   // a row without a key pairs with nothing
             else counters.countFact(rule.name(), side);
@@ -165,7 +166,7 @@ public final class ReconciliationEngine {
         // An insert or snapshot read that does not match cannot retract anything: no state lookup for it.
         boolean acts = key != null && (matches || op == Operation.UPDATE || op == Operation.DELETE);
         if (!acts && oldKey == null) return null;
-        return new Step(fact, route, oldKey, acts ? new PairKey(rule.name(), key) : null, matches);
+        return new Step(fact, image, route, oldKey, acts ? new PairKey(rule.name(), key) : null, matches);
     }
 
     private void upsert(UnitOfWork uow, Rule rule, Side side, PairKey pk, Fact fact, RowImage image) {
@@ -192,12 +193,29 @@ public final class ReconciliationEngine {
         decide(uow, rule, state);
     }
 
-    private static List<String> keyOf(Rule rule, Side side, Map<String, Object> columns) {
+    /** The key of a canonical image, or null when a part is missing or empty (such a row pairs with nothing). */
+    private static List<String> keyOf(Rule rule, Side side, Map<String, String> canonical) {
+        List<KeyMapping.Part> parts = rule.key().parts();
+        if (parts.size() == 1) {
+            String v = canonical.get(parts.get(0).column(side));
+            return v == null || v.isEmpty() ? null : List.of(v);
+        }
+        List<String> values = new ArrayList<>(parts.size());
+        for (KeyMapping.Part p : parts) {
+            String v = canonical.get(p.column(side));
+            if (v == null || v.isEmpty()) return null;
+            values.add(v);
+        }
+        return values;
+    }
+
+    /** The key of a raw row (a before image), by the same rule as {@link #keyOf}. */
+    private static List<String> keyOfRaw(Rule rule, Side side, Map<String, Object> columns) {
         List<KeyMapping.Part> parts = rule.key().parts();
         List<String> values = new ArrayList<>(parts.size());
         for (KeyMapping.Part p : parts) {
             String v = Values.canonical(columns.get(p.column(side)));
-            if (v == null || v.isEmpty()) return null;   // a row without a key pairs with nothing
+            if (v == null || v.isEmpty()) return null;
             values.add(v);
         }
         return values;

@@ -27,8 +27,19 @@ final class Routes {
         this.config = config;
     }
 
+    /** The last table asked for: a batch mostly comes from one source and a few tables, often in runs. */
+    private String lastSource;
+    private String lastTable;
+    private List<Route> lastRoutes;
+
     List<Route> of(String source, String table) {
-        return cache.computeIfAbsent(source, s -> new HashMap<>()).computeIfAbsent(table, t -> resolve(source, t));
+        if (table.equals(lastTable) && source.equals(lastSource)) return lastRoutes;
+        List<Route> routes = cache.computeIfAbsent(source, s -> new HashMap<>())
+                .computeIfAbsent(table, t -> resolve(source, t));
+        lastSource = source;
+        lastTable = table;
+        lastRoutes = routes;
+        return routes;
     }
 
     private List<Route> resolve(String source, String table) {

@@ -24,6 +24,14 @@ public record Filter(List<Condition> all) {
         return true;
     }
 
+    /** The same test on a row already in canonical text ({@link Values#canonical}), e.g. a row image's columns. */
+    public boolean matchesCanonical(Map<String, String> row) {
+        for (Condition c : all) {
+            if (!c.test(row.get(c.column()))) return false;
+        }
+        return true;
+    }
+
     @Override
     public String toString() {
         return all.isEmpty() ? "(any row)" : String.join(" and ", all.stream().map(Condition::toString).toList());

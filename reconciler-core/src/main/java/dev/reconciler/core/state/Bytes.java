@@ -56,23 +56,47 @@ final class Bytes {
         }
 
         Writer string(String s) {
+            if (ascii(s, 0)) return this;
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             varLong(b.length);
+            return raw(b);
+        }
+
+        /** Length + 1, so 0 stands for null. */
+        Writer nullableString(String s) {
+            if (s == null) return varLong(0);
+            if (ascii(s, 1)) return this;
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            varLong(b.length + 1L);
+            return raw(b);
+        }
+
+        private Writer raw(byte[] b) {
             ensure(b.length);
             System.arraycopy(b, 0, buf, len, b.length);
             len += b.length;
             return this;
         }
 
-        /** Length + 1, so 0 stands for null. */
-        Writer nullableString(String s) {
-            if (s == null) return varLong(0);
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            varLong(b.length + 1L);
-            ensure(b.length);
-            System.arraycopy(b, 0, buf, len, b.length);
-            len += b.length;
-            return this;
+        /**
+         * The common case, written without an intermediate byte array: a short ASCII string (its UTF-8 is its
+         * chars, its length prefix one byte). Returns false, having written nothing, for anything else.
+         */
+        private boolean ascii(String s, int lengthBias) {
+            int n = s.length();
+            if (n + lengthBias >= 0x80) return false;
+            ensure(1 + n);
+            int start = len;
+            buf[len++] = (byte) (n + lengthBias);
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x80) {
+                    len = start;
+                    return false;
+                }
+                buf[len++] = (byte) c;
+            }
+            return true;
         }
 
         Writer instant(Instant t) {

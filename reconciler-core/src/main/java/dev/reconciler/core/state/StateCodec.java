@@ -36,7 +36,8 @@ import java.util.Set;
  * Values start with a format version byte so that a later release can read what this one wrote.
  */
 public final class StateCodec {
-    private static final byte VERSION = 1;
+    /** 2: names (sources, tables, binlog files, column names) as ids of the store's {@link NameTable}. */
+    private static final byte VERSION = 2;
 
     private StateCodec() {
     }
@@ -180,15 +181,15 @@ public final class StateCodec {
 
     // ---------------------------------------------------------------- values
 
-    public static byte[] encode(PairState s) {
-        Bytes.Writer out = new Bytes.Writer(128 + 512 * s.rows().size());   // pairs are ~700 bytes: grow rarely
+    public static byte[] encode(PairState s, NameTable names) {
+        Bytes.Writer out = new Bytes.Writer(64 + 256 * s.rows().size());   // rows are ~120 bytes: grow rarely
         out.b(VERSION);
         out.varLong(s.rows().size());
         for (StoredRow r : s.rows()) {
             out.b(r.side().ordinal());
             out.bool(r.live());
             out.instant(r.since());
-            writeImage(out, r.image());
+            writeImage(out, r.image(), names);
         }
         int openBits = 0;
         for (DiscrepancyType t : s.open()) openBits |= 1 << t.ordinal();
@@ -206,7 +207,7 @@ public final class StateCodec {
         return out.toArray();
     }
 
-    public static PairState decodePair(PairKey key, byte[] bytes) {
+    public static PairState decodePair(PairKey key, byte[] bytes, NameTable names) {
         try {
             Bytes.Reader in = new Bytes.Reader(bytes);
             checkVersion(in.b(), "pair state of " + key);
@@ -216,7 +217,7 @@ public final class StateCodec {
                 Side side = Side.values()[in.b()];
                 boolean live = in.bool();
                 Instant since = in.instant();
-                rows.add(new StoredRow(side, readImage(in), since, live));
+                rows.add(new StoredRow(side, readImage(in, names), since, live));
             }
             int openBits = in.b();
             Set<DiscrepancyType> open = EnumSet.noneOf(DiscrepancyType.class);
@@ -237,7 +238,7 @@ public final class StateCodec {
         }
     }
 
-    public static byte[] encode(Discrepancy d) {
+    public static byte[] encode(Discrepancy d, NameTable names) {
         Bytes.Writer out = new Bytes.Writer(256);
         out.b(VERSION);
         out.string(d.id());
@@ -255,12 +256,12 @@ public final class StateCodec {
         out.b(d.resolution() == null ? -1 : d.resolution().ordinal());
         // toString, not toPlainString: it keeps the scale, so the value reads back equal.
         out.nullableString(d.difference() == null ? null : d.difference().toString());
-        writeImages(out, d.left());
-        writeImages(out, d.right());
+        writeImages(out, d.left(), names);
+        writeImages(out, d.right(), names);
         return out.toArray();
     }
 
-    public static Discrepancy decodeDiscrepancy(byte[] bytes) {
+    public static Discrepancy decodeDiscrepancy(byte[] bytes, NameTable names) {
         try {
             Bytes.Reader in = new Bytes.Reader(bytes);
             checkVersion(in.b(), "discrepancy");
@@ -276,8 +277,8 @@ public final class StateCodec {
             Instant resolvedAt = in.nullableInstant();
             int res = in.b();
             String diff = in.nullableString();
-            List<RowImage> left = readImages(in);
-            List<RowImage> right = readImages(in);
+            List<RowImage> left = readImages(in, names);
+            List<RowImage> right = readImages(in, names);
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
                     res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right);
         } catch (RuntimeException e) {
@@ -292,47 +293,61 @@ public final class StateCodec {
         }
     }
 
-    private static void writeImages(Bytes.Writer out, List<RowImage> images) {
+    private static void writeImages(Bytes.Writer out, List<RowImage> images, NameTable names) {
         out.varLong(images.size());
-        for (RowImage i : images) writeImage(out, i);
+        for (RowImage i : images) writeImage(out, i, names);
     }
 
-    private static List<RowImage> readImages(Bytes.Reader in) {
+    private static List<RowImage> readImages(Bytes.Reader in, NameTable names) {
         int n = (int) in.varLong();
         List<RowImage> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(readImage(in));
+        for (int i = 0; i < n; i++) out.add(readImage(in, names));
         return out;
     }
 
-    private static void writeImage(Bytes.Writer out, RowImage image) {
+    private static void writeImage(Bytes.Writer out, RowImage image, NameTable names) {
         RowId id = image.id();
-        out.string(id.source());
-        out.string(id.table());
+        name(out, id.source(), names);
+        name(out, id.table(), names);
         out.string(id.primaryKey());
         SourcePosition p = image.position();
-        out.string(p.file());
+        name(out, p.file(), names);
         out.signedVarLong(p.offset());
         out.signedVarLong(p.row());
         out.instant(image.eventTime());
         Map<String, String> cols = image.columns();
         out.varLong(cols.size());
         for (Map.Entry<String, String> e : cols.entrySet()) {
-            out.string(e.getKey());
+            name(out, e.getKey(), names);
             out.nullableString(e.getValue());
         }
     }
 
-    private static RowImage readImage(Bytes.Reader in) {
-        RowId id = new RowId(in.name(), in.name(), in.string());
-        SourcePosition p = new SourcePosition(in.name(), in.signedVarLong(), in.signedVarLong());
+    private static RowImage readImage(Bytes.Reader in, NameTable names) {
+        String source = name(in, names);
+        String table = name(in, names);
+        RowId id = new RowId(source, table, in.string());
+        SourcePosition p = new SourcePosition(name(in, names), in.signedVarLong(), in.signedVarLong());
         Instant eventTime = in.instant();
         int n = (int) in.varLong();
-        String[] names = new String[n];
+        String[] columnNames = new String[n];
         String[] values = new String[n];
         for (int i = 0; i < n; i++) {
-            names[i] = in.name();
+            columnNames[i] = name(in, names);
             values[i] = in.nullableString();
         }
-        return new RowImage(id, Columns.wrap(names, values), eventTime, p);
+        return new RowImage(id, Columns.wrap(columnNames, values), eventTime, p);
+    }
+
+    /** A name as its id in the table, or 0 and the text when the table is full. */
+    private static void name(Bytes.Writer out, String name, NameTable names) {
+        int id = names.idOf(name);
+        out.varLong(id);
+        if (id == 0) out.string(name);
+    }
+
+    private static String name(Bytes.Reader in, NameTable names) {
+        int id = (int) in.varLong();
+        return id == 0 ? in.name() : names.name(id);
     }
 }

@@ -2,6 +2,7 @@ package dev.reconciler.core.state.rocksdb;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.state.Lane;
+import dev.reconciler.core.state.NameTable;
 import dev.reconciler.core.state.PairKey;
 import dev.reconciler.core.state.PairState;
 import dev.reconciler.core.state.StateCodec;
@@ -139,6 +140,11 @@ public final class RocksDbStateStore implements StateStore {
     private final WriteOptions writeOptions;
     private final boolean syncWrites;
     private final Natives natives;
+    /** Names stored rows refer to by id; entries live in the meta column family under {@value #NAME_PREFIX}. */
+    private final NameTable names = new NameTable();
+    private static final String NAME_PREFIX = "name-table/";
+    /** One batch at a time: a batch must carry the names its values use before another batch can use them. */
+    private final Object writeLock = new Object();
 
     /** Shared by every call, exclusive for {@link #close()}: native handles are never freed under a running call. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -185,6 +191,18 @@ public final class RocksDbStateStore implements StateStore {
         this.natives = natives;
         this.writeOptions = natives.writeOptions;
         this.syncWrites = syncWrites;
+        loadNames();
+    }
+
+    private void loadNames() {
+        byte[] prefix = bytes(NAME_PREFIX);
+        try (RocksIterator it = db.newIterator(meta)) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                String key = new String(it.key(), StandardCharsets.UTF_8);
+                names.load(Integer.parseInt(key.substring(NAME_PREFIX.length())),
+                        new String(it.value(), StandardCharsets.UTF_8));
+            }
+        }
     }
 
     /**
@@ -300,7 +318,7 @@ public final class RocksDbStateStore implements StateStore {
         Objects.requireNonNull(key, "key");
         return call("read pair", key, () -> {
             byte[] v = db.get(pairs, StateCodec.pairKey(key));
-            return v == null ? Optional.empty() : Optional.of(StateCodec.decodePair(key, v));
+            return v == null ? Optional.empty() : Optional.of(StateCodec.decodePair(key, v, names));
         });
     }
 
@@ -321,7 +339,7 @@ public final class RocksDbStateStore implements StateStore {
             Map<PairKey, PairState> out = new HashMap<>(ordered.size() * 2);
             for (int i = 0; i < ordered.size(); i++) {
                 byte[] v = values.get(i);
-                if (v != null) out.put(ordered.get(i), StateCodec.decodePair(ordered.get(i), v));
+                if (v != null) out.put(ordered.get(i), StateCodec.decodePair(ordered.get(i), v, names));
             }
             return out;
         });
@@ -356,7 +374,7 @@ public final class RocksDbStateStore implements StateStore {
         Objects.requireNonNull(id, "id");
         return call("read discrepancy", id, () -> {
             byte[] v = db.get(discrepancies, bytes(id));
-            return v == null ? Optional.empty() : Optional.of(StateCodec.decodeDiscrepancy(v));
+            return v == null ? Optional.empty() : Optional.of(StateCodec.decodeDiscrepancy(v, names));
         });
     }
 
@@ -367,7 +385,7 @@ public final class RocksDbStateStore implements StateStore {
             try (ReadOptions ro = new ReadOptions();
                  RocksIterator it = db.newIterator(discrepancies, ro)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    visitor.accept(StateCodec.decodeDiscrepancy(it.value()));
+                    visitor.accept(StateCodec.decodeDiscrepancy(it.value(), names));
                 }
                 it.status();
             }
@@ -388,7 +406,7 @@ public final class RocksDbStateStore implements StateStore {
                 for (it.seek(prefix); it.isValid(); it.next()) {
                     byte[] k = it.key();
                     if (!startsWith(k, prefix)) break; // only reachable without an upper bound
-                    visitor.accept(StateCodec.decodePair(StateCodec.decodePairKey(k), it.value()));
+                    visitor.accept(StateCodec.decodePair(StateCodec.decodePairKey(k), it.value(), names));
                 }
                 it.status();
             }
@@ -412,32 +430,47 @@ public final class RocksDbStateStore implements StateStore {
         Objects.requireNonNull(write, "write");
         call("write a batch of changes", null, () -> {
             if (write.isEmpty()) return null;
-            try (WriteBatch batch = new WriteBatch()) {
-                for (StateWrite.Op op : write.ops()) {
-                    // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
-                    if (op instanceof StateWrite.PutPair p) {
-                        batch.put(pairs, StateCodec.pairKey(p.state().key()), StateCodec.encode(p.state()));
-                    } else if (op instanceof StateWrite.DeletePair d) {
-                        batch.delete(pairs, StateCodec.pairKey(d.key()));
-                    } else if (op instanceof StateWrite.PutTimer t) {
-                        batch.put(timers, StateCodec.timerKey(t.timer()), EMPTY);
-                    } else if (op instanceof StateWrite.DeleteTimer t) {
-                        batch.delete(timers, StateCodec.timerKey(t.timer()));
-                    } else if (op instanceof StateWrite.PutDiscrepancy d) {
-                        batch.put(discrepancies, bytes(d.discrepancy().id()), StateCodec.encode(d.discrepancy()));
-                    } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
-                        batch.delete(discrepancies, bytes(d.id()));
-                    } else if (op instanceof StateWrite.PutMeta m) {
-                        if (m.value() == null) batch.delete(meta, bytes(m.name()));
-                        else batch.put(meta, bytes(m.name()), bytes(m.value()));
-                    } else {
-                        throw new IllegalArgumentException("unknown state operation " + op);
-                    }
-                }
-                db.write(writeOptions, batch);
+            synchronized (writeLock) {
+                writeBatch(write);
             }
             return null;
         });
+    }
+
+    private void writeBatch(StateWrite write) throws RocksDBException {
+        try (WriteBatch batch = new WriteBatch()) {
+            for (StateWrite.Op op : write.ops()) {
+                // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
+                if (op instanceof StateWrite.PutPair p) {
+                    batch.put(pairs, StateCodec.pairKey(p.state().key()), StateCodec.encode(p.state(), names));
+                } else if (op instanceof StateWrite.DeletePair d) {
+                    batch.delete(pairs, StateCodec.pairKey(d.key()));
+                } else if (op instanceof StateWrite.PutTimer t) {
+                    batch.put(timers, StateCodec.timerKey(t.timer()), EMPTY);
+                } else if (op instanceof StateWrite.DeleteTimer t) {
+                    batch.delete(timers, StateCodec.timerKey(t.timer()));
+                } else if (op instanceof StateWrite.PutDiscrepancy d) {
+                    batch.put(discrepancies, bytes(d.discrepancy().id()), StateCodec.encode(d.discrepancy(), names));
+                } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
+                    batch.delete(discrepancies, bytes(d.id()));
+                } else if (op instanceof StateWrite.PutMeta m) {
+                    if (m.value() == null) batch.delete(meta, bytes(m.name()));
+                    else batch.put(meta, bytes(m.name()), bytes(m.value()));
+                } else {
+                    throw new IllegalArgumentException("unknown state operation " + op);
+                }
+            }
+            // Names first assigned while encoding this batch go into it, so no value outlives its names.
+            int upTo = names.forEachUnpersisted((id, name) -> {
+                try {
+                    batch.put(meta, bytes(NAME_PREFIX + id), bytes(name));
+                } catch (RocksDBException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            db.write(writeOptions, batch);
+            names.markPersisted(upTo);
+        }
     }
 
     // ---------------------------------------------------------------- metrics and lifecycle

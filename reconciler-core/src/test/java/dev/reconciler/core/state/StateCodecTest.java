@@ -1,0 +1,99 @@
+package dev.reconciler.core.state;
+
+import dev.reconciler.core.fact.Columns;
+import dev.reconciler.core.fact.RowId;
+import dev.reconciler.core.fact.RowImage;
+import dev.reconciler.core.fact.SourcePosition;
+import dev.reconciler.core.rule.Side;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class StateCodecTest {
+    private static final Instant T = Instant.parse("2026-11-26T08:00:00.123456Z");
+
+    private static PairState pair(String pk, String file) {
+        RowImage left = new RowImage(new RowId("orders", "trade_order_stream_0001", pk),
+                Columns.of(new String[]{"stream_identifier", "item_count", "note"}, new String[]{pk, "2", null}),
+                T, new SourcePosition(file, 4711, 1));
+        RowImage right = new RowImage(new RowId("inventory", "collection_inventory_stream", "9" + pk),
+                Columns.of(new String[]{"identifier", "changed_quantity"}, new String[]{pk, "2"}),
+                T.plusMillis(3), new SourcePosition(file, 99, 0));
+        return new PairState(new PairKey("sale", List.of(pk, "42")),
+                List.of(new StoredRow(Side.LEFT, left, T, true), new StoredRow(Side.RIGHT, right, T, false)),
+                Set.of(), Map.of(), true, null, null, T.plusSeconds(60), T.plusMillis(3));
+    }
+
+    @Test
+    void namesAreWrittenAsIdsAndReadBackThroughTheSameTable() {
+        NameTable names = new NameTable();
+        PairState p = pair("1", "mysql-bin.000001");
+        byte[] first = StateCodec.encode(p, names);
+        assertThat(StateCodec.decodePair(p.key(), first, names)).isEqualTo(p);
+        // sources, tables, the file and five column names: each once
+        assertThat(names.size()).isEqualTo(2 + 2 + 1 + 5);
+        // a second pair with the same names is no larger, and adds no names
+        byte[] second = StateCodec.encode(pair("2", "mysql-bin.000001"), names);
+        assertThat(second.length).isEqualTo(first.length);
+        assertThat(names.size()).isEqualTo(10);
+        assertThat(new String(second)).doesNotContain("trade_order_stream").doesNotContain("mysql-bin");
+    }
+
+    @Test
+    void aFullTableWritesNewNamesInline() {
+        NameTable names = new NameTable(10);
+        encodeAndCheck(pair("1", "mysql-bin.000001"), names);
+        PairState rotated = pair("2", "mysql-bin.000002");   // a new binlog file: no room for its name
+        byte[] bytes = encodeAndCheck(rotated, names);
+        assertThat(names.size()).isEqualTo(10);
+        assertThat(new String(bytes)).contains("mysql-bin.000002");
+    }
+
+    @Test
+    void onlyNamesNotYetPersistedAreHandedToTheStoreAndAnUnknownIdIsReportedAsCorruption() {
+        NameTable names = new NameTable();
+        PairState p = pair("1", "f1");
+        byte[] bytes = StateCodec.encode(p, names);
+        List<String> unpersisted = new ArrayList<>();
+        int upTo = names.forEachUnpersisted((id, n) -> unpersisted.add(id + "=" + n));
+        assertThat(unpersisted).hasSize(10).startsWith("1=orders");
+        names.markPersisted(upTo);
+        StateCodec.encode(pair("2", "f2"), names);
+        unpersisted.clear();
+        names.forEachUnpersisted((id, n) -> unpersisted.add(id + "=" + n));
+        assertThat(unpersisted).containsExactly("11=f2");
+
+        NameTable reopened = new NameTable();
+        reopened.load(1, "orders");   // the store lost the other names
+        assertThatThrownBy(() -> StateCodec.decodePair(p.key(), bytes, reopened))
+                .hasMessageContaining("corrupt pair state of").hasMessageContaining("unknown name id 2");
+    }
+
+    @Test
+    void valuesOfAnyLengthAndScriptRoundTrip() {
+        // one byte of length prefix up to 127 (126 for nullable values), ASCII written directly, the rest as UTF-8
+        String longText = "x".repeat(126) + "yz" + "w".repeat(300);
+        for (String value : List.of("", "a", "x".repeat(126), "x".repeat(127), "x".repeat(128), longText,
+                "数字藏品 #7", "é", "a\u0000b", "\uD83D\uDE00 emoji", "ascii then é")) {
+            RowImage image = new RowImage(new RowId("orders", "t", value.isEmpty() ? "1" : value),
+                    Columns.of(new String[]{"note", "empty"}, new String[]{value, null}), T,
+                    new SourcePosition("f", 1, 0));
+            PairState p = new PairState(new PairKey("sale", List.of("k")),
+                    List.of(new StoredRow(Side.LEFT, image, T, true)), Set.of(), Map.of(), false, null, T, null, T);
+            assertThat(encodeAndCheck(p, new NameTable())).isNotEmpty();
+        }
+    }
+
+    private static byte[] encodeAndCheck(PairState p, NameTable names) {
+        byte[] bytes = StateCodec.encode(p, names);
+        assertThat(StateCodec.decodePair(p.key(), bytes, names)).isEqualTo(p);
+        return bytes;
+    }
+}
