@@ -257,6 +257,14 @@ public final class StateCodec {
         out.nullableString(d.difference() == null ? null : d.difference().toString());
         writeImages(out, d.left());
         writeImages(out, d.right());
+        // Appended after the first release (fully qualified names keep this edit inside the method): a value without
+        // these bytes, written before, reads as unacknowledged.
+        dev.reconciler.core.discrepancy.Acknowledgement ack = d.acknowledgement();
+        out.bool(ack != null);
+        if (ack != null) {
+            out.instant(ack.at());
+            out.string(ack.note());
+        }
         return out.toArray();
     }
 
@@ -278,8 +286,11 @@ public final class StateCodec {
             String diff = in.nullableString();
             List<RowImage> left = readImages(in);
             List<RowImage> right = readImages(in);
+            dev.reconciler.core.discrepancy.Acknowledgement ack = !in.atEnd() && in.bool()
+                    ? new dev.reconciler.core.discrepancy.Acknowledgement(in.instant(), in.string()) : null;
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
-                    res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right);
+                    res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right,
+                    ack);
         } catch (RuntimeException e) {
             throw new IllegalStateException("corrupt discrepancy record: " + e.getMessage(), e);
         }
