@@ -104,7 +104,7 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                 String label = side.label();
                 FunctionCounter.builder("reconciler.facts", engine,
                                 e -> e.get().rules().get(r).facts().get(side))
-                        .description("Facts (row changes) that matched a rule side's filter, since the process started")
+                        .description("Facts (row changes) with a key that matched a rule side's filter, since the process started")
                         .tags("rule", r, "side", label).register(registry);
                 FunctionCounter.builder("reconciler.facts.without.key", engine,
                                 e -> e.get().rules().get(r).withoutKey().get(side))

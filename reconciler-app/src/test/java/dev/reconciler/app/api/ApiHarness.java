@@ -38,13 +38,13 @@ import java.util.function.Supplier;
  * the HTTP API on a free loopback port. Facts go in through {@link Pipeline#submit} as a source would hand them; the
  * two sources' statuses are set by the test.
  */
-final class ApiHarness implements AutoCloseable {
-    static final String TOKEN = "test-token-0123456789abcdef";
+public final class ApiHarness implements AutoCloseable {
+    public static final String TOKEN = "test-token-0123456789abcdef";
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** A clock the test sets; volatile because the engine thread reads it. */
-    static final class TestClock implements InstantSource {
-        volatile Instant now = OrderInventory.T0;
+    public static final class TestClock implements InstantSource {
+        public volatile Instant now = OrderInventory.T0;
 
         @Override
         public Instant instant() {
@@ -52,22 +52,22 @@ final class ApiHarness implements AutoCloseable {
         }
     }
 
-    final TestClock clock = new TestClock();
-    final StateStore store;
-    final Pipeline pipeline;
-    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    final ReconcilerMetrics metrics;
-    final HttpApi api;
-    final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-    final Map<String, AtomicReference<SourceStatus>> statuses = new TreeMap<>();
+    public final TestClock clock = new TestClock();
+    public final StateStore store;
+    public final Pipeline pipeline;
+    public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    public final ReconcilerMetrics metrics;
+    public final HttpApi api;
+    public final List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+    public final Map<String, AtomicReference<SourceStatus>> statuses = new TreeMap<>();
     private final Map<String, Long> positions = new HashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    ApiHarness(StateStore store, ApiConfig config) {
+    public ApiHarness(StateStore store, ApiConfig config) {
         this(store, config, OrderInventory.config(Duration.ofSeconds(30)));
     }
 
-    ApiHarness(StateStore store, ApiConfig config, EngineConfig engineConfig) {
+    public ApiHarness(StateStore store, ApiConfig config, EngineConfig engineConfig) {
         this.store = store;
         pipeline = new Pipeline(new ReconciliationEngine(engineConfig, store, clock), outcomes::addAll,
                 Duration.ofMillis(200));
@@ -83,33 +83,33 @@ final class ApiHarness implements AutoCloseable {
         api = new HttpApi(config.withPort(0), pipeline, store, sources, metrics).start();
     }
 
-    static SourceStatus status(String name, SourceStatus.Phase phase, Instant lastCommit, Map<String, Long> events) {
+    public static SourceStatus status(String name, SourceStatus.Phase phase, Instant lastCommit, Map<String, Long> events) {
         return new SourceStatus(name, SourceConfig.Flavour.MARIADB, phase, lastCommit, lastCommit, 0, events, null);
     }
 
     // ---------------------------------------------------------------- feeding the engine
 
     /** Hands facts of one source to the engine and moves that source's watermark; waits for the commit. */
-    void submit(String source, Instant watermark, Fact... facts) throws Exception {
+    public void submit(String source, Instant watermark, Fact... facts) throws Exception {
         if (watermark != null && clock.now.isBefore(watermark)) clock.now = watermark;
         pipeline.submit(source, List.of(facts), watermark).get();
     }
 
-    Fact fact(String source, String table, Map<String, Object> row, Instant at) {
+    public Fact fact(String source, String table, Map<String, Object> row, Instant at) {
         long pos = positions.merge(source, 1L, Long::sum);
         return OrderInventory.fact(source, table, Operation.INSERT, row, null, at, pos * 100);
     }
 
     /** Moves both watermarks (and the clock, so nothing looks stalled). */
-    void watermarks(Instant at) throws Exception {
+    public void watermarks(Instant at) throws Exception {
         submit(OrderInventory.ORDERS, at);
         submit(OrderInventory.INVENTORY, at);
     }
 
     // ---------------------------------------------------------------- HTTP
 
-    record Reply(int status, String body, HttpResponse<String> raw) {
-        JsonNode json() {
+    public record Reply(int status, String body, HttpResponse<String> raw) {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -117,27 +117,27 @@ final class ApiHarness implements AutoCloseable {
             }
         }
 
-        String header(String name) {
+        public String header(String name) {
             return raw.headers().firstValue(name).orElse(null);
         }
     }
 
-    Reply get(String path) throws Exception {
+    public Reply get(String path) throws Exception {
         return send(HttpRequest.newBuilder(uri(path)).GET());
     }
 
-    Reply get(String path, String token) throws Exception {
+    public Reply get(String path, String token) throws Exception {
         return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token).GET());
     }
 
-    Reply post(String path, String body, String authorization) throws Exception {
+    public Reply post(String path, String body, String authorization) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (authorization != null) b.header("Authorization", authorization);
         return send(b);
     }
 
-    Reply method(String method, String path) throws Exception {
+    public Reply method(String method, String path) throws Exception {
         return send(HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody()));
     }
 
