@@ -12,6 +12,7 @@ import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.state.StateStore;
+import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 import dev.reconciler.core.testing.OrderInventory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -78,7 +79,9 @@ public final class ApiHarness implements AutoCloseable {
             statuses.put(s, ref);
             sources.add(ref::get);
         }
-        metrics = new ReconcilerMetrics(registry, engineConfig, pipeline::snapshot, sources, () -> 12345L, clock);
+        // RocksDB knows its size; the in-memory store has none, so a fixed number stands in.
+        java.util.function.LongSupplier size = store instanceof RocksDbStateStore r ? r::approximateSizeBytes : () -> 12345L;
+        metrics = new ReconcilerMetrics(registry, engineConfig, pipeline::snapshot, sources, size, clock);
         pipeline.addListener(metrics);
         api = new HttpApi(config.withPort(0), pipeline, store, sources, metrics).start();
     }
