@@ -141,12 +141,14 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The port listened on (the chosen one when configured as 0). */
-    public int port() {
+    public synchronized int port() {
+        if (server == null) throw new IllegalStateException("the HTTP API is not started");
         return server.getAddress().getPort();
     }
 
     /** Base URL, e.g. {@code http://127.0.0.1:8080}. */
-    public String url() {
+    public synchronized String url() {
+        if (server == null) throw new IllegalStateException("the HTTP API is not started");
         String host = server.getAddress().getAddress().getHostAddress();
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
     }
@@ -420,8 +422,10 @@ public final class HttpApi implements AutoCloseable {
         for (Supplier<SourceStatus> s : sources) {
             SourceStatus st = s.get();
             if (!st.connected()) {
-                reasons.add("source " + st.name() + " is " + st.phase() + (st.lastError() == null ? ""
-                        : " (last error: " + st.lastError() + ")"));
+                // Not the error text: health checks are open even when reads are protected, and a connection
+                // error names hosts and users. /api/status shows it.
+                reasons.add("source " + st.name() + " is " + st.phase()
+                        + (st.lastError() == null ? "" : " (its last error is in /api/status)"));
             }
         }
         if (!pipeline.isRunning()) reasons.add("the engine pipeline is closed");

@@ -67,7 +67,8 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
     private volatile boolean closed;
 
     /**
-     * Registers every meter. Feed it outcomes ({@link #accept}), e.g. with
+     * Registers every meter, the JVM and process basics included (memory, GC, threads, CPU, uptime: do not bind
+     * those binders to the registry again). Feed it outcomes ({@link #accept}), e.g. with
      * {@link #attach(PrometheusMeterRegistry, Pipeline, List, LongSupplier)}.
      *
      * @param engine         the engine's latest numbers ({@link Pipeline#snapshot()})
@@ -160,6 +161,7 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
     /** Counts the outcomes of one engine call. Called on the engine thread. */
     @Override
     public void accept(List<Outcome> outcomes) {
+        if (closed) return;
         for (Outcome o : outcomes) {
             if (o instanceof Outcome.PairMatched m) {
                 matches.get(m.rule()).increment();
@@ -200,7 +202,10 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
         return registry;
     }
 
-    /** Unhooks the GC listeners. Idempotent; the registry stays usable (its owner closes it). */
+    /**
+     * Unhooks the GC listeners and stops counting outcomes. Idempotent; the registry stays usable (its owner closes
+     * it).
+     */
     @Override
     public void close() {
         if (closed) return;

@@ -1,6 +1,7 @@
 package dev.reconciler.app.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.core.state.InMemoryStateStore;
 import org.junit.jupiter.api.AfterAll;
@@ -303,10 +304,14 @@ class HttpApiTest {
         SourceStatus before = h.statuses.get(INVENTORY).get();
         try {
             assertThat(h.get("/health/ready").status()).isEqualTo(200);
-            h.statuses.get(INVENTORY).set(ApiHarness.status(INVENTORY, SourceStatus.Phase.RECONNECTING, at(45), Map.of()));
+            h.statuses.get(INVENTORY).set(new SourceStatus(INVENTORY, SourceConfig.Flavour.MARIADB,
+                    SourceStatus.Phase.RECONNECTING, at(45), at(45), 0, Map.of(), "Access denied for user 'cap'@'db7'"));
             ApiHarness.Reply r = h.get("/health/ready");
             assertThat(r.status()).isEqualTo(503);
-            assertThat(r.json().get("reasons").toString()).contains("source inventory is RECONNECTING");
+            assertThat(r.json().get("status").asText()).isEqualTo("NOT_READY");
+            assertThat(r.json().get("reasons").toString()).contains("source inventory is RECONNECTING")
+                    .as("open endpoint: no error text").doesNotContain("db7");
+            assertThat(h.get("/api/status").body()).contains("Access denied for user 'cap'@'db7'");
             h.statuses.get(INVENTORY).set(ApiHarness.status(INVENTORY, SourceStatus.Phase.SNAPSHOT, at(45), Map.of()));
             assertThat(h.get("/health/ready").status()).as("a snapshot counts as ready").isEqualTo(200);
         } finally {
