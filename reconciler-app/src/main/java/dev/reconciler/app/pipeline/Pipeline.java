@@ -3,6 +3,7 @@ package dev.reconciler.app.pipeline;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.rule.EngineConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,10 +12,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The engine's one owner: a single thread applies the sources' batches and ticks the stall check, in the order they
@@ -25,6 +28,10 @@ public final class Pipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
     private final ReconciliationEngine engine;
     private final Consumer<List<Outcome>> outcomes;
+    /** Listeners added after construction (metrics); called after {@link #outcomes}, in the order added. */
+    private final List<Consumer<List<Outcome>>> listeners = new CopyOnWriteArrayList<>();
+    /** The engine's numbers after its last call, for other threads; replaced (never changed) by the engine thread. */
+    private volatile EngineSnapshot snapshot;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "reconciler-engine");
         t.setDaemon(true);
@@ -35,8 +42,61 @@ public final class Pipeline implements AutoCloseable {
     public Pipeline(ReconciliationEngine engine, Consumer<List<Outcome>> outcomes, Duration tick) {
         this.engine = engine;
         this.outcomes = outcomes;
-        thread.scheduleWithFixedDelay(() -> deliver(engine.tick()), tick.toMillis(), tick.toMillis(),
-                TimeUnit.MILLISECONDS);
+        // Taken here, before the engine thread starts: the caller still owns the engine.
+        this.snapshot = EngineSnapshot.of(engine, Instant.now());
+        thread.scheduleWithFixedDelay(() -> {
+            List<Outcome> out = engine.tick();
+            publish();
+            deliver(out);
+        }, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The engine's configuration (immutable, so readable from any thread). */
+    public EngineConfig config() {
+        return engine.config();
+    }
+
+    /**
+     * The engine's numbers as of its last batch, watermark move or tick (at most one tick old when idle). Safe from
+     * any thread; never null.
+     */
+    public EngineSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /**
+     * Runs {@code call} on the engine thread, after the batches submitted before it, and completes with its result.
+     * For the few operations besides facts that change the state (an acknowledgement from the HTTP API); the caller
+     * should bound its wait, since a long backlog of batches delays it.
+     */
+    public <T> CompletableFuture<T> call(Function<ReconciliationEngine, T> call) {
+        if (closed) return CompletableFuture.failedFuture(new IllegalStateException("pipeline is closed"));
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                T result = call.apply(engine);
+                publish();
+                return result;
+            }, thread);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("pipeline is closed"));
+        }
+    }
+
+    /**
+     * Adds a listener for outcomes (after the one given to the constructor). Add listeners before sources start:
+     * outcomes delivered earlier are not replayed.
+     */
+    public void addListener(Consumer<List<Outcome>> listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** False once {@link #close()} was called. */
+    public boolean isRunning() {
+        return !closed;
+    }
+
+    private void publish() {
+        snapshot = EngineSnapshot.of(engine, Instant.now());
     }
 
     /**
@@ -49,14 +109,20 @@ public final class Pipeline implements AutoCloseable {
             List<Outcome> out = new ArrayList<>();
             if (!facts.isEmpty()) out.addAll(engine.apply(facts));
             if (watermark != null) out.addAll(engine.advanceWatermark(source, watermark));
+            publish();   // before the outcomes are handed on: a listener reading the snapshot sees their effect
             deliver(out);
         }, thread);
     }
 
     private void deliver(List<Outcome> out) {
         if (out.isEmpty()) return;
+        deliver(outcomes, out);
+        for (Consumer<List<Outcome>> l : listeners) deliver(l, out);
+    }
+
+    private static void deliver(Consumer<List<Outcome>> listener, List<Outcome> out) {
         try {
-            outcomes.accept(out);
+            listener.accept(out);
         } catch (RuntimeException e) {
             log.error("an outcome listener failed; the outcomes are still recorded in the state store", e);
         }

@@ -119,6 +119,7 @@ class MariaDbEndToEndTest {
                     .extracting(x -> ((Outcome.PairMatched) x).key().get("order_id"))
                     .filteredOn(id -> id.startsWith("O"))
                     .containsExactlyInAnyOrder("O0", "O1");
+            ApiEndToEnd.check(session, List.of("O2", "O3", "O4"));   // /metrics, /api and /health on this session
         }
     }
 

@@ -25,10 +25,13 @@ import java.util.Objects;
  *                    over); null for other types
  * @param left        the live left rows when last detected or resolved
  * @param right       the live right rows when last detected or resolved
+ * @param acknowledgement the last acknowledgement by a person (HTTP API), or null; kept when the discrepancy
+ *                    changes or is resolved
  */
 public record Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
                           Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
-                          BigDecimal difference, List<RowImage> left, List<RowImage> right) {
+                          BigDecimal difference, List<RowImage> left, List<RowImage> right,
+                          Acknowledgement acknowledgement) {
 
     public Discrepancy {
         Objects.requireNonNull(id, "id");
@@ -45,6 +48,14 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
         }
     }
 
+    /** A discrepancy nobody has acknowledged (the form the engine creates). */
+    public Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
+                       Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
+                       BigDecimal difference, List<RowImage> left, List<RowImage> right) {
+        this(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution, difference, left, right,
+                null);
+    }
+
     /** Short for a quantity mismatch: less on the right than on the left. */
     public boolean isShort() {
         return difference != null && difference.signum() < 0;
@@ -52,12 +63,18 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
 
     public Discrepancy resolve(Instant at, Resolution why, List<RowImage> left, List<RowImage> right) {
         return new Discrepancy(id, rule, type, key, occurrence, Status.RESOLVED, detectedAt, at, why, difference,
-                left, right);
+                left, right, acknowledgement);
     }
 
     public Discrepancy withDetails(BigDecimal difference, List<RowImage> left, List<RowImage> right) {
         return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
-                difference, left, right);
+                difference, left, right, acknowledgement);
+    }
+
+    /** The same discrepancy, acknowledged at {@code at} with {@code note} (replacing an earlier acknowledgement). */
+    public Discrepancy acknowledge(Instant at, String note) {
+        return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
+                difference, left, right, new Acknowledgement(at, note));
     }
 
     /** The stable id: 16 hex digits of SHA-256 over rule, key values, type and occurrence. */

@@ -462,6 +462,26 @@ public final class ReconciliationEngine {
         return stalled.contains(source);
     }
 
+    // ------------------------------------------------------------------------------------------------ people
+
+    /**
+     * Records that a person acknowledged a discrepancy (open or resolved), with a note, in one committed batch. It
+     * changes nothing in the judgement; the acknowledgement stays on the record when the discrepancy later changes
+     * or is resolved. A second acknowledgement replaces the first.
+     *
+     * @return the acknowledged discrepancy, or empty if no discrepancy has that id (unknown, or expired)
+     */
+    public Optional<Discrepancy> acknowledge(String id, String note) {
+        Objects.requireNonNull(id, "id");
+        UnitOfWork uow = new UnitOfWork(store);
+        Discrepancy current = uow.discrepancy(id);
+        if (current == null) return Optional.empty();
+        Discrepancy acknowledged = current.acknowledge(clock.instant(), note);
+        uow.put(acknowledged);
+        uow.commit();
+        return Optional.of(acknowledged);
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static List<RowImage> images(List<StoredRow> rows) {

@@ -185,9 +185,5 @@ final class Bytes {
         Instant nullableInstant() {
             return bool() ? instant() : null;
         }
-
-        boolean atEnd() {
-            return pos == buf.length;
-        }
     }
 }

@@ -58,6 +58,14 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
+    public void forEachDiscrepancyAfter(String afterId, java.util.function.Predicate<Discrepancy> visitor) {
+        checkOpen();
+        for (Discrepancy d : (afterId == null ? discrepancies : discrepancies.tailMap(afterId, false)).values()) {
+            if (!visitor.test(d)) return;
+        }
+    }
+
+    @Override
     public void forEachPair(String rule, Consumer<PairState> visitor) {
         checkOpen();
         byte[] prefix = StateCodec.rulePrefix(rule);

@@ -1,5 +1,6 @@
 package dev.reconciler.core.state;
 
+import dev.reconciler.core.discrepancy.Acknowledgement;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
@@ -258,6 +259,12 @@ public final class StateCodec {
         out.nullableString(d.difference() == null ? null : d.difference().toString());
         writeImages(out, d.left(), names);
         writeImages(out, d.right(), names);
+        Acknowledgement ack = d.acknowledgement();
+        out.bool(ack != null);
+        if (ack != null) {
+            out.instant(ack.at());
+            out.string(ack.note());
+        }
         return out.toArray();
     }
 
@@ -279,8 +286,10 @@ public final class StateCodec {
             String diff = in.nullableString();
             List<RowImage> left = readImages(in, names);
             List<RowImage> right = readImages(in, names);
+            Acknowledgement ack = in.bool() ? new Acknowledgement(in.instant(), in.string()) : null;
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
-                    res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right);
+                    res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right,
+                    ack);
         } catch (RuntimeException e) {
             throw new IllegalStateException("corrupt discrepancy record: " + e.getMessage(), e);
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Where the engine keeps everything: pair state by {@link PairKey}, the deadline index, discrepancies and engine
@@ -49,6 +50,27 @@ public interface StateStore extends AutoCloseable {
 
     /** Visits every stored discrepancy (open and resolved) in id order. */
     void forEachDiscrepancy(Consumer<Discrepancy> visitor);
+
+    /**
+     * Visits stored discrepancies in id order, starting after {@code afterId} (at the first when null), until the
+     * visitor returns false. Paging (the HTTP API) reads a page, not everything before it; stores override this
+     * default, which walks {@link #forEachDiscrepancy} from the start.
+     */
+    default void forEachDiscrepancyAfter(String afterId, Predicate<Discrepancy> visitor) {
+        final class Stop extends RuntimeException {
+            Stop() {
+                super(null, null, false, false);
+            }
+        }
+        try {
+            forEachDiscrepancy(d -> {
+                if (afterId != null && d.id().compareTo(afterId) <= 0) return;
+                if (!visitor.test(d)) throw new Stop();
+            });
+        } catch (Stop stop) {
+            // the visitor had enough
+        }
+    }
 
     /** Visits every pair of one rule in key order. */
     void forEachPair(String rule, Consumer<PairState> visitor);

@@ -741,4 +741,43 @@ public abstract class StateStoreContract {
         assertThat(allTimers("sale", Lane.WAIT_LEFT)).isEmpty();
         assertThat(store.meta("watermark.left")).isEqualTo(Optional.empty());
     }
+
+    // ================================================================ paging and acknowledgements (HTTP API)
+
+    @Test
+    void discrepanciesPageInIdOrderAfterACursorAndStopWhenTheVisitorSaysSo() {
+        StateWrite w = new StateWrite();
+        for (String id : List.of("0c", "0a", "ff", "0b", "1a")) w.putDiscrepancy(openDiscrepancy(id));
+        write(w);
+        List<String> all = new ArrayList<>();
+        store.forEachDiscrepancyAfter(null, d -> all.add(d.id()));
+        assertThat(all).containsExactly("0a", "0b", "0c", "1a", "ff");
+
+        List<String> page = new ArrayList<>();
+        store.forEachDiscrepancyAfter("0b", d -> {
+            page.add(d.id());
+            return page.size() < 2;
+        });
+        assertThat(page).as("starts after the cursor, stops when the visitor returns false").containsExactly("0c", "1a");
+
+        List<String> fromAbsent = new ArrayList<>();
+        store.forEachDiscrepancyAfter("0bb", d -> fromAbsent.add(d.id()));
+        assertThat(fromAbsent).as("a cursor that is no longer stored still pages on").containsExactly("0c", "1a", "ff");
+        List<String> pastEnd = new ArrayList<>();
+        store.forEachDiscrepancyAfter("ff", d -> pastEnd.add(d.id()));
+        assertThat(pastEnd).isEmpty();
+    }
+
+    @Test
+    void anAcknowledgedDiscrepancyReadsBackWithItsAcknowledgement() {
+        Discrepancy acked = resolvedDiscrepancy("c-acked").acknowledge(T0.plusSeconds(60), "on it — Grüße");
+        write(new StateWrite().putDiscrepancy(acked).putDiscrepancy(openDiscrepancy("d-plain")));
+        assertThat(store.discrepancy("c-acked")).contains(acked);
+        assertThat(store.discrepancy("c-acked").orElseThrow().acknowledgement().note()).isEqualTo("on it — Grüße");
+        assertThat(store.discrepancy("d-plain").orElseThrow().acknowledgement()).isNull();
+        if (durable()) {
+            reopenStore();
+            assertThat(store.discrepancy("c-acked")).contains(acked);
+        }
+    }
 }

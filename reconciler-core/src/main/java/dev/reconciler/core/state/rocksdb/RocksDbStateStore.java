@@ -394,6 +394,26 @@ public final class RocksDbStateStore implements StateStore {
     }
 
     @Override
+    public void forEachDiscrepancyAfter(String afterId, java.util.function.Predicate<Discrepancy> visitor) {
+        Objects.requireNonNull(visitor, "visitor");
+        call("scan discrepancies after", afterId, () -> {
+            try (ReadOptions ro = new ReadOptions();
+                 RocksIterator it = db.newIterator(discrepancies, ro)) {
+                // Ids are ASCII (hex), so byte order is the id order of the other stores.
+                byte[] after = afterId == null ? null : bytes(afterId);
+                if (after == null) it.seekToFirst();
+                else it.seek(after);
+                for (; it.isValid(); it.next()) {
+                    if (after != null && Arrays.equals(it.key(), after)) continue;
+                    if (!visitor.test(StateCodec.decodeDiscrepancy(it.value(), names))) break;
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void forEachPair(String rule, Consumer<PairState> visitor) {
         Objects.requireNonNull(rule, "rule");
         Objects.requireNonNull(visitor, "visitor");

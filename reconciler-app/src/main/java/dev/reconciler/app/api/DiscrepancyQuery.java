@@ -1,0 +1,138 @@
+package dev.reconciler.app.api;
+
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.state.StateStore;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /api/discrepancies}: the filters of one request and the scan that answers it.
+ *
+ * <p>Pages follow the store's key order, the discrepancy id, and the cursor is the last id the previous page read.
+ * That order does not move when records are added or change state, so paging never repeats or skips a record that
+ * exists throughout; one added behind the cursor meanwhile shows only in a new listing. A page reads at most
+ * {@link #SCAN_BUDGET} records: with filters that match little it may hold fewer than {@code limit} items (even
+ * none) and still have a {@code next}; follow {@code next} until it is null.
+ *
+ * @param status null for all
+ * @param rule   null for all
+ * @param type   null for all
+ * @param since  null for all; else only discrepancies detected at or after it
+ * @param cursor null for the first page
+ */
+record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instant since, int limit, String cursor) {
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+    /** Records read per request at most, so one request costs a bounded amount whatever the filters. */
+    static final int SCAN_BUDGET = 10_000;
+    static final Set<String> PARAMETERS = Set.of("status", "rule", "type", "since", "limit", "cursor");
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{16}");
+
+    /** Parses and checks the query parameters; every problem is a 400 naming the parameter. */
+    static DiscrepancyQuery parse(Router.Request req, EngineConfig config) {
+        for (String name : req.query().keySet()) {
+            if (!PARAMETERS.contains(name)) {
+                throw ApiException.badParameter(name, "unknown", "use status, rule, type, since, limit and cursor");
+            }
+        }
+        Status status = Status.OPEN;
+        String s = req.query("status");
+        if (s != null) {
+            switch (s.toLowerCase(Locale.ROOT)) {
+                case "open" -> status = Status.OPEN;
+                case "resolved" -> status = Status.RESOLVED;
+                case "all" -> status = null;
+                default -> throw ApiException.badParameter("status", "'" + s + "' is not a status",
+                        "use open (the default), resolved or all");
+            }
+        }
+        String rule = req.query("rule");
+        if (rule != null && config.rule(rule).isEmpty()) {
+            throw ApiException.badParameter("rule", "no rule '" + rule + "'",
+                    "use one of " + config.rules().stream().map(Rule::name).toList());
+        }
+        DiscrepancyType type = null;
+        String t = req.query("type");
+        if (t != null) {
+            try {
+                type = DiscrepancyType.valueOf(t.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badParameter("type", "'" + t + "' is not a discrepancy type",
+                        "use one of " + Arrays.toString(DiscrepancyType.values()));
+            }
+        }
+        Instant since = null;
+        String si = req.query("since");
+        if (si != null) since = instant("since", si);
+        int limit = DEFAULT_LIMIT;
+        String l = req.query("limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw ApiException.badParameter("limit", "'" + l + "' is not a number from 1 to " + MAX_LIMIT,
+                        "omit it for " + DEFAULT_LIMIT + " items per page");
+            }
+        }
+        String cursor = req.query("cursor");
+        if (cursor != null && !ID.matcher(cursor).matches()) {
+            throw ApiException.badParameter("cursor", "'" + cursor + "' is not a cursor this API gave out",
+                    "pass the 'next' value of the previous page unchanged, or omit it for the first page");
+        }
+        return new DiscrepancyQuery(status, rule, type, since, limit, cursor);
+    }
+
+    static Instant instant(String name, String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(text).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw ApiException.badParameter(name, "'" + text + "' is not an ISO-8601 time",
+                        "write it like 2026-11-26T08:00:00Z or 2026-11-26T16:00:00+08:00 (URL-encode '+' as %2B)");
+            }
+        }
+    }
+
+    boolean matches(Discrepancy d) {
+        return (status == null || d.status() == status)
+                && (rule == null || d.rule().equals(rule))
+                && (type == null || d.type() == type)
+                && (since == null || !d.detectedAt().isBefore(since));
+    }
+
+    /** One page: the matching records after the cursor, and the cursor of the next page (null at the end). */
+    Views.Page<Views.DiscrepancyView> run(StateStore store) {
+        List<Views.DiscrepancyView> items = new ArrayList<>();
+        String[] last = {null};
+        int[] read = {0};
+        boolean[] more = {false};
+        store.forEachDiscrepancyAfter(cursor, d -> {
+            if (items.size() == limit || read[0] == SCAN_BUDGET) {
+                more[0] = true;   // there is at least one record after this page
+                return false;
+            }
+            read[0]++;
+            last[0] = d.id();
+            if (matches(d)) items.add(Views.DiscrepancyView.of(d));
+            return true;
+        });
+        return new Views.Page<>(items, more[0] ? last[0] : null);
+    }
+}

@@ -1,0 +1,461 @@
+package dev.reconciler.app.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.reconciler.app.metrics.ReconcilerMetrics;
+import dev.reconciler.app.pipeline.EngineSnapshot;
+import dev.reconciler.app.pipeline.Pipeline;
+import dev.reconciler.app.source.SourceStatus;
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.fact.Values;
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.state.PairKey;
+import dev.reconciler.core.state.PairState;
+import dev.reconciler.core.state.StateStore;
+import dev.reconciler.core.state.StateStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The reconciler's HTTP API: Prometheus metrics, discrepancies (list, one, acknowledge), everything about one pair,
+ * status and health checks. docs/api.md documents every endpoint.
+ *
+ * <p>Server: the JDK's {@code com.sun.net.httpserver} with a small {@link Router} — no server dependency for a
+ * handful of low-traffic endpoints (see docs/architecture.md). A small fixed pool of threads answers requests.
+ *
+ * <p>Threads: reads go straight to the {@link StateStore}, which serves reads from any thread while the engine
+ * writes (each read sees the last committed batch); the engine's numbers come from the pipeline's published
+ * {@link EngineSnapshot}. The one write, an acknowledgement, runs on the engine thread through
+ * {@link Pipeline#call}, waiting at most {@link #ENGINE_WAIT}.
+ *
+ * <p>Close it before the pipeline and the store (a RocksDB store's close waits for reads in flight).
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    static final Duration ENGINE_WAIT = Duration.ofSeconds(10);
+    static final int MAX_BODY = 64 * 1024;
+    static final int MAX_NOTE = 2000;
+    private static final String KEY_PREFIX = "key.";
+
+    private final ApiConfig config;
+    private final Pipeline pipeline;
+    private final StateStore store;
+    private final EngineConfig engineConfig;
+    private final List<Supplier<SourceStatus>> sources;
+    private final ReconcilerMetrics metrics;
+    private final Router router = new Router();
+    private final byte[] token;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private HttpServer server;
+    private ExecutorService workers;
+
+    /**
+     * @param sources each source's status ({@code DebeziumSource::status}); readiness needs every one streaming
+     * @param metrics served at {@code /metrics}; null to serve none
+     */
+    public HttpApi(ApiConfig config, Pipeline pipeline, StateStore store, List<Supplier<SourceStatus>> sources,
+                   ReconcilerMetrics metrics) {
+        this.config = config;
+        this.pipeline = pipeline;
+        this.store = store;
+        this.engineConfig = pipeline.config();
+        this.sources = List.copyOf(sources);
+        this.metrics = metrics;
+        this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.US_ASCII);
+        router.add("GET", "/metrics", Router.Access.READ, this::metrics)
+                .add("GET", "/api/discrepancies", Router.Access.READ, this::discrepancies)
+                .add("GET", "/api/discrepancies/([^/]+)", Router.Access.READ, this::discrepancy)
+                .add("POST", "/api/discrepancies/([^/]+)/ack", Router.Access.WRITE, this::acknowledge)
+                .add("GET", "/api/pairs/([^/]+)", Router.Access.READ, this::pair)
+                .add("GET", "/api/status", Router.Access.READ, this::status)
+                .add("GET", "/health/live", Router.Access.OPEN, this::live)
+                .add("GET", "/health/ready", Router.Access.OPEN, this::ready);
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @throws IllegalStateException if the address cannot be bound, naming it and the fix
+     */
+    public synchronized HttpApi start() {
+        if (server != null) throw new IllegalStateException("the HTTP API is already started");
+        if (closed.get()) throw new IllegalStateException("the HTTP API is closed");
+        InetSocketAddress address;
+        try {
+            address = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
+        } catch (IOException e) {
+            throw new IllegalStateException("api.bindAddress: cannot resolve '" + config.bindAddress() + "' ("
+                    + e.getMessage() + "); use an IP address of this machine, e.g. 127.0.0.1", e);
+        }
+        try {
+            server = HttpServer.create(address, 0);
+        } catch (BindException e) {
+            throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + " ("
+                    + e.getMessage() + "); stop what uses the port or set api.port to another one", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the HTTP API on " + config.bindAddress() + ":"
+                    + config.port() + ": " + e.getMessage(), e);
+        }
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "reconciler-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(workers);
+        server.createContext("/", this::exchange);
+        server.start();
+        log.info("HTTP API listening on {}:{} ({})", config.bindAddress(), port(), config);
+        return this;
+    }
+
+    /** The port listened on (the chosen one when configured as 0). */
+    public synchronized int port() {
+        if (server == null) throw new IllegalStateException("the HTTP API is not started");
+        return server.getAddress().getPort();
+    }
+
+    /** Base URL, e.g. {@code http://127.0.0.1:8080}. */
+    public synchronized String url() {
+        if (server == null) throw new IllegalStateException("the HTTP API is not started");
+        String host = server.getAddress().getAddress().getHostAddress();
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    /** Stops listening and ends the worker threads. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        if (server != null) server.stop(0);
+        if (workers != null) {
+            workers.shutdown();
+            try {
+                if (!workers.awaitTermination(5, TimeUnit.SECONDS)) workers.shutdownNow();
+            } catch (InterruptedException e) {
+                workers.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ plumbing
+
+    private void exchange(HttpExchange x) {
+        Router.Reply reply;
+        try {
+            String method = x.getRequestMethod().toUpperCase(Locale.ROOT);
+            Router.Match match = router.route(method, x.getRequestURI().getRawPath());
+            authorize(match.route().access(), x.getRequestHeaders().getFirst("Authorization"));
+            byte[] body = readBody(x.getRequestBody());
+            Router.Request req = new Router.Request(method, x.getRequestURI().getRawPath(), match.params(),
+                    Router.parseQuery(x.getRequestURI().getRawQuery()), x.getRequestHeaders().getFirst("Authorization"),
+                    body);
+            reply = match.route().handler().handle(req);
+        } catch (ApiException e) {
+            reply = Router.Reply.json(e.status(), new Views.Error(e.getMessage(), e.fix()));
+            if (e.status() == 401) reply = reply.withHeader("WWW-Authenticate", "Bearer realm=\"reconciler\"");
+        } catch (Router.MethodNotAllowed e) {
+            reply = Router.Reply.json(405, new Views.Error(e.method + " is not allowed on " + e.path,
+                    "use " + e.allow)).withHeader("Allow", e.allow);
+        } catch (StateStoreException | IllegalStateException e) {
+            // The store failed or is closed (shutting down): the request may succeed elsewhere or later.
+            log.warn("HTTP {} {}: {}", x.getRequestMethod(), x.getRequestURI().getRawPath(), e.getMessage());
+            reply = Router.Reply.json(503, new Views.Error("the state is not available: " + e.getMessage(),
+                    "retry later; if it persists, check the reconciler's log"));
+        } catch (Exception e) {
+            log.error("HTTP {} {} failed", x.getRequestMethod(), x.getRequestURI().getRawPath(), e);
+            reply = Router.Reply.json(500, new Views.Error("internal error (" + e.getClass().getSimpleName() + ")",
+                    "see the reconciler's log"));
+        }
+        send(x, reply);
+    }
+
+    private void authorize(Router.Access access, String header) {
+        if (access == Router.Access.OPEN || (access == Router.Access.READ && !config.protectReads())) return;
+        if (token == null) {
+            throw new ApiException(403, "changes through the API are disabled: no API token is configured",
+                    "set api.token in the configuration and send it as 'Authorization: Bearer <token>'");
+        }
+        if (header == null || header.isBlank()) {
+            throw new ApiException(401, "this endpoint needs the API token",
+                    "send the header 'Authorization: Bearer <api.token from the configuration>'");
+        }
+        String h = header.trim();
+        if (h.length() < 7 || !h.substring(0, 7).equalsIgnoreCase("Bearer ")) {
+            throw new ApiException(401, "the Authorization header is not a bearer token",
+                    "send 'Authorization: Bearer <api.token from the configuration>'");
+        }
+        byte[] given = h.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(given, token)) {   // constant time
+            throw new ApiException(401, "the bearer token is not the configured API token",
+                    "send the api.token of this reconciler's configuration");
+        }
+    }
+
+    private static byte[] readBody(InputStream in) throws IOException {
+        try (in) {
+            byte[] b = in.readNBytes(MAX_BODY + 1);
+            if (b.length > MAX_BODY) {
+                throw new ApiException(413, "the request body is larger than " + MAX_BODY + " bytes",
+                        "send a smaller body (an acknowledgement needs only a short note)");
+            }
+            return b;
+        }
+    }
+
+    private static void send(HttpExchange x, Router.Reply reply) {
+        try (x) {
+            byte[] body;
+            if (reply.json() != null) {
+                try {
+                    body = Json.MAPPER.writeValueAsBytes(reply.json());
+                } catch (JsonProcessingException e) {
+                    log.error("cannot write a JSON reply", e);
+                    reply = Router.Reply.json(500, null);
+                    body = "{\"error\":\"internal error (JSON)\"}".getBytes(StandardCharsets.UTF_8);
+                }
+            } else {
+                body = reply.text() == null ? new byte[0] : reply.text().getBytes(StandardCharsets.UTF_8);
+            }
+            x.getResponseHeaders().set("Content-Type", reply.contentType());
+            x.getResponseHeaders().set("Cache-Control", "no-store");
+            reply.headers().forEach((k, v) -> x.getResponseHeaders().set(k, v));
+            x.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                try (OutputStream out = x.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        } catch (IOException e) {
+            log.debug("HTTP client went away: {}", e.getMessage());
+        }
+    }
+
+    private static void noQuery(Router.Request req) {
+        for (String name : req.query().keySet()) {
+            throw ApiException.badParameter(name, "unknown", "this endpoint takes no query parameters");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ endpoints
+
+    private Router.Reply metrics(Router.Request req) {
+        noQuery(req);
+        if (metrics == null) throw ApiException.notFound("metrics are not enabled in this process", null);
+        return Router.Reply.text(200, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+    }
+
+    private Router.Reply discrepancies(Router.Request req) {
+        DiscrepancyQuery q = DiscrepancyQuery.parse(req, engineConfig);
+        return Router.Reply.json(200, q.run(store));
+    }
+
+    private Router.Reply discrepancy(Router.Request req) {
+        noQuery(req);
+        String id = req.params().get(0);
+        return Router.Reply.json(200, Views.DiscrepancyView.of(store.discrepancy(id).orElseThrow(() -> unknownId(id))));
+    }
+
+    private static ApiException unknownId(String id) {
+        return ApiException.notFound("no discrepancy with id '" + id + "'",
+                "take ids from GET /api/discrepancies?status=all; a resolved discrepancy is dropped with its pair"
+                        + " after the retention period");
+    }
+
+    private Router.Reply acknowledge(Router.Request req) throws InterruptedException {
+        noQuery(req);
+        String id = req.params().get(0);
+        String note = note(req.body());
+        Discrepancy acked;
+        try {
+            acked = pipeline.call(engine -> engine.acknowledge(id, note))
+                    .get(ENGINE_WAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow(() -> unknownId(id));
+        } catch (TimeoutException e) {
+            throw new ApiException(503, "the engine did not take the acknowledgement within "
+                    + ENGINE_WAIT.toSeconds() + " s (it is working through a backlog)", "retry in a minute");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("acknowledging failed: " + cause, cause);
+        }
+        log.info("discrepancy {} ({} {}) acknowledged through the API", acked.id(), acked.rule(), acked.type());
+        return Router.Reply.json(200, Views.DiscrepancyView.of(acked));
+    }
+
+    /** The note of an acknowledgement body {@code {"note": "..."}}; an empty body means no note. */
+    private static String note(byte[] body) {
+        if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) return "";
+        String fix = "send a JSON object such as {\"note\": \"checking with the inventory team\"}";
+        JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "the body is not JSON: " + e.getOriginalMessage(), fix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (json == null || !json.isObject()) throw new ApiException(400, "the body is not a JSON object", fix);
+        List<String> unknown = new ArrayList<>();
+        json.fieldNames().forEachRemaining(f -> {
+            if (!f.equals("note")) unknown.add(f);
+        });
+        if (!unknown.isEmpty()) throw new ApiException(400, "the body has unknown fields " + unknown, fix);
+        JsonNode note = json.get("note");
+        if (note == null || note.isNull()) return "";
+        if (!note.isTextual()) throw new ApiException(400, "'note' is not a string", fix);
+        if (note.textValue().length() > MAX_NOTE) {
+            throw new ApiException(400, "'note' is longer than " + MAX_NOTE + " characters",
+                    "shorten the note; link to a ticket for the details");
+        }
+        return note.textValue();
+    }
+
+    private Router.Reply pair(Router.Request req) {
+        String ruleName = req.params().get(0);
+        Rule rule = engineConfig.rule(ruleName).orElseThrow(() -> ApiException.notFound("no rule '" + ruleName + "'",
+                "use one of " + engineConfig.rules().stream().map(Rule::name).toList()));
+        List<String> names = rule.key().names();
+        String example = example(names);
+        Map<String, String> key = new LinkedHashMap<>();
+        for (String param : req.query().keySet()) {
+            String name = param.startsWith(KEY_PREFIX) ? param.substring(KEY_PREFIX.length()) : null;
+            if (name == null || !names.contains(name)) {
+                throw ApiException.badParameter(param, name == null ? "unknown" : "not a key of rule " + ruleName,
+                        "pass the key as " + example);
+            }
+        }
+        for (String name : names) {
+            String v = req.query(KEY_PREFIX + name);
+            if (v == null || v.isBlank()) {
+                throw ApiException.badParameter(KEY_PREFIX + name, "missing", "pass the key as " + example);
+            }
+            key.put(name, Values.canonical(v));   // compared as trimmed text, as the engine does
+        }
+        PairKey pk = new PairKey(rule.name(), List.copyOf(key.values()));
+        PairState state = store.pair(pk).orElseThrow(() -> ApiException.notFound(
+                "nothing is known about rule " + rule.name() + " key " + key,
+                "check the key values (compared as trimmed text); a finished pair is dropped after the retention"
+                        + " period, and rows that match neither side's filter are not kept"));
+        List<Views.DiscrepancyView> found = new ArrayList<>();
+        for (Map.Entry<DiscrepancyType, Integer> e : state.occurrences().entrySet()) {
+            for (int n = 1; n <= e.getValue(); n++) {
+                store.discrepancy(Discrepancy.idOf(rule.name(), pk.values(), e.getKey(), n))
+                        .map(Views.DiscrepancyView::of).ifPresent(found::add);
+            }
+        }
+        EngineSnapshot.RuleNumbers numbers = pipeline.snapshot().rules().get(rule.name());
+        return Router.Reply.json(200, Views.PairView.of(key, state, numbers, found));
+    }
+
+    private static String example(List<String> names) {
+        StringBuilder b = new StringBuilder();
+        for (String n : names) b.append(b.length() == 0 ? "?" : "&").append(KEY_PREFIX).append(n).append("=…");
+        return b.toString();
+    }
+
+    private Router.Reply status(Router.Request req) {
+        noQuery(req);
+        EngineSnapshot snap = pipeline.snapshot();
+        Instant now = Instant.now();
+        Map<String, SourceStatus> byName = new LinkedHashMap<>();
+        for (Supplier<SourceStatus> s : sources) {
+            SourceStatus st = s.get();
+            byName.put(st.name(), st);
+        }
+        List<Views.SourceView> sourceViews = new ArrayList<>();
+        for (Map.Entry<String, SourceStatus> e : byName.entrySet()) {
+            sourceViews.add(Views.SourceView.of(e.getKey(), e.getValue(), snap.sources().get(e.getKey()), now));
+        }
+        for (Map.Entry<String, EngineSnapshot.SourceNumbers> e : snap.sources().entrySet()) {
+            if (!byName.containsKey(e.getKey())) sourceViews.add(Views.SourceView.of(e.getKey(), null, e.getValue(), now));
+        }
+        List<Views.RuleView> rules = new ArrayList<>();
+        snap.rules().forEach((name, n) -> rules.add(Views.RuleView.of(name, n)));
+        long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
+        Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+        return Router.Reply.json(200, new Views.StatusView(VERSION, started, uptime, stateProblem() == null,
+                snap.takenAt(), sourceViews, rules));
+    }
+
+    private Router.Reply live(Router.Request req) {
+        noQuery(req);
+        if (!pipeline.isRunning()) {
+            return Router.Reply.json(503, new Views.Health("DOWN", List.of("the engine pipeline is closed")));
+        }
+        return Router.Reply.json(200, new Views.Health("UP", List.of()));
+    }
+
+    private Router.Reply ready(Router.Request req) {
+        noQuery(req);
+        List<String> reasons = new ArrayList<>();
+        for (Supplier<SourceStatus> s : sources) {
+            SourceStatus st = s.get();
+            if (!st.connected()) {
+                // Not the error text: health checks are open even when reads are protected, and a connection
+                // error names hosts and users. /api/status shows it.
+                reasons.add("source " + st.name() + " is " + st.phase()
+                        + (st.lastError() == null ? "" : " (its last error is in /api/status)"));
+            }
+        }
+        if (!pipeline.isRunning()) reasons.add("the engine pipeline is closed");
+        String state = stateProblem();
+        if (state != null) reasons.add(state);
+        return reasons.isEmpty() ? Router.Reply.json(200, new Views.Health("READY", List.of()))
+                : Router.Reply.json(503, new Views.Health("NOT_READY", reasons));
+    }
+
+    /** Null when the state store answers a read; else why not. */
+    private String stateProblem() {
+        try {
+            store.meta("health-probe");
+            return null;
+        } catch (RuntimeException e) {
+            return "the state store is not open: " + e.getMessage();
+        }
+    }
+
+    static final String VERSION = readVersion();
+
+    private static String readVersion() {
+        try (InputStream in = HttpApi.class.getResourceAsStream("/reconciler-version.properties")) {
+            if (in == null) return "unknown";
+            Properties p = new Properties();
+            p.load(in);
+            String v = p.getProperty("version", "unknown");
+            return v.startsWith("${") ? "unknown" : v;
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.reconciler.app.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.reconciler.app.pipeline.EngineSnapshot;
+import dev.reconciler.app.source.SourceStatus;
+import dev.reconciler.core.discrepancy.Acknowledgement;
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.Resolution;
+import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.fact.RowImage;
+import dev.reconciler.core.rule.Side;
+import dev.reconciler.core.state.PairState;
+import dev.reconciler.core.state.StoredRow;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON documents of the API (docs/api.md shows each), built from the core's types. */
+final class Views {
+    private Views() {
+    }
+
+    /** Every error: what was wrong, and (when there is one) how to fix it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Error(String error, String fix) {
+    }
+
+    record Page<T>(List<T> items, String next) {
+    }
+
+    /** A row image: where the row lives, its commit time and log position, and the columns the engine keeps. */
+    record Row(String source, String table, String pk, Instant eventTime, String position, Map<String, String> columns) {
+        static Row of(RowImage i) {
+            return new Row(i.id().source(), i.id().table(), i.id().primaryKey(), i.eventTime(),
+                    i.position().toString(), i.columns());
+        }
+    }
+
+    record Ack(Instant at, String note) {
+        static Ack of(Acknowledgement a) {
+            return a == null ? null : new Ack(a.at(), a.note());
+        }
+    }
+
+    record DiscrepancyView(String id, String rule, DiscrepancyType type, Status status, Map<String, String> key,
+                           int occurrence, Instant detectedAt, Instant resolvedAt, Resolution resolution,
+                           BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged) {
+        static DiscrepancyView of(Discrepancy d) {
+            return new DiscrepancyView(d.id(), d.rule(), d.type(), d.status(), d.key(), d.occurrence(), d.detectedAt(),
+                    d.resolvedAt(), d.resolution(), d.difference(), rows(d.left()), rows(d.right()),
+                    Ack.of(d.acknowledgement()));
+        }
+    }
+
+    /** A row of a pair as the engine holds it: live, or a tombstone kept so that a replay cannot revive it. */
+    record PairRow(boolean live, Instant since, Row image) {
+        static PairRow of(StoredRow r) {
+            return new PairRow(r.live(), r.since(), Row.of(r.image()));
+        }
+    }
+
+    /**
+     * @param pendingLeftUntil  the left rows wait for a right counterpart until the right side's watermark reaches
+     *                          this (grace + clock skew after they arrived); null when they do not wait
+     * @param pendingRightUntil the same for right rows waiting on the left side
+     * @param expiresAt         a finished pair is dropped (with its discrepancies) once both watermarks pass this
+     * @param watermarks        the rule's current watermarks per side, to compare with the deadlines
+     */
+    record PairView(String rule, Map<String, String> key, boolean matched, List<DiscrepancyType> open,
+                    Map<DiscrepancyType, Integer> occurrences, List<PairRow> left, List<PairRow> right,
+                    Instant pendingLeftUntil, Instant pendingRightUntil, Instant expiresAt, Instant lastEventTime,
+                    Map<String, Instant> watermarks, List<DiscrepancyView> discrepancies) {
+        static PairView of(Map<String, String> key, PairState p, EngineSnapshot.RuleNumbers numbers,
+                           List<DiscrepancyView> discrepancies) {
+            List<PairRow> left = new ArrayList<>();
+            List<PairRow> right = new ArrayList<>();
+            for (StoredRow r : p.rows()) (r.side() == Side.LEFT ? left : right).add(PairRow.of(r));
+            return new PairView(p.key().rule(), key, p.matched(), List.copyOf(p.open()), p.occurrences(), left,
+                    right, p.waitRight(), p.waitLeft(), p.expireAt(), p.lastEventTime(),
+                    numbers == null ? Map.of() : bySide(numbers.watermarks()), discrepancies);
+        }
+    }
+
+    record SourceView(String name, String flavour, String phase, Boolean connected, Instant lastCommit,
+                      Double lagSeconds, Instant lastBatchAt, Instant watermark, boolean stalled, long snapshotRows,
+                      Map<String, Long> eventsByTable, String lastError) {
+        static SourceView of(String name, SourceStatus s, EngineSnapshot.SourceNumbers engine, Instant now) {
+            Instant watermark = engine == null ? null : engine.watermark();
+            boolean stalled = engine != null && engine.stalled();
+            if (s == null) {
+                // A source the engine knows but no capture reports on (fed by other means, e.g. a test).
+                return new SourceView(name, null, null, null, null, null, null, watermark, stalled, 0, Map.of(), null);
+            }
+            Double lag = s.lastCommit() == null ? null
+                    : java.time.Duration.between(s.lastCommit(), now).toMillis() / 1000.0;
+            return new SourceView(name, s.flavour() == null ? null : s.flavour().name(), s.phase().name(),
+                    s.connected(), s.lastCommit(), lag, s.lastBatchAt(), watermark, stalled, s.snapshotRows(),
+                    s.eventsByTable(), s.lastError());
+        }
+    }
+
+    record RuleView(String name, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
+                    Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Instant> watermarks,
+                    Instant reconciledUntil) {
+        static RuleView of(String name, EngineSnapshot.RuleNumbers n) {
+            return new RuleView(name, bySide(n.pending()), n.open(), bySide(n.facts()), bySide(n.withoutKey()),
+                    bySide(n.watermarks()), n.reconciledUntil());
+        }
+    }
+
+    record StatusView(String version, Instant startedAt, long uptimeSeconds, boolean stateOpen,
+                      Instant engineNumbersAt, List<SourceView> sources, List<RuleView> rules) {
+    }
+
+    record Health(String status, List<String> reasons) {
+    }
+
+    static List<Row> rows(List<RowImage> images) {
+        List<Row> out = new ArrayList<>(images.size());
+        for (RowImage i : images) out.add(Row.of(i));
+        return out;
+    }
+
+    /** Side-keyed maps with the labels the metrics use ("left", "right"); null values kept. */
+    static <V> Map<String, V> bySide(Map<Side, V> m) {
+        Map<String, V> out = new LinkedHashMap<>();
+        for (Side s : Side.values()) out.put(s.label(), m.get(s));
+        return out;
+    }
+}

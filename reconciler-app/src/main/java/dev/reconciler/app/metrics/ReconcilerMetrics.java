@@ -1,0 +1,235 @@
+package dev.reconciler.app.metrics;
+
+import dev.reconciler.app.pipeline.EngineSnapshot;
+import dev.reconciler.app.pipeline.Pipeline;
+import dev.reconciler.app.source.SourceStatus;
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.Resolution;
+import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.rule.Side;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The reconciler's Prometheus metrics (every name, label and meaning is in docs/metrics.md).
+ *
+ * <p>Where the numbers come from, and on which thread:
+ * <ul>
+ *   <li>Counters of outcomes (matches, match latency, discrepancies opened and resolved) are counted here from the
+ *       outcomes the {@link Pipeline} hands to its listeners (this class is one), on the engine thread.</li>
+ *   <li>The engine's own numbers (facts, pending pairs, open discrepancies, reconciled-until, watermarks) are read
+ *       from the {@link EngineSnapshot} the pipeline publishes after every engine call: a scrape never calls the
+ *       engine, which belongs to its thread.</li>
+ *   <li>Sources (events, connected, lag) are read from {@link SourceStatus} snapshots, safe from any thread.</li>
+ * </ul>
+ * Labels are low-cardinality by construction: rule, side, type, reason, source and table names — never a key.
+ */
+public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoCloseable {
+    /** Bounds of the match latency histogram, in seconds: binlog lag of a healthy pair up to a long outage. */
+    private static final double[] LATENCY_BUCKETS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900};
+
+    private final PrometheusMeterRegistry registry;
+    private final Supplier<EngineSnapshot> engine;
+    private final List<Supplier<SourceStatus>> sources;
+    private final InstantSource clock;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** (source, table) pairs whose events counter is registered; tables appear as a source meets them. */
+    private final Set<String> eventTables = ConcurrentHashMap.newKeySet();
+
+    private final Map<String, Counter> matches = new HashMap<>();
+    private final Map<String, Timer> latency = new HashMap<>();
+    private final Map<String, Counter> opened = new HashMap<>();
+    private final Map<String, Counter> resolved = new HashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * Registers every meter, the JVM and process basics included (memory, GC, threads, CPU, uptime: do not bind
+     * those binders to the registry again). Feed it outcomes ({@link #accept}), e.g. with
+     * {@link #attach(PrometheusMeterRegistry, Pipeline, List, LongSupplier)}.
+     *
+     * @param engine         the engine's latest numbers ({@link Pipeline#snapshot()})
+     * @param sources        each source's status ({@code DebeziumSource::status}); may be empty
+     * @param stateSizeBytes the state store's size on disk (e.g. {@code RocksDbStateStore::approximateSizeBytes}),
+     *                       or null for a store without one
+     */
+    public ReconcilerMetrics(PrometheusMeterRegistry registry, EngineConfig config, Supplier<EngineSnapshot> engine,
+                             List<Supplier<SourceStatus>> sources, LongSupplier stateSizeBytes, InstantSource clock) {
+        this.registry = registry;
+        this.engine = engine;
+        this.sources = List.copyOf(sources);
+        this.clock = clock;
+
+        for (Rule rule : config.rules()) {
+            String r = rule.name();
+            matches.put(r, Counter.builder("reconciler.matches").description("Pairs that became consistent")
+                    .tag("rule", r).register(registry));
+            latency.put(r, Timer.builder("reconciler.match.latency")
+                    .description("From the later commit of a pair's rows to the engine's decision that it matched")
+                    .tag("rule", r).serviceLevelObjectives(buckets()).register(registry));
+            for (DiscrepancyType type : DiscrepancyType.values()) {
+                opened.put(r + "/" + type, Counter.builder("reconciler.discrepancies")
+                        .description("Discrepancies opened").tags("rule", r, "type", type.name()).register(registry));
+                for (Resolution reason : Resolution.values()) {
+                    resolved.put(r + "/" + type + "/" + reason, Counter.builder("reconciler.discrepancies.resolved")
+                            .description("Discrepancies resolved, by reason")
+                            .tags("rule", r, "type", type.name(), "reason", reason.name()).register(registry));
+                }
+                gauge("reconciler.discrepancies.open", "Open discrepancies (persisted: survives restarts)",
+                        s -> s.rules().get(r).open().get(type), "rule", r, "type", type.name());
+            }
+            for (Side side : Side.values()) {
+                String label = side.label();
+                FunctionCounter.builder("reconciler.facts", engine,
+                                e -> e.get().rules().get(r).facts().get(side))
+                        .description("Facts (row changes) with a key that matched a rule side's filter, since the process started")
+                        .tags("rule", r, "side", label).register(registry);
+                FunctionCounter.builder("reconciler.facts.without.key", engine,
+                                e -> e.get().rules().get(r).withoutKey().get(side))
+                        .description("Facts that matched a side's filter with a blank key column: they pair with nothing")
+                        .tags("rule", r, "side", label).register(registry);
+                gauge("reconciler.pending", "Pairs whose rows of this side wait for the other side within the grace",
+                        s -> s.rules().get(r).pending().get(side), "rule", r, "side", label);
+            }
+            gauge("reconciler.reconciled.until.seconds",
+                    "Every fact committed up to this time (epoch seconds) has been decided; NaN until known",
+                    s -> seconds(s.rules().get(r).reconciledUntil()), "rule", r);
+        }
+        for (String source : config.sources()) {
+            gauge("reconciler.watermark.seconds", "The source's watermark in the engine (epoch seconds); NaN until known",
+                    s -> seconds(s.sources().get(source).watermark()), "source", source);
+            gauge("reconciler.source.stalled", "1 while the engine reports the source stalled",
+                    s -> s.sources().get(source).stalled() ? 1 : 0, "source", source);
+        }
+        for (Supplier<SourceStatus> status : this.sources) {
+            String name = status.get().name();
+            Gauge.builder("reconciler.source.connected", status, x -> x.get().connected() ? 1 : 0)
+                    .description("1 while the source reads its database (snapshot or binlog)")
+                    .tag("source", name).strongReference(true).register(registry);
+            Gauge.builder("reconciler.source.lag.seconds", status, x -> lag(x.get()))
+                    .description("Wall clock minus the commit time of the newest event the source delivered; NaN before the first")
+                    .tag("source", name).strongReference(true).register(registry);
+        }
+        if (stateSizeBytes != null) {
+            Gauge.builder("reconciler.state.size.bytes", stateSizeBytes, s -> s.getAsLong())
+                    .description("Approximate size of the state store (SST files and memtables)")
+                    .baseUnit("bytes").strongReference(true).register(registry);
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        refresh();
+    }
+
+    /**
+     * The usual wiring: metrics for the pipeline's engine and the given sources, fed by the pipeline's outcomes, on
+     * the system clock.
+     */
+    public static ReconcilerMetrics attach(PrometheusMeterRegistry registry, Pipeline pipeline,
+                                           List<Supplier<SourceStatus>> sources, LongSupplier stateSizeBytes) {
+        ReconcilerMetrics m = new ReconcilerMetrics(registry, pipeline.config(), pipeline::snapshot, sources,
+                stateSizeBytes, InstantSource.system());
+        pipeline.addListener(m);
+        return m;
+    }
+
+    /** Counts the outcomes of one engine call. Called on the engine thread. */
+    @Override
+    public void accept(List<Outcome> outcomes) {
+        if (closed) return;
+        for (Outcome o : outcomes) {
+            if (o instanceof Outcome.PairMatched m) {
+                matches.get(m.rule()).increment();
+                Duration d = Duration.between(m.lastCommit(), m.decidedAt());
+                // Database and reconciler clocks differ: a pair decided "before" its commit counts as immediate.
+                latency.get(m.rule()).record(d.isNegative() ? Duration.ZERO : d);
+            } else if (o instanceof Outcome.DiscrepancyOpened x) {
+                Discrepancy d = x.discrepancy();
+                opened.get(d.rule() + "/" + d.type()).increment();
+            } else if (o instanceof Outcome.DiscrepancyResolved x) {
+                Discrepancy d = x.discrepancy();
+                resolved.get(d.rule() + "/" + d.type() + "/" + d.resolution()).increment();
+            }
+        }
+    }
+
+    /** Registers the events counters of tables the sources met since the last call. Idempotent. */
+    public void refresh() {
+        for (Supplier<SourceStatus> status : sources) {
+            SourceStatus s = status.get();
+            for (String table : s.eventsByTable().keySet()) {
+                if (!eventTables.add(s.name() + "\u0000" + table)) continue;
+                FunctionCounter.builder("reconciler.events", status,
+                                x -> x.get().eventsByTable().getOrDefault(table, 0L))
+                        .description("Change events the source delivered to the engine (snapshot reads included)")
+                        .tags("source", s.name(), "table", table).register(registry);
+            }
+        }
+    }
+
+    /** The Prometheus text exposition of every meter (after {@link #refresh()}). */
+    public String scrape() {
+        refresh();
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Unhooks the GC listeners and stops counting outcomes. Idempotent; the registry stays usable (its owner closes
+     * it).
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        gc.close();
+    }
+
+    private void gauge(String name, String description, ToDoubleFunction<EngineSnapshot> value, String... tags) {
+        Gauge.builder(name, engine, e -> value.applyAsDouble(e.get())).description(description).tags(tags)
+                .strongReference(true).register(registry);
+    }
+
+    private double lag(SourceStatus s) {
+        if (s.lastCommit() == null) return Double.NaN;
+        return Duration.between(s.lastCommit(), clock.instant()).toMillis() / 1000.0;
+    }
+
+    private static double seconds(Instant t) {
+        return t == null ? Double.NaN : t.getEpochSecond() + t.getNano() / 1e9;
+    }
+
+    private static Duration[] buckets() {
+        Duration[] out = new Duration[LATENCY_BUCKETS.length];
+        for (int i = 0; i < out.length; i++) out[i] = Duration.ofMillis(Math.round(LATENCY_BUCKETS[i] * 1000));
+        return out;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.reconciler.app.pipeline;
+
+import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.match.ReconciliationEngine;
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.rule.Side;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The engine's numbers as of one moment, taken on the engine thread after each batch, watermark move and tick, and
+ * published by the {@link Pipeline} for other threads (metrics scrapes, the status API). The engine's own counters
+ * belong to its thread; readers elsewhere see only these immutable copies.
+ *
+ * @param takenAt the wall clock when the snapshot was taken
+ * @param rules   per rule, in configuration order
+ * @param sources per source (every source a stream reads), by name
+ */
+public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Map<String, SourceNumbers> sources) {
+
+    public EngineSnapshot {
+        rules = Collections.unmodifiableMap(new LinkedHashMap<>(rules));
+        sources = Collections.unmodifiableMap(new LinkedHashMap<>(sources));
+    }
+
+    /**
+     * @param pending         pairs whose rows of a side wait for the other side (grace not passed)
+     * @param open            open discrepancies per type (every type present, zeros included)
+     * @param facts           facts that matched a side's filter since the process started
+     * @param withoutKey      facts that matched a side's filter with a blank key column (they pair with nothing)
+     * @param watermarks      per side: the lowest watermark of the side's sources, null until all have reported
+     * @param reconciledUntil every fact up to it has been decided; null until both sides have a watermark
+     */
+    public record RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
+                              Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil) {
+        public RuleNumbers {
+            pending = Collections.unmodifiableMap(new EnumMap<>(pending));
+            open = Collections.unmodifiableMap(new EnumMap<>(open));
+            facts = Collections.unmodifiableMap(new EnumMap<>(facts));
+            withoutKey = Collections.unmodifiableMap(new EnumMap<>(withoutKey));
+            watermarks = Collections.unmodifiableMap(new EnumMap<>(watermarks));   // null values allowed
+        }
+    }
+
+    /** @param watermark the source's watermark, null before it reported one; @param stalled reported stalled */
+    public record SourceNumbers(Instant watermark, boolean stalled) {
+    }
+
+    /** Reads the engine's numbers; call it only on the engine's thread (or before the engine is handed to it). */
+    public static EngineSnapshot of(ReconciliationEngine engine, Instant takenAt) {
+        EngineConfig config = engine.config();
+        Map<String, SourceNumbers> sources = new LinkedHashMap<>();
+        for (String s : config.sources()) {
+            sources.put(s, new SourceNumbers(engine.watermark(s).orElse(null), engine.isStalled(s)));
+        }
+        Map<String, RuleNumbers> rules = new LinkedHashMap<>();
+        for (Rule r : config.rules()) {
+            Map<Side, Long> pending = new EnumMap<>(Side.class);
+            Map<Side, Long> facts = new EnumMap<>(Side.class);
+            Map<Side, Long> withoutKey = new EnumMap<>(Side.class);
+            Map<Side, Instant> watermarks = new EnumMap<>(Side.class);
+            for (Side side : Side.values()) {
+                pending.put(side, engine.pending(r.name(), side));
+                facts.put(side, engine.factsTaken(r.name(), side));
+                withoutKey.put(side, engine.factsWithoutKey(r.name(), side));
+                watermarks.put(side, lowest(config, r, side, sources));
+            }
+            Map<DiscrepancyType, Long> open = new EnumMap<>(DiscrepancyType.class);
+            for (DiscrepancyType t : DiscrepancyType.values()) open.put(t, engine.openDiscrepancies(r.name(), t));
+            rules.put(r.name(), new RuleNumbers(pending, open, facts, withoutKey, watermarks,
+                    engine.reconciledUntil(r.name()).orElse(null)));
+        }
+        return new EngineSnapshot(takenAt, rules, sources);
+    }
+
+    /** A side's watermark as the engine defines it: the lowest of its stream's sources, unknown if any is. */
+    private static Instant lowest(EngineConfig config, Rule rule, Side side, Map<String, SourceNumbers> sources) {
+        Instant low = null;
+        for (String s : config.streamOf(rule, side).sources()) {
+            Instant w = sources.get(s).watermark();
+            if (w == null) return null;
+            if (low == null || w.isBefore(low)) low = w;
+        }
+        return low;
+    }
+}
