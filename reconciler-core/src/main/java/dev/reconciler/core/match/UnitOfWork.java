@@ -2,6 +2,7 @@ package dev.reconciler.core.match;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.state.JournalEntry;
 import dev.reconciler.core.state.PairKey;
 import dev.reconciler.core.state.PairState;
 import dev.reconciler.core.state.StateStore;
@@ -96,6 +97,8 @@ final class UnitOfWork {
     /**
      * Writes everything in one batch, then hands out the outcomes. Outcomes are returned only after the state that
      * produced them is durable: a crash before the write loses both, and the replayed facts produce them again.
+     * Every outcome but a match is also appended to the outcome journal in the same batch ({@link JournalEntry}):
+     * the durable outbox the alerts are delivered from.
      */
     List<Outcome> commit() {
         pairs.forEach((k, v) -> {
@@ -110,6 +113,9 @@ final class UnitOfWork {
             if (d == null) write.deleteDiscrepancy(id);
             else write.putDiscrepancy(d);
         });
+        for (Outcome o : outcomes) {
+            if (!(o instanceof Outcome.PairMatched)) write.appendJournal(o);
+        }
         if (!write.isEmpty()) store.write(write);
         return List.copyOf(outcomes);
     }

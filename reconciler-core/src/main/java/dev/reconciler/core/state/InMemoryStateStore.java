@@ -24,6 +24,9 @@ public final class InMemoryStateStore implements StateStore {
     private final ConcurrentSkipListMap<byte[], TimerEntry> timers = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
     private final ConcurrentSkipListMap<String, Discrepancy> discrepancies = new ConcurrentSkipListMap<>();
     private final Map<String, String> meta = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<Long, JournalEntry> journal = new ConcurrentSkipListMap<>();
+    /** The last journal sequence number assigned; written under the batch lock. */
+    private volatile long journalSeq;
     private volatile boolean open = true;
 
     @Override
@@ -84,6 +87,7 @@ public final class InMemoryStateStore implements StateStore {
     @Override
     public synchronized void write(StateWrite write) {
         checkOpen();
+        long seq = journalSeq;
         for (StateWrite.Op op : write.ops()) {
             // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
             if (op instanceof StateWrite.PutPair p) {
@@ -101,10 +105,37 @@ public final class InMemoryStateStore implements StateStore {
             } else if (op instanceof StateWrite.PutMeta m) {
                 if (m.value() == null) meta.remove(m.name());
                 else meta.put(m.name(), m.value());
+            } else if (op instanceof StateWrite.AppendJournal j) {
+                seq++;
+                journal.put(seq, new JournalEntry(seq, j.outcome()));
             } else {
                 throw new IllegalArgumentException("unknown state operation " + op);
             }
         }
+        journalSeq = seq;
+    }
+
+    @Override
+    public long journalSeq() {
+        checkOpen();
+        return journalSeq;
+    }
+
+    @Override
+    public List<JournalEntry> journal(long fromSeq, int limit) {
+        checkOpen();
+        List<JournalEntry> out = new ArrayList<>();
+        for (JournalEntry e : journal.tailMap(fromSeq, true).values()) {
+            if (out.size() >= limit) break;
+            out.add(e);
+        }
+        return out;
+    }
+
+    @Override
+    public void trimJournal(long upToSeq) {
+        checkOpen();
+        journal.headMap(upToSeq, true).clear();
     }
 
     @Override

@@ -9,13 +9,16 @@ import dev.reconciler.core.fact.Columns;
 import dev.reconciler.core.fact.RowId;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.fact.SourcePosition;
+import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.Side;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -33,6 +36,7 @@ import java.util.Set;
  *   <li>timer key: {@code rule 0x00 lane big-endian(epochSecond) big-endian(nano) pairKey} — time comes right
  *       after the (rule, lane) prefix, so a scan of one lane meets due entries first and stops at the first entry
  *       that is not due. Epoch seconds are stored with the sign bit flipped so that unsigned order is time order.</li>
+ *   <li>journal key: {@code big-endian(seq)} (sequence numbers are positive, so byte order is sequence order).</li>
  * </ul>
  * Values start with a format version byte so that a later release can read what this one wrote.
  */
@@ -358,5 +362,84 @@ public final class StateCodec {
     private static String name(Bytes.Reader in, NameTable names) {
         int id = (int) in.varLong();
         return id == 0 ? in.name() : names.name(id);
+    }
+
+    // ---------------------------------------------------------------- outcome journal
+
+    private static final byte JOURNAL_OPENED = 1;
+    private static final byte JOURNAL_RESOLVED = 2;
+    private static final byte JOURNAL_STALLED = 3;
+    private static final byte JOURNAL_RECOVERED = 4;
+
+    public static byte[] journalKey(long seq) {
+        byte[] key = new byte[8];
+        for (int k = 7; k >= 0; k--) {
+            key[k] = (byte) seq;
+            seq >>>= 8;
+        }
+        return key;
+    }
+
+    public static long decodeJournalKey(byte[] key) {
+        long seq = 0;
+        for (int k = 0; k < 8; k++) seq = (seq << 8) | (key[k] & 0xFF);
+        return seq;
+    }
+
+    /**
+     * A journaled outcome: version, kind, then the discrepancy's own encoding (row images through the name table,
+     * like every stored discrepancy) or the source outcome's fields.
+     */
+    public static byte[] encodeJournal(Outcome outcome, NameTable names) {
+        if (outcome instanceof Outcome.DiscrepancyOpened o) return journalDiscrepancy(JOURNAL_OPENED, o.discrepancy(), names);
+        if (outcome instanceof Outcome.DiscrepancyResolved r) return journalDiscrepancy(JOURNAL_RESOLVED, r.discrepancy(), names);
+        Bytes.Writer out = new Bytes.Writer(64);
+        out.b(VERSION);
+        if (outcome instanceof Outcome.SourceStalled s) {
+            out.b(JOURNAL_STALLED);
+            out.string(s.source());
+            out.nullableInstant(s.watermark());
+            out.signedVarLong(s.behind().getSeconds());
+            out.varLong(s.behind().getNano());
+            out.instant(s.detectedAt());
+        } else if (outcome instanceof Outcome.SourceRecovered r) {
+            out.b(JOURNAL_RECOVERED);
+            out.string(r.source());
+            out.nullableInstant(r.watermark());
+            out.instant(r.at());
+        } else {
+            throw new IllegalArgumentException("not a journaled outcome: " + outcome);
+        }
+        return out.toArray();
+    }
+
+    private static byte[] journalDiscrepancy(byte kind, Discrepancy d, NameTable names) {
+        byte[] body = encode(d, names);
+        byte[] value = new byte[body.length + 2];
+        value[0] = VERSION;
+        value[1] = kind;
+        System.arraycopy(body, 0, value, 2, body.length);
+        return value;
+    }
+
+    public static JournalEntry decodeJournal(long seq, byte[] bytes, NameTable names) {
+        try {
+            Bytes.Reader in = new Bytes.Reader(bytes);
+            checkVersion(in.b(), "journal entry " + seq);
+            int kind = in.b();
+            Outcome outcome = switch (kind) {
+                case JOURNAL_OPENED -> new Outcome.DiscrepancyOpened(
+                        decodeDiscrepancy(Arrays.copyOfRange(bytes, 2, bytes.length), names));
+                case JOURNAL_RESOLVED -> new Outcome.DiscrepancyResolved(
+                        decodeDiscrepancy(Arrays.copyOfRange(bytes, 2, bytes.length), names));
+                case JOURNAL_STALLED -> new Outcome.SourceStalled(in.string(), in.nullableInstant(),
+                        Duration.ofSeconds(in.signedVarLong(), in.varLong()), in.instant());
+                case JOURNAL_RECOVERED -> new Outcome.SourceRecovered(in.string(), in.nullableInstant(), in.instant());
+                default -> throw new IllegalStateException("unknown kind " + kind);
+            };
+            return new JournalEntry(seq, outcome);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("corrupt journal entry " + seq + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -13,8 +13,10 @@ import java.util.function.Predicate;
 
 /**
  * Where the engine keeps everything: pair state by {@link PairKey}, the deadline index, discrepancies and engine
- * metadata. Writes come only as atomic {@link StateWrite} batches from the engine (the one writer); reads may come
- * from other threads (the API) and see the last committed batch.
+ * metadata, and the journal of outcomes ({@link JournalEntry}). Writes come as atomic {@link StateWrite} batches
+ * from the engine (the one writer of everything it reads); the journal's consumers write only their own metadata
+ * (cursors) and trim the journal, from their own threads. Stores serialise batches, so that is safe. Reads may
+ * come from other threads (the API) and see the last committed batch.
  *
  * <p>Implementations: {@link InMemoryStateStore} (tests, baseline) and
  * {@code dev.reconciler.core.state.rocksdb.RocksDbStateStore} (the product). Both pass one contract test suite.
@@ -79,6 +81,23 @@ public interface StateStore extends AutoCloseable {
 
     /** Applies all changes atomically, in order. */
     void write(StateWrite write);
+
+    // ---------------------------------------------------------------- outcome journal (see JournalEntry)
+
+    /**
+     * The sequence number of the last entry appended to the outcome journal, 0 if none ever was. It survives
+     * {@link #trimJournal trims} and (in a durable store) reopening: numbers are never reused.
+     */
+    long journalSeq();
+
+    /** Up to {@code limit} journal entries with a sequence number of at least {@code fromSeq}, in sequence order. */
+    List<JournalEntry> journal(long fromSeq, int limit);
+
+    /**
+     * Deletes the journal entries with a sequence number up to {@code upToSeq} (inclusive); the counter stays.
+     * May be called from any thread (the journal's consumers trim it).
+     */
+    void trimJournal(long upToSeq);
 
     /** Idempotent: a second call does nothing. */
     @Override

@@ -1,6 +1,7 @@
 package dev.reconciler.core.state;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.outcome.Outcome;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,6 +39,18 @@ public final class StateWrite {
     public record PutMeta(String name, String value) implements Op {
     }
 
+    /**
+     * Appends an outcome to the outcome journal ({@link JournalEntry}); the store numbers it with the next sequence
+     * number when it applies the batch, so the numbers follow the commit order whoever writes.
+     */
+    public record AppendJournal(Outcome outcome) implements Op {
+        public AppendJournal {
+            if (!JournalEntry.journaled(outcome)) {
+                throw new IllegalArgumentException("only discrepancy and source outcomes are journaled, not " + outcome);
+            }
+        }
+    }
+
     private final List<Op> ops = new ArrayList<>();
 
     public StateWrite putPair(PairState state) {
@@ -72,6 +85,11 @@ public final class StateWrite {
 
     public StateWrite putMeta(String name, String value) {
         ops.add(new PutMeta(name, value));
+        return this;
+    }
+
+    public StateWrite appendJournal(Outcome outcome) {
+        ops.add(new AppendJournal(outcome));
         return this;
     }
 

@@ -7,6 +7,7 @@ import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.fact.RowId;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.fact.SourcePosition;
+import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.Side;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -779,5 +781,110 @@ public abstract class StateStoreContract {
             reopenStore();
             assertThat(store.discrepancy("c-acked")).contains(acked);
         }
+    }
+
+    // ================================================================ outcome journal (the alerts' outbox)
+
+    /** One of each journaled kind; the opened one uses names (table, column, binlog file) nothing else uses. */
+    protected static List<Outcome> journalFixture() {
+        RowImage own = new RowImage(new RowId("db-journal", "journal_only_table", "7"),
+                columns("journal_only_column", "Grüße 😀", "nothing", null), T0.plusSeconds(2),
+                new SourcePosition("journal-bin.000001", 99, 1));
+        Discrepancy opened = new Discrepancy("j-open", "sale", DiscrepancyType.MISSING_LEFT, columns("order_no", "O9"),
+                1, Status.OPEN, T0.plusSeconds(3), null, null, null, List.of(), List.of(own));
+        return List.of(
+                new Outcome.DiscrepancyOpened(opened),
+                new Outcome.DiscrepancyResolved(resolvedDiscrepancy("j-resolved")),
+                new Outcome.SourceStalled("inventory", null, Duration.ofSeconds(61, 5), T0.plusSeconds(4)),
+                new Outcome.SourceRecovered("inventory", T0.plusSeconds(5), T0.plusSeconds(6)),
+                new Outcome.SourceStalled("orders", T0.minusSeconds(100), Duration.ofMinutes(2), T0.plusSeconds(7)));
+    }
+
+    protected void appendJournalFixture() {
+        List<Outcome> f = journalFixture();
+        // two batches, the first with other changes too: numbering runs on across batches
+        write(new StateWrite().putMeta("m", "v").appendJournal(f.get(0)).appendJournal(f.get(1))
+                .putPair(plainPair(key("sale", "J"), 1)));
+        write(new StateWrite().appendJournal(f.get(2)).appendJournal(f.get(3)).appendJournal(f.get(4)));
+    }
+
+    protected List<JournalEntry> wholeJournal() {
+        return store.journal(0, Integer.MAX_VALUE);
+    }
+
+    @Test
+    void anEmptyJournalHasNoEntriesAndSequenceZero() {
+        assertThat(store.journalSeq()).isZero();
+        assertThat(store.journal(1, 10)).isEmpty();
+        store.trimJournal(10);
+        assertThat(store.journalSeq()).isZero();
+    }
+
+    @Test
+    void journaledOutcomesReadBackInOrderNumberedFromOneAcrossBatches() {
+        appendJournalFixture();
+        List<Outcome> f = journalFixture();
+        assertThat(wholeJournal()).extracting(JournalEntry::seq).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(wholeJournal()).extracting(JournalEntry::outcome).containsExactlyElementsOf(f);
+        assertThat(store.journalSeq()).isEqualTo(5);
+        assertThat(store.pair(key("sale", "J"))).as("the rest of the batch").isPresent();
+        assertThat(store.journal(3, 2)).extracting(JournalEntry::seq).containsExactly(3L, 4L);
+        assertThat(store.journal(5, 10)).extracting(JournalEntry::seq).containsExactly(5L);
+        assertThat(store.journal(6, 10)).isEmpty();
+        assertThat(store.journal(1, 0)).isEmpty();
+        assertThat(wholeJournal().get(0).at()).isEqualTo(T0.plusSeconds(3));
+        assertThat(wholeJournal().get(1).at()).as("resolved-at").isEqualTo(T0.plusSeconds(12).plusNanos(34));
+
+        write(new StateWrite().putMeta("m", "w"));
+        assertThat(store.journalSeq()).as("a batch without appends keeps the counter").isEqualTo(5);
+    }
+
+    @Test
+    void matchesAreNotJournaled() {
+        Outcome matched = new Outcome.PairMatched("sale", columns("order_no", "O1"), List.of(), List.of(), T0, T0);
+        assertThatThrownBy(() -> new StateWrite().appendJournal(matched))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("journaled");
+    }
+
+    @Test
+    void trimmingDropsTheOldestEntriesAndKeepsTheCounter() {
+        appendJournalFixture();
+        store.trimJournal(2);
+        assertThat(wholeJournal()).extracting(JournalEntry::seq).containsExactly(3L, 4L, 5L);
+        assertThat(store.journal(1, 1)).extracting(JournalEntry::seq).containsExactly(3L);
+        store.trimJournal(2);
+        store.trimJournal(0);
+        assertThat(wholeJournal()).hasSize(3);
+        store.trimJournal(Long.MAX_VALUE);
+        assertThat(wholeJournal()).isEmpty();
+        assertThat(store.journalSeq()).isEqualTo(5);
+        write(new StateWrite().appendJournal(journalFixture().get(3)));
+        assertThat(wholeJournal()).extracting(JournalEntry::seq).containsExactly(6L);
+    }
+
+    @Test
+    void theJournalAndItsCounterSurviveAReopen() {
+        assumeTrue(durable(), "store is not durable");
+        appendJournalFixture();
+        reopenStore();
+        assertThat(wholeJournal()).extracting(JournalEntry::outcome).containsExactlyElementsOf(journalFixture());
+        assertThat(store.journalSeq()).isEqualTo(5);
+        store.trimJournal(5);
+        reopenStore();
+        assertThat(wholeJournal()).isEmpty();
+        assertThat(store.journalSeq()).as("trimming everything does not reset the numbering").isEqualTo(5);
+        write(new StateWrite().appendJournal(journalFixture().get(0)));
+        reopenStore();
+        assertThat(wholeJournal()).extracting(JournalEntry::seq).containsExactly(6L);
+        assertThat(wholeJournal().get(0).outcome()).isEqualTo(journalFixture().get(0));
+    }
+
+    @Test
+    void journalOperationsAfterCloseThrow() {
+        store.close();
+        assertClosed(() -> store.journalSeq());
+        assertClosed(() -> store.journal(1, 10));
+        assertClosed(() -> store.trimJournal(1));
+        assertClosed(() -> store.write(new StateWrite().appendJournal(journalFixture().get(2))));
     }
 }

@@ -1,6 +1,7 @@
 package dev.reconciler.core.state.rocksdb;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.state.JournalEntry;
 import dev.reconciler.core.state.Lane;
 import dev.reconciler.core.state.NameTable;
 import dev.reconciler.core.state.PairKey;
@@ -56,6 +57,9 @@ import java.util.function.Consumer;
  *       a seek to the lane's prefix bounded above by {@link StateCodec#timerUpperBound};</li>
  *   <li>{@code discrepancies}: id (UTF-8) → {@link StateCodec#encode(Discrepancy)};</li>
  *   <li>{@code meta}: name → value, both UTF-8;</li>
+ *   <li>{@code journal}: {@link StateCodec#journalKey} (big-endian sequence number) →
+ *       {@link StateCodec#encodeJournal}; the last sequence number assigned is in {@code meta} under
+ *       {@value #META_JOURNAL_SEQ}, written in the batch that appends, so trimming never resets it;</li>
  *   <li>{@code default}: unused, RocksDB requires it.</li>
  * </ul>
  *
@@ -126,17 +130,22 @@ public final class RocksDbStateStore implements StateStore {
     private static final String CF_TIMERS = "timers";
     private static final String CF_DISCREPANCIES = "discrepancies";
     private static final String CF_META = "meta";
+    private static final String CF_JOURNAL = "journal";
+    private static final String META_JOURNAL_SEQ = "journal-seq";
     private static final int MAX_WRITE_BUFFER_NUMBER = 2;
     private static final byte[] EMPTY = new byte[0];
 
     private final Path dir;
     private final RocksDB db;
-    /** All handles in open order: default, pairs, timers, discrepancies, meta. */
+    /** All handles in open order: default, pairs, timers, discrepancies, meta, journal. */
     private final List<ColumnFamilyHandle> handles;
     private final ColumnFamilyHandle pairs;
     private final ColumnFamilyHandle timers;
     private final ColumnFamilyHandle discrepancies;
     private final ColumnFamilyHandle meta;
+    private final ColumnFamilyHandle journal;
+    /** The last journal sequence number committed; changed under {@link #writeLock} after the batch is written. */
+    private volatile long journalSeq;
     private final WriteOptions writeOptions;
     private final boolean syncWrites;
     private final Natives natives;
@@ -188,10 +197,18 @@ public final class RocksDbStateStore implements StateStore {
         this.timers = handles.get(2);
         this.discrepancies = handles.get(3);
         this.meta = handles.get(4);
+        this.journal = handles.get(5);
         this.natives = natives;
         this.writeOptions = natives.writeOptions;
         this.syncWrites = syncWrites;
         loadNames();
+        try {
+            byte[] seq = db.get(meta, bytes(META_JOURNAL_SEQ));
+            journalSeq = seq == null ? 0 : Long.parseLong(new String(seq, StandardCharsets.UTF_8));
+        } catch (RocksDBException e) {
+            throw new StateStoreException("RocksDB state store at " + dir + ": read the journal sequence number failed: "
+                    + e.getMessage(), e);
+        }
     }
 
     private void loadNames() {
@@ -252,7 +269,8 @@ public final class RocksDbStateStore implements StateStore {
                     new ColumnFamilyDescriptor(bytes(CF_PAIRS), cfOptions(n, options.writeBufferBytes(), true)),
                     new ColumnFamilyDescriptor(bytes(CF_TIMERS), cfOptions(n, options.writeBufferBytes() / 2, false)),
                     new ColumnFamilyDescriptor(bytes(CF_DISCREPANCIES), cfOptions(n, small, false)),
-                    new ColumnFamilyDescriptor(bytes(CF_META), cfOptions(n, small, false)));
+                    new ColumnFamilyDescriptor(bytes(CF_META), cfOptions(n, small, false)),
+                    new ColumnFamilyDescriptor(bytes(CF_JOURNAL), cfOptions(n, small, false)));
             List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
             RocksDB db = RocksDB.open(n.dbOptions, abs.toString(), descriptors, handles);
             return new RocksDbStateStore(abs, db, handles, n, options.syncWrites());
@@ -458,6 +476,7 @@ public final class RocksDbStateStore implements StateStore {
     }
 
     private void writeBatch(StateWrite write) throws RocksDBException {
+        long seq = journalSeq;
         try (WriteBatch batch = new WriteBatch()) {
             for (StateWrite.Op op : write.ops()) {
                 // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
@@ -476,6 +495,8 @@ public final class RocksDbStateStore implements StateStore {
                 } else if (op instanceof StateWrite.PutMeta m) {
                     if (m.value() == null) batch.delete(meta, bytes(m.name()));
                     else batch.put(meta, bytes(m.name()), bytes(m.value()));
+                } else if (op instanceof StateWrite.AppendJournal j) {
+                    batch.put(journal, StateCodec.journalKey(++seq), StateCodec.encodeJournal(j.outcome(), names));
                 } else {
                     throw new IllegalArgumentException("unknown state operation " + op);
                 }
@@ -488,9 +509,46 @@ public final class RocksDbStateStore implements StateStore {
                     throw new IllegalStateException(e);
                 }
             });
+            if (seq != journalSeq) batch.put(meta, bytes(META_JOURNAL_SEQ), bytes(Long.toString(seq)));
             db.write(writeOptions, batch);
             names.markPersisted(upTo);
+            journalSeq = seq;
         }
+    }
+
+    // ---------------------------------------------------------------- outcome journal
+
+    @Override
+    public long journalSeq() {
+        return call("read the journal sequence number", null, () -> journalSeq);
+    }
+
+    @Override
+    public List<JournalEntry> journal(long fromSeq, int limit) {
+        return call("read the journal from", fromSeq, () -> {
+            List<JournalEntry> out = new ArrayList<>(Math.min(limit, 256));
+            try (ReadOptions ro = new ReadOptions();
+                 RocksIterator it = db.newIterator(journal, ro)) {
+                for (it.seek(StateCodec.journalKey(Math.max(0, fromSeq))); it.isValid() && out.size() < limit; it.next()) {
+                    out.add(StateCodec.decodeJournal(StateCodec.decodeJournalKey(it.key()), it.value(), names));
+                }
+                it.status();
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void trimJournal(long upToSeq) {
+        call("trim the journal up to", upToSeq, () -> {
+            if (upToSeq < 1) return null;
+            synchronized (writeLock) {
+                // One range tombstone instead of a delete per entry; readers seek past it to their cursor.
+                db.deleteRange(journal, StateCodec.journalKey(0),
+                        StateCodec.journalKey(Math.min(upToSeq, Long.MAX_VALUE - 1) + 1));
+            }
+            return null;
+        });
     }
 
     // ---------------------------------------------------------------- metrics and lifecycle
