@@ -20,8 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The JSON documents of the API (docs/api.md shows each), built from the core's types. */
-final class Views {
+/**
+ * The JSON documents of the API (docs/api.md shows each), built from the core's types. The discrepancy document is
+ * public: alert payloads carry the same shape.
+ */
+public final class Views {
     private Views() {
     }
 
@@ -34,23 +37,24 @@ final class Views {
     }
 
     /** A row image: where the row lives, its commit time and log position, and the columns the engine keeps. */
-    record Row(String source, String table, String pk, Instant eventTime, String position, Map<String, String> columns) {
-        static Row of(RowImage i) {
+    public record Row(String source, String table, String pk, Instant eventTime, String position,
+                      Map<String, String> columns) {
+        public static Row of(RowImage i) {
             return new Row(i.id().source(), i.id().table(), i.id().primaryKey(), i.eventTime(),
                     i.position().toString(), i.columns());
         }
     }
 
-    record Ack(Instant at, String note) {
-        static Ack of(Acknowledgement a) {
+    public record Ack(Instant at, String note) {
+        public static Ack of(Acknowledgement a) {
             return a == null ? null : new Ack(a.at(), a.note());
         }
     }
 
-    record DiscrepancyView(String id, String rule, DiscrepancyType type, Status status, Map<String, String> key,
-                           int occurrence, Instant detectedAt, Instant resolvedAt, Resolution resolution,
-                           BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged) {
-        static DiscrepancyView of(Discrepancy d) {
+    public record DiscrepancyView(String id, String rule, DiscrepancyType type, Status status, Map<String, String> key,
+                                  int occurrence, Instant detectedAt, Instant resolvedAt, Resolution resolution,
+                                  BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged) {
+        public static DiscrepancyView of(Discrepancy d) {
             return new DiscrepancyView(d.id(), d.rule(), d.type(), d.status(), d.key(), d.occurrence(), d.detectedAt(),
                     d.resolvedAt(), d.resolution(), d.difference(), rows(d.left()), rows(d.right()),
                     Ack.of(d.acknowledgement()));
@@ -120,7 +124,7 @@ final class Views {
     record Health(String status, List<String> reasons) {
     }
 
-    static List<Row> rows(List<RowImage> images) {
+    public static List<Row> rows(List<RowImage> images) {
         List<Row> out = new ArrayList<>(images.size());
         for (RowImage i : images) out.add(Row.of(i));
         return out;

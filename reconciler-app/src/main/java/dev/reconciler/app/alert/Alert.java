@@ -1,0 +1,210 @@
+package dev.reconciler.app.alert;
+
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.state.JournalEntry;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * What a sink is told: one journal entry (a discrepancy opened or resolved, a source stalled or recovered), or one
+ * aggregate of many discrepancies of a rule (storm control).
+ *
+ * <p>Identity: an alert is the same alert as another when its {@link #labels()} are equal — (rule, type, key) for a
+ * discrepancy, (source) for a stall, (rule) for a storm; {@link #fingerprint()} hashes them. Each event carries an
+ * {@link #idempotencyKey()} that is the same however often it is delivered (after a retry or a restart), so a
+ * receiver can drop what it already has.
+ */
+public sealed interface Alert {
+
+    String ALERTNAME_DISCREPANCY = "ReconcilerDiscrepancy";
+    String ALERTNAME_STALLED = "ReconcilerSourceStalled";
+    String ALERTNAME_STORM = "ReconcilerDiscrepancyStorm";
+
+    /** The journal sequence number of the entry (of the first aggregated entry, for a storm). */
+    long seq();
+
+    /** True for a problem that begins (opened, stalled), false for its end (resolved, recovered). */
+    boolean firing();
+
+    /** The same for every delivery of this event: {@code <discrepancy id>:opened}, {@code :resolved}, … */
+    String idempotencyKey();
+
+    /** What identifies the alert (not the event): {@code alertname} and its dimensions. */
+    Map<String, String> labels();
+
+    /** The event name in webhook payloads: {@code discrepancy.opened}, {@code source.stalled}, … */
+    String event();
+
+    /** When the problem began. */
+    Instant startsAt();
+
+    /** When it ended; null while firing. */
+    Instant endsAt();
+
+    /** 16 hex digits of SHA-256 over the sorted labels: the alert's identity. */
+    default String fingerprint() {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(labels()).forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+    }
+
+    /** The alert of one journal entry. */
+    static Alert of(JournalEntry e) {
+        Outcome o = e.outcome();
+        if (o instanceof Outcome.DiscrepancyOpened x) return new DiscrepancyAlert(e.seq(), x.discrepancy(), true);
+        if (o instanceof Outcome.DiscrepancyResolved x) return new DiscrepancyAlert(e.seq(), x.discrepancy(), false);
+        if (o instanceof Outcome.SourceStalled x) {
+            return new SourceAlert(e.seq(), x.source(), x.watermark(), x.behind(), x.detectedAt(), true);
+        }
+        Outcome.SourceRecovered x = (Outcome.SourceRecovered) o;
+        return new SourceAlert(e.seq(), x.source(), x.watermark(), null, x.at(), false);
+    }
+
+    /** {@code order_id=O2,goods_id=43}: a key as one label value. */
+    static String keyText(Map<String, String> key) {
+        return key.entrySet().stream().map(k -> k.getKey() + "=" + k.getValue()).collect(Collectors.joining(","));
+    }
+
+    /** A discrepancy opened ({@code firing}) or resolved; its record carries the row images of the moment. */
+    record DiscrepancyAlert(long seq, Discrepancy discrepancy, boolean firing) implements Alert {
+        @Override
+        public String idempotencyKey() {
+            return discrepancy.id() + (firing ? ":opened" : ":resolved");
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            Map<String, String> l = new LinkedHashMap<>();
+            l.put("alertname", ALERTNAME_DISCREPANCY);
+            l.put("rule", discrepancy.rule());
+            l.put("type", discrepancy.type().name());
+            l.put("key", keyText(discrepancy.key()));
+            return l;
+        }
+
+        @Override
+        public String event() {
+            return firing ? "discrepancy.opened" : "discrepancy.resolved";
+        }
+
+        @Override
+        public Instant startsAt() {
+            return discrepancy.detectedAt();
+        }
+
+        @Override
+        public Instant endsAt() {
+            return firing ? null : discrepancy.resolvedAt();
+        }
+    }
+
+    /**
+     * A source stalled ({@code firing}: its watermark fell behind the wall clock by {@code behind} at {@code at}) or
+     * recovered at {@code at}; one alert per source, never one per waiting pair.
+     */
+    record SourceAlert(long seq, String source, Instant watermark, Duration behind, Instant at, boolean firing)
+            implements Alert {
+        @Override
+        public String idempotencyKey() {
+            return (firing ? "stalled:" : "recovered:") + source + ":" + at;
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            Map<String, String> l = new LinkedHashMap<>();
+            l.put("alertname", ALERTNAME_STALLED);
+            l.put("source", source);
+            return l;
+        }
+
+        @Override
+        public String event() {
+            return firing ? "source.stalled" : "source.recovered";
+        }
+
+        @Override
+        public Instant startsAt() {
+            return at;
+        }
+
+        @Override
+        public Instant endsAt() {
+            return firing ? null : at;
+        }
+    }
+
+    /** One discrepancy named in a storm alert. */
+    record Sample(String id, DiscrepancyType type, Map<String, String> key) {
+    }
+
+    /**
+     * Many discrepancies of one rule opened ({@code firing}) or resolved within one minute, sent as one alert instead
+     * of one each (storm control). Every one of them is still recorded and listed by the HTTP API.
+     *
+     * @param seq         the journal sequence number of the first one aggregated
+     * @param windowStart the minute (of detection, or of resolution) they fall in
+     * @param count       how many are aggregated here (the first ones of the minute were sent on their own)
+     * @param sample      the first few of them
+     * @param first       the earliest detected-at (resolved-at) among them
+     * @param last        the latest
+     */
+    record StormAlert(long seq, String rule, boolean firing, Instant windowStart, int count,
+                      Map<DiscrepancyType, Integer> byType, List<Sample> sample, Instant first, Instant last)
+            implements Alert {
+        public StormAlert {
+            byType = Collections.unmodifiableMap(new EnumMap<>(byType));
+            sample = List.copyOf(sample);
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return "storm:" + rule + (firing ? ":opened:" : ":resolved:") + seq;
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            Map<String, String> l = new LinkedHashMap<>();
+            l.put("alertname", ALERTNAME_STORM);
+            l.put("rule", rule);
+            return l;
+        }
+
+        @Override
+        public String event() {
+            return firing ? "storm.opened" : "storm.resolved";
+        }
+
+        @Override
+        public Instant startsAt() {
+            return first;
+        }
+
+        @Override
+        public Instant endsAt() {
+            return firing ? null : last;
+        }
+
+        public Instant windowEnd() {
+            return windowStart.plus(StormControl.WINDOW);
+        }
+    }
+}

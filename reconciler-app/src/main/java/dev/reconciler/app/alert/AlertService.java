@@ -1,0 +1,179 @@
+package dev.reconciler.app.alert;
+
+import dev.reconciler.app.pipeline.EngineSnapshot;
+import dev.reconciler.app.pipeline.Pipeline;
+import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.state.JournalEntry;
+import dev.reconciler.core.state.StateStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Alerts: one {@link AlertDispatcher} per configured sink delivers the engine's outcome journal (the durable outbox,
+ * see {@link JournalEntry}), and a maintenance thread trims what every sink has passed — or what exceeds the
+ * outbox bounds. docs/alerts.md describes the behaviour and the configuration.
+ *
+ * <p>Wiring: create it after the store and the pipeline and before the sources start, add it as a pipeline listener
+ * (it only wakes the dispatchers: they read the journal, not the listener's outcomes), start it; close it before the
+ * pipeline and the store. {@link #attach} does all of that but the closing. Run it even without sinks: the journal
+ * is then trimmed as it grows.
+ */
+public final class AlertService implements Consumer<List<Outcome>>, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AlertService.class);
+    static final Duration TRIM_INTERVAL = Duration.ofSeconds(5);
+    private static final int TRIM_SCAN_PAGE = 512;
+
+    private final AlertsConfig config;
+    private final StateStore store;
+    private final InstantSource clock;
+    private final AlertMetrics metrics;
+    private final List<AlertDispatcher> dispatchers = new ArrayList<>();
+    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "reconciler-alerts-trim");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The journal was trimmed up to here (by this process). Only the maintenance thread changes it. */
+    private long trimmedUpTo;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    /**
+     * Loads every sink's cursor (a new sink starts at the journal's end) and registers the alert metrics; nothing
+     * is sent before {@link #start()}.
+     *
+     * @param registry where {@code reconciler_alerts_sent_total} and {@code reconciler_alert_outbox_size} go
+     * @param engine   the engine's published numbers ({@link Pipeline#snapshot()}), for the stalled sources an
+     *                 Alertmanager sink re-sends after a restart; may be null
+     * @param clock    the wall clock: storm windows close by it, Alertmanager re-sends and journal ages go by it
+     */
+    public AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, Supplier<EngineSnapshot> engine,
+                        InstantSource clock) {
+        this.config = config;
+        this.store = store;
+        this.clock = clock;
+        this.metrics = new AlertMetrics(registry);
+        Duration connect = Duration.ofSeconds(10);
+        for (SinkConfig s : config.sinks()) if (s.timeout().compareTo(connect) < 0) connect = s.timeout();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connect)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        for (SinkConfig s : config.sinks()) {
+            AlertDispatcher d = new AlertDispatcher(s, config.stormThresholdFor(s), config.stormSample(),
+                    config.publicUrl(), store, http, metrics, clock, engine);
+            dispatchers.add(d);
+            metrics.register(s.name(), () -> outbox(d));
+        }
+    }
+
+    /**
+     * The usual wiring: a service on the system clock, listening to the pipeline, started. Call it before the
+     * sources start.
+     */
+    public static AlertService attach(AlertsConfig config, Pipeline pipeline, StateStore store, MeterRegistry registry) {
+        AlertService s = new AlertService(config, store, registry, pipeline::snapshot, InstantSource.system());
+        pipeline.addListener(s);
+        return s.start();
+    }
+
+    /** Starts every sink's thread and the trimming. */
+    public synchronized AlertService start() {
+        if (closed) throw new IllegalStateException("the alert service is closed");
+        if (started) throw new IllegalStateException("the alert service is already started");
+        started = true;
+        for (AlertDispatcher d : dispatchers) {
+            d.start();
+            log.info("{}: delivering from journal entry {}", d, d.checkpoint() + 1);
+        }
+        maintenance.scheduleWithFixedDelay(this::trimQuietly, TRIM_INTERVAL.toMillis(), TRIM_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Called by the pipeline after each committed engine call: wakes the sinks when something was journaled. */
+    @Override
+    public void accept(List<Outcome> outcomes) {
+        for (Outcome o : outcomes) {
+            if (JournalEntry.journaled(o)) {
+                for (AlertDispatcher d : dispatchers) d.wake();
+                return;
+            }
+        }
+    }
+
+    /** Entries a sink has not delivered yet. */
+    private double outbox(AlertDispatcher d) {
+        try {
+            return Math.max(0, store.journalSeq() - d.checkpoint());
+        } catch (RuntimeException e) {
+            return Double.NaN;   // the store is closed (shutting down)
+        }
+    }
+
+    private void trimQuietly() {
+        try {
+            trim();
+        } catch (RuntimeException e) {
+            if (!closed) log.warn("trimming the alert outbox failed; trying again in {} s", TRIM_INTERVAL.toSeconds(), e);
+        }
+    }
+
+    /**
+     * Trims the journal up to what every sink has passed, or further when the outbox exceeds its bounds (the
+     * sinks that had not delivered the dropped entries count and log them). Runs every few seconds; public for tests
+     * and tools.
+     *
+     * @return the sequence number the journal is now trimmed up to
+     */
+    public synchronized long trim() {
+        long last = store.journalSeq();
+        long upTo = last;
+        for (AlertDispatcher d : dispatchers) upTo = Math.min(upTo, d.checkpoint());
+        upTo = Math.max(upTo, last - config.journalMaxEntries());
+        Instant cutoff = clock.instant().minus(config.journalMaxAge());
+        long from = trimmedUpTo + 1;
+        scan:
+        while (true) {
+            List<JournalEntry> page = store.journal(from, TRIM_SCAN_PAGE);
+            for (JournalEntry e : page) {
+                if (!e.at().isBefore(cutoff)) break scan;
+                upTo = Math.max(upTo, e.seq());
+            }
+            if (page.size() < TRIM_SCAN_PAGE) break;
+            from = page.get(page.size() - 1).seq() + 1;
+        }
+        if (upTo > trimmedUpTo) {
+            store.trimJournal(upTo);
+            trimmedUpTo = upTo;
+        }
+        return trimmedUpTo;
+    }
+
+    /** Stops the sinks (deliveries in flight are sent again after a restart) and the trimming. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        maintenance.shutdownNow();
+        for (AlertDispatcher d : dispatchers) d.close();
+        try {
+            for (AlertDispatcher d : dispatchers) d.awaitStopped(Duration.ofSeconds(10));
+            maintenance.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        metrics.close();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.reconciler.app.alert;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prometheus Alertmanager, API v2: {@code POST <url>/api/v2/alerts} with a list of alerts (labels, annotations,
+ * startsAt, endsAt, generatorURL). Alertmanager keeps an alert firing until its {@code endsAt}; a firing alert is
+ * therefore sent with {@code endsAt} = now + 4 × the re-send interval and sent again every interval (the
+ * {@link AlertDispatcher} keeps the firing set), and a resolved one with its real end.
+ */
+record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
+    static final String PATH = "/api/v2/alerts";
+    /** Alerts per re-send request. */
+    static final int BATCH = 200;
+
+    @Override
+    public int batchSize() {
+        return BATCH;
+    }
+
+    @Override
+    public HttpRequest request(List<Alert> alerts, Instant now) {
+        Instant endsAt = now.plus(config.effectiveResendInterval().multipliedBy(4));
+        List<Map<String, Object>> body = new ArrayList<>(alerts.size());
+        for (Alert a : alerts) body.add(AlertFormat.alertmanager(a, publicUrl, endsAt));
+        return Sink.post(config, endpoint(config.url()), AlertFormat.json(body)).build();
+    }
+
+    @Override
+    public Result interpret(int status, String body) {
+        return Sink.byStatus(status);
+    }
+
+    /** The configured URL is Alertmanager's base URL; the API path is appended unless it is already there. */
+    static URI endpoint(String url) {
+        String u = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        return URI.create(u.endsWith(PATH) ? u : u + PATH);
+    }
+}

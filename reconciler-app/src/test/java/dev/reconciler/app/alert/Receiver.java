@@ -1,0 +1,131 @@
+package dev.reconciler.app.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * An HTTP receiver for tests, on a free loopback port (the JDK's server): records every request and answers as the
+ * test says. {@link #accepted()} is what a receiver that deduplicates on {@code Idempotency-Key} keeps.
+ */
+final class Receiver implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Request(String method, String path, String query, Map<String, String> headers, String body) {
+        String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+    }
+
+    record Response(int status, String body) {
+        static final Response OK = new Response(200, "{}");
+    }
+
+    private final HttpServer server;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<Request> accepted = new CopyOnWriteArrayList<>();
+    private final List<Request> answeredOk = new CopyOnWriteArrayList<>();
+    private final Set<String> keys = new LinkedHashSet<>();
+    private volatile Function<Request, Response> answer = r -> Response.OK;
+
+    Receiver() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "test-receiver");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+    }
+
+    /** How to answer from now on (default: 200 {}). */
+    Receiver answer(Function<Request, Response> f) {
+        answer = f;
+        return this;
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Every request, in arrival order. */
+    List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** The requests answered 2xx, first delivery of each idempotency key only (what a deduplicating receiver keeps). */
+    List<Request> accepted() {
+        return List.copyOf(accepted);
+    }
+
+    /** Every request answered 2xx, repeats included. */
+    List<Request> answeredOk() {
+        return List.copyOf(answeredOk);
+    }
+
+    List<String> acceptedKeys() {
+        List<String> out = new ArrayList<>();
+        for (Request r : accepted) out.add(r.header("Idempotency-Key"));
+        return out;
+    }
+
+    private void handle(HttpExchange x) throws IOException {
+        String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        Map<String, String> headers = new LinkedHashMap<>();
+        x.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
+        Request r = new Request(x.getRequestMethod(), x.getRequestURI().getPath(), x.getRequestURI().getRawQuery(),
+                headers, body);
+        Response res = answer.apply(r);
+        requests.add(r);
+        if (res.status() >= 200 && res.status() < 300) {
+            answeredOk.add(r);
+            String key = r.header("Idempotency-Key");
+            synchronized (keys) {
+                if (key == null || keys.add(key)) accepted.add(r);
+            }
+        }
+        byte[] out = res.body().getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().set("Content-Type", "application/json");
+        x.sendResponseHeaders(res.status(), out.length == 0 ? -1 : out.length);
+        try (OutputStream os = x.getResponseBody()) {
+            os.write(out);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
