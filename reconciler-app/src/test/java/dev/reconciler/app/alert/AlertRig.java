@@ -1,6 +1,7 @@
 package dev.reconciler.app.alert;
 
 import dev.reconciler.app.metrics.Scrape;
+import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
@@ -51,6 +52,8 @@ final class AlertRig implements AutoCloseable {
     final TestClock clock = new TestClock(T0);
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AlertService service;
+    /** What the alert service reads as the engine's published numbers (stalled sources); null for none. */
+    volatile Supplier<EngineSnapshot> engine;
     private long rowId;
     /** The engine's event time: moved forward by each step so that nothing waits on an old watermark. */
     private Instant time = T0;
@@ -67,7 +70,7 @@ final class AlertRig implements AutoCloseable {
     }
 
     AlertService start(AlertsConfig config) {
-        service = new AlertService(config, driver.store(), registry, null, clock).start();
+        service = new AlertService(config, driver.store(), registry, engine, clock).start();
         return service;
     }
 
@@ -90,6 +93,11 @@ final class AlertRig implements AutoCloseable {
     void deduct(String order) {
         time = time.plusSeconds(1);
         wake(driver.insert(INVENTORY, INVENTORY_TABLE, inventoryRow(++rowId, order, 42, "TRY_SALE", 1, 0), time));
+    }
+
+    /** Moves the engine's wall clock on and checks the sources for stalls (watermarks stay). */
+    List<Outcome> tick(Duration later) {
+        return wake(driver.tick(later));
     }
 
     /** A new engine and alert service on the reopened store, as after a process restart. */

@@ -1,0 +1,103 @@
+package dev.reconciler.app.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.reconciler.app.pipeline.EngineSnapshot;
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.state.InMemoryStateStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The Alertmanager sink against a loopback receiver that records what Alertmanager would get. */
+class AlertmanagerSinkTest {
+    private final Receiver am = new Receiver();
+    private AlertRig rig;
+
+    @AfterEach
+    void close() {
+        if (rig != null) rig.close();
+        am.close();
+    }
+
+    /** Every alert posted so far, in order. */
+    private List<JsonNode> posted() {
+        List<JsonNode> out = new ArrayList<>();
+        for (Receiver.Request r : am.answeredOk()) r.json().forEach(out::add);
+        return out;
+    }
+
+    private List<JsonNode> posted(String labelName, String labelValue) {
+        return posted().stream().filter(a -> labelValue.equals(a.get("labels").path(labelName).asText())).toList();
+    }
+
+    @Test
+    void firingAlertsAreReSentWithAFutureEndResolvedOnesWithTheirRealEndAndAStallIsOneSourceAlert() {
+        rig = new AlertRig(new InMemoryStateStore(), null);
+        AlertsConfig config = AlertsConfig.of("https://reconciler.example.test", List.of(
+                SinkConfig.of("am", SinkType.ALERTMANAGER, am.url() + "/").withResend(Duration.ofSeconds(1), null)));
+        rig.start(config);
+        List<Discrepancy> d = rig.openMissing("O1", "O2");
+        String key1 = "order_id=O1,goods_id=42";
+        await().atMost(Duration.ofSeconds(10)).until(() -> posted("key", key1).size() >= 1);
+        Receiver.Request first = am.answeredOk().get(0);
+        assertThat(first.path()).isEqualTo("/api/v2/alerts");
+        JsonNode a = posted("key", key1).get(0);
+        assertThat(a.get("labels").get("alertname").asText()).isEqualTo("ReconcilerDiscrepancy");
+        assertThat(a.get("labels").get("rule").asText()).isEqualTo("sale");
+        assertThat(a.get("labels").get("type").asText()).isEqualTo("MISSING_RIGHT");
+        assertThat(a.get("startsAt").asText()).isEqualTo(d.get(0).detectedAt().toString());
+        assertThat(Instant.parse(a.get("endsAt").asText())).as("now + 4 × the re-send interval")
+                .isEqualTo(rig.clock.now.plusSeconds(4));
+        assertThat(a.get("generatorURL").asText()).isEqualTo("https://reconciler.example.test/api/discrepancies/" + d.get(0).id());
+        assertThat(a.get("annotations").get("left").asText()).contains("\"order_id\":\"O1\"");
+        assertThat(a.get("annotations").get("right").asText()).isEqualTo("[]");
+        assertThat(a.get("annotations").get("detected_at").asText()).isEqualTo(d.get(0).detectedAt().toString());
+        assertThat(a.get("annotations").get("summary").asText()).contains("MISSING_RIGHT");
+
+        // still firing: sent again once the interval passed, with a later end
+        int before = am.answeredOk().size();
+        rig.clock.now = rig.clock.now.plusSeconds(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> am.answeredOk().size() > before);
+        JsonNode again = posted("key", key1).get(posted("key", key1).size() - 1);
+        assertThat(Instant.parse(again.get("endsAt").asText())).isEqualTo(rig.clock.now.plusSeconds(4));
+
+        // resolved: its real end, and no more re-sends of it
+        rig.deduct("O1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> posted("key", key1).stream()
+                .anyMatch(x -> x.get("annotations").has("resolved_at")));
+        JsonNode resolved = posted("key", key1).get(posted("key", key1).size() - 1);
+        assertThat(resolved.get("endsAt").asText()).isEqualTo(
+                rig.driver.store().discrepancy(d.get(0).id()).orElseThrow().resolvedAt().toString());
+        int afterResolve = posted("key", key1).size();
+        int requests = am.answeredOk().size();
+        rig.clock.now = rig.clock.now.plusSeconds(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> am.answeredOk().size() > requests);
+        assertThat(posted("key", key1)).hasSize(afterResolve);
+        assertThat(posted("key", "order_id=O2,goods_id=42").get(posted("key", "order_id=O2,goods_id=42").size() - 1)
+                .get("labels").get("key").asText()).as("O2 still re-sent").isEqualTo("order_id=O2,goods_id=42");
+
+        // a stalled source: one alert for the source, not one per waiting pair
+        rig.tick(Duration.ofMinutes(5));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !posted("alertname", "ReconcilerSourceStalled").isEmpty());
+        assertThat(posted("alertname", "ReconcilerSourceStalled")).extracting(x -> x.get("labels").get("source").asText())
+                .contains("orders", "inventory");
+
+        // after a restart the firing set comes from the store (open discrepancies) and the engine (stalled sources)
+        EngineSnapshot snapshot = EngineSnapshot.of(rig.driver.engine(), rig.clock.now);
+        rig.engine = () -> snapshot;
+        int beforeRestart = am.answeredOk().size();
+        rig.restart(config);
+        await().atMost(Duration.ofSeconds(10)).until(() -> am.answeredOk().size() > beforeRestart);
+        List<String> resent = new ArrayList<>();
+        am.answeredOk().get(beforeRestart).json().forEach(x -> resent.add(x.get("labels").path("key").asText(
+                x.get("labels").path("source").asText())));
+        assertThat(resent).containsExactlyInAnyOrder("order_id=O2,goods_id=42", "orders", "inventory");
+    }
+}

@@ -1,0 +1,122 @@
+package dev.reconciler.app.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.state.InMemoryStateStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A real Prometheus Alertmanager (Debian's {@code prometheus-alertmanager}, installed by scripts/test.sh) on a free
+ * loopback port: an alert posted through the sink is read back from its API, then resolved.
+ */
+class RealAlertmanagerTest {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process alertmanager;
+    private AlertRig rig;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (rig != null) rig.close();
+        if (alertmanager != null) {
+            alertmanager.destroy();
+            if (!alertmanager.waitFor(10, TimeUnit.SECONDS)) alertmanager.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static Path binary() {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
+        dirs.addAll(List.of("/usr/bin", "/usr/local/bin"));
+        for (String name : List.of("prometheus-alertmanager", "alertmanager")) {
+            for (String d : dirs) {
+                if (d.isEmpty()) continue;
+                Path p = Path.of(d, name);
+                if (Files.isExecutable(p)) return p;
+            }
+        }
+        return null;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The alerts Alertmanager lists (it leaves resolved ones out) whose alertname is ours. */
+    private List<JsonNode> listed(String base) throws Exception {
+        String filter = URLEncoder.encode("alertname=\"" + Alert.ALERTNAME_DISCREPANCY + "\"", StandardCharsets.UTF_8);
+        HttpResponse<String> r = get(base + "/api/v2/alerts?filter=" + filter);
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<JsonNode> out = new ArrayList<>();
+        Receiver.JSON.readTree(r.body()).forEach(out::add);
+        return out;
+    }
+
+    @Test
+    void anAlertPostedThroughTheSinkIsListedByAlertmanagerAndGoesWhenResolved(@TempDir Path dir) throws Exception {
+        Path bin = binary();
+        assumeTrue(bin != null, "prometheus-alertmanager is not installed (scripts/test.sh installs it)");
+        Path config = dir.resolve("alertmanager.yml");
+        Files.writeString(config, "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n");
+        int port = freePort();
+        String base = "http://127.0.0.1:" + port;
+        alertmanager = new ProcessBuilder(bin.toString(), "--config.file=" + config,
+                "--storage.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
+                "--cluster.listen-address=", "--log.level=warn")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> get(base + "/-/ready").statusCode() == 200);
+
+        // Alertmanager judges endsAt by its own clock: engine and alert clocks are real time here.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        rig = new AlertRig(new InMemoryStateStore(), null).startingAt(now.minus(Duration.ofMinutes(5)));
+        rig.clock.now = now;
+        rig.start(AlertsConfig.of("https://reconciler.example.test", List.of(
+                SinkConfig.of("am", SinkType.ALERTMANAGER, base))));
+        Discrepancy d = rig.openMissing("AM1").get(0);
+
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> !listed(base).isEmpty());
+        JsonNode a = listed(base).get(0);
+        assertThat(a.get("labels").get("rule").asText()).isEqualTo("sale");
+        assertThat(a.get("labels").get("type").asText()).isEqualTo("MISSING_RIGHT");
+        assertThat(a.get("labels").get("key").asText()).isEqualTo("order_id=AM1,goods_id=42");
+        assertThat(a.get("annotations").get("discrepancy_id").asText()).isEqualTo(d.id());
+        assertThat(a.get("generatorURL").asText()).endsWith("/api/discrepancies/" + d.id());
+        assertThat(a.get("status").get("state").asText()).isEqualTo("active");
+        assertThat(Instant.parse(a.get("startsAt").asText())).isEqualTo(d.detectedAt());
+
+        rig.deduct("AM1");
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed(base).isEmpty());
+        assertThat(rig.sent("am", "success")).isGreaterThanOrEqualTo(2);
+        assertThat(rig.sent("am", "failure")).isZero();
+    }
+}
