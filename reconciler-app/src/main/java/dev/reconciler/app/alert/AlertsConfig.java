@@ -3,6 +3,7 @@ package dev.reconciler.app.alert;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +40,8 @@ public record AlertsConfig(String publicUrl, List<SinkConfig> sinks, Integer sto
             while (publicUrl.endsWith("/")) publicUrl = publicUrl.substring(0, publicUrl.length() - 1);
             if (publicUrl.isEmpty()) publicUrl = null;
         }
-        sinks = sinks == null ? List.of() : List.copyOf(sinks);
+        // not List.copyOf: a null entry (an empty YAML item) is reported below, not thrown as a NullPointerException
+        sinks = sinks == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(sinks));
         if (stormThreshold == null) stormThreshold = DEFAULT_STORM_THRESHOLD;
         if (stormSample == null) stormSample = DEFAULT_STORM_SAMPLE;
         if (journalMaxAge == null) journalMaxAge = DEFAULT_JOURNAL_MAX_AGE;

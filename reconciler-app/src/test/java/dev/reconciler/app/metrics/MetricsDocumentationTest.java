@@ -1,6 +1,7 @@
 package dev.reconciler.app.metrics;
 
 import dev.reconciler.app.api.ApiConfig;
+import dev.reconciler.app.alert.AlertMetrics;
 import dev.reconciler.app.api.ApiHarness;
 import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.core.state.InMemoryStateStore;
@@ -55,6 +56,8 @@ class MetricsDocumentationTest {
             // a table met by a source, so that the per-table events counter exists
             h.statuses.get(ORDERS).set(ApiHarness.status(ORDERS, SourceStatus.Phase.STREAMING, T0,
                     Map.of("trade_order_stream_0000", 1L)));
+            // and a configured alert sink, so that the per-sink alert metrics exist
+            new AlertMetrics(h.registry).register("ops-webhook", () -> 0);
             Scrape s = new Scrape(h.get("/metrics").body());
             s.types.forEach((name, type) -> {
                 if (!name.startsWith("reconciler_")) return;
