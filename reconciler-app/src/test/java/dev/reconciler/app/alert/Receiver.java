@@ -26,15 +26,15 @@ import java.util.function.Function;
  * An HTTP receiver for tests, on a free loopback port (the JDK's server): records every request and answers as the
  * test says. {@link #accepted()} is what a receiver that deduplicates on {@code Idempotency-Key} keeps.
  */
-final class Receiver implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class Receiver implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    record Request(String method, String path, String query, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Request(String method, String path, String query, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
-        JsonNode json() {
+        public JsonNode json() {
             try {
                 return JSON.readTree(body);
             } catch (IOException e) {
@@ -43,7 +43,7 @@ final class Receiver implements AutoCloseable {
         }
     }
 
-    record Response(int status, String body) {
+    public record Response(int status, String body) {
         static final Response OK = new Response(200, "{}");
     }
 
@@ -54,7 +54,7 @@ final class Receiver implements AutoCloseable {
     private final Set<String> keys = new LinkedHashSet<>();
     private volatile Function<Request, Response> answer = r -> Response.OK;
 
-    Receiver() {
+    public Receiver() {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
@@ -70,31 +70,31 @@ final class Receiver implements AutoCloseable {
     }
 
     /** How to answer from now on (default: 200 {}). */
-    Receiver answer(Function<Request, Response> f) {
+    public Receiver answer(Function<Request, Response> f) {
         answer = f;
         return this;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** Every request, in arrival order. */
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
     /** The requests answered 2xx, first delivery of each idempotency key only (what a deduplicating receiver keeps). */
-    List<Request> accepted() {
+    public List<Request> accepted() {
         return List.copyOf(accepted);
     }
 
     /** Every request answered 2xx, repeats included. */
-    List<Request> answeredOk() {
+    public List<Request> answeredOk() {
         return List.copyOf(answeredOk);
     }
 
-    List<String> acceptedKeys() {
+    public List<String> acceptedKeys() {
         List<String> out = new ArrayList<>();
         for (Request r : accepted) out.add(r.header("Idempotency-Key"));
         return out;

@@ -1,5 +1,10 @@
 package dev.reconciler.app.source;
 
+import dev.reconciler.app.alert.AlertService;
+import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.Receiver;
+import dev.reconciler.app.alert.SinkConfig;
+import dev.reconciler.app.alert.SinkType;
 import dev.reconciler.app.pipeline.Pipeline;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.Status;
@@ -9,6 +14,8 @@ import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Multiplicity;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -184,7 +191,9 @@ class MariaDbEndToEndTest {
     void eachOfTheArticlesFaultsIsFoundExactlyOnceAndNormalTrafficIsQuiet(@TempDir Path state) throws Exception {
         EngineConfig config = saleAndCancel(Duration.ofSeconds(2));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        try (Session s = new Session(config, state, outcomes)) {
+        try (Receiver webhook = new Receiver();
+             Session s = new Session(config, state, outcomes, AlertsConfig.of("https://reconciler.example.test",
+                     List.of(SinkConfig.of("e2e", SinkType.WEBHOOK, webhook.url()).withSecret("e2e-secret"))))) {
             orders.execute(
                     order(0, "F1", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"), order(0, "F1", 1, 1, "CANCEL", "CLOSED"),
                     order(1, "F2", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
@@ -219,6 +228,17 @@ class MariaDbEndToEndTest {
             assertThat(outcomes).filteredOn(x -> x instanceof Outcome.DiscrepancyOpened)
                     .extracting(MariaDbEndToEndTest::kind).filteredOn(k -> k.contains(" F"))
                     .as("each exactly once").doesNotHaveDuplicates().hasSize(6);
+            // and a webhook receiver was told of each, and of F6's resolution after its opening
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(webhook.accepted())
+                    .extracting(r -> r.json().get("event").asText() + " " + r.json().get("discrepancy").get("rule").asText()
+                            + " " + r.json().get("discrepancy").get("type").asText() + " "
+                            + r.json().get("discrepancy").get("key").get("order_id").asText())
+                    .filteredOn(e -> e.matches(".* F[1-7]$"))
+                    .containsSubsequence("discrepancy.opened sale MISSING_RIGHT F6", "discrepancy.resolved sale MISSING_RIGHT F6")
+                    .contains("discrepancy.opened cancel MISSING_RIGHT F1", "discrepancy.opened cancel MISSING_LEFT F2",
+                            "discrepancy.opened sale DUPLICATE_RIGHT F3", "discrepancy.opened sale QUANTITY_MISMATCH F4",
+                            "discrepancy.opened sale MISSING_RIGHT F5")
+                    .hasSize(7));
         }
     }
 
@@ -244,11 +264,19 @@ class MariaDbEndToEndTest {
         final Pipeline pipeline;
         final DebeziumSource orderSource;
         final DebeziumSource inventorySource;
+        /** Alerts, when the session was given sinks; started before the sources, as the application does. */
+        final AlertService alerts;
+        private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
         Session(EngineConfig config, Path state, List<Outcome> outcomes) {
+            this(config, state, outcomes, null);
+        }
+
+        Session(EngineConfig config, Path state, List<Outcome> outcomes, AlertsConfig alertsConfig) {
             store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
             pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()), outcomes::addAll,
                     Duration.ofSeconds(1));
+            alerts = alertsConfig == null ? null : AlertService.attach(alertsConfig, pipeline, store, registry);
             orderSource = new DebeziumSource(source("orders", orders, "orders", "orders\\.trade_order_stream_\\d{4}",
                     5411), state, pipeline);
             inventorySource = new DebeziumSource(source("inventory", inventory, "inventory",
@@ -261,8 +289,10 @@ class MariaDbEndToEndTest {
         public void close() {
             orderSource.close();
             inventorySource.close();
+            if (alerts != null) alerts.close();
             pipeline.close();
             store.close();
+            registry.close();
         }
     }
 
