@@ -146,6 +146,11 @@ public final class RocksDbStateStore implements StateStore {
     private final ColumnFamilyHandle journal;
     /** The last journal sequence number committed; changed under {@link #writeLock} after the batch is written. */
     private volatile long journalSeq;
+    /**
+     * No journal entry below this is left (this process trimmed them): reads and trims seek here, past the
+     * tombstones of trimmed entries. 0 after opening, until the first trim.
+     */
+    private volatile long journalFloor;
     private final WriteOptions writeOptions;
     private final boolean syncWrites;
     private final Natives natives;
@@ -529,7 +534,8 @@ public final class RocksDbStateStore implements StateStore {
             List<JournalEntry> out = new ArrayList<>(Math.min(limit, 256));
             try (ReadOptions ro = new ReadOptions();
                  RocksIterator it = db.newIterator(journal, ro)) {
-                for (it.seek(StateCodec.journalKey(Math.max(0, fromSeq))); it.isValid() && out.size() < limit; it.next()) {
+                long from = Math.max(Math.max(0, fromSeq), journalFloor);
+                for (it.seek(StateCodec.journalKey(from)); it.isValid() && out.size() < limit; it.next()) {
                     out.add(StateCodec.decodeJournal(StateCodec.decodeJournalKey(it.key()), it.value(), names));
                 }
                 it.status();
@@ -541,11 +547,31 @@ public final class RocksDbStateStore implements StateStore {
     @Override
     public void trimJournal(long upToSeq) {
         call("trim the journal up to", upToSeq, () -> {
-            if (upToSeq < 1) return null;
+            long upTo = Math.min(upToSeq, Long.MAX_VALUE - 1);
             synchronized (writeLock) {
-                // One range tombstone instead of a delete per entry; readers seek past it to their cursor.
-                db.deleteRange(journal, StateCodec.journalKey(0),
-                        StateCodec.journalKey(Math.min(upToSeq, Long.MAX_VALUE - 1) + 1));
+                if (upTo < journalFloor) return null;
+                // A point delete per entry, not a range delete: readers seek to their cursor, past these tombstones,
+                // while every iterator over a column family with range tombstones in its memtable pays for all of them.
+                try (Slice upper = new Slice(StateCodec.journalKey(upTo + 1));
+                     ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+                     RocksIterator it = db.newIterator(journal, ro)) {
+                    WriteBatch batch = new WriteBatch();
+                    try {
+                        for (it.seek(StateCodec.journalKey(journalFloor)); it.isValid(); it.next()) {
+                            batch.delete(journal, it.key());
+                            if (batch.count() >= 10_000) {
+                                db.write(writeOptions, batch);
+                                batch.close();
+                                batch = new WriteBatch();
+                            }
+                        }
+                        it.status();
+                        if (batch.count() > 0) db.write(writeOptions, batch);
+                    } finally {
+                        batch.close();
+                    }
+                }
+                journalFloor = Math.min(upTo, journalSeq) + 1;   // entries appended later are above it
             }
             return null;
         });
