@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -16,7 +15,7 @@ import java.util.stream.Stream;
  * A private MariaDB with the binlog on, started by scripts/local-mariadb.sh on a free loopback port in a temp
  * directory, removed again by {@link #close()}. Root logs in over TCP with an empty password.
  */
-final class LocalMariaDb implements AutoCloseable {
+final class LocalMariaDb implements TestDatabase, AutoCloseable {
     private static final Path SCRIPT = Path.of("..", "scripts", "local-mariadb.sh").toAbsolutePath().normalize();
     final Path dir;
     final int port;
@@ -65,14 +64,47 @@ final class LocalMariaDb implements AutoCloseable {
         return Integer.parseInt(out.lines().reduce((a, b) -> b).orElseThrow());
     }
 
-    Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", "root", "");
+    /** Kills the server at once (SIGKILL): connections drop mid-statement, as in a crash. Data stays. */
+    void kill() throws IOException, InterruptedException {
+        long pid = Long.parseLong(Files.readString(dir.resolve("mysqld.pid")).trim());
+        ProcessHandle server = ProcessHandle.of(pid).orElse(null);
+        if (server == null) return;
+        server.destroyForcibly();
+        try {
+            server.onExit().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("MariaDB (pid " + pid + ") did not exit after SIGKILL", e);
+        }
     }
 
-    void execute(String... sql) throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            for (String q : sql) s.execute(q);
-        }
+    @Override
+    public SourceConfig.Flavour flavour() {
+        return SourceConfig.Flavour.MARIADB;
+    }
+
+    @Override
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public String user() {
+        return "root";
+    }
+
+    @Override
+    public String password() {
+        return "";
+    }
+
+    @Override
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", "root", "");
     }
 
     @Override

@@ -31,11 +31,14 @@ class MySqlFlavourSmokeTest {
         try (LocalMariaDb db = LocalMariaDb.start(21, "--version=5.7.19-log")) {
             db.execute("CREATE DATABASE shop",
                     "CREATE TABLE shop.trade_order_stream_0000 (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
-                            + " order_id VARCHAR(32), goods_id VARCHAR(32), goods_type VARCHAR(32), item_count INT,"
-                            + " order_state VARCHAR(32), stream_type VARCHAR(128), deleted TINYINT DEFAULT 0)",
+                            + " gmt_create DATETIME(3) DEFAULT CURRENT_TIMESTAMP(3), gmt_modified DATETIME(3) DEFAULT"
+                            + " CURRENT_TIMESTAMP(3), order_id VARCHAR(32), buyer_id VARCHAR(32), goods_id VARCHAR(32),"
+                            + " goods_type VARCHAR(32), item_count INT, order_state VARCHAR(32), stream_type VARCHAR(128),"
+                            + " stream_identifier VARCHAR(128), deleted TINYINT DEFAULT 0)",
                     "CREATE TABLE shop.collection_inventory_stream (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,"
-                            + " collection_id BIGINT, changed_quantity BIGINT, stream_type VARCHAR(128),"
-                            + " identifier VARCHAR(128), deleted INT DEFAULT 0)");
+                            + " gmt_create DATETIME(3) DEFAULT CURRENT_TIMESTAMP(3), gmt_modified DATETIME(3) DEFAULT"
+                            + " CURRENT_TIMESTAMP(3), collection_id BIGINT, changed_quantity BIGINT, state VARCHAR(32),"
+                            + " stream_type VARCHAR(128), identifier VARCHAR(128), deleted INT DEFAULT 0)");
             // one database holds both flows here: one source, two streams
             EngineConfig config = new EngineConfig(
                     List.of(ArticleRules.orderStream("shop"), ArticleRules.inventoryStream("shop")),
@@ -48,7 +51,7 @@ class MySqlFlavourSmokeTest {
             try (RocksDbStateStore store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
                  Pipeline pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()),
                          outcomes::addAll, Duration.ofSeconds(1));
-                 DebeziumSource s = new DebeziumSource(source, state, pipeline)) {
+                 DebeziumSource s = new DebeziumSource(source, config, state, pipeline)) {
                 s.start();
                 db.execute("INSERT INTO shop.trade_order_stream_0000 (order_id, goods_id, goods_type, item_count,"
                                 + " order_state, stream_type) VALUES ('M1', '5', 'COLLECTION', 2, 'CONFIRM', 'CONFIRM'),"
