@@ -49,7 +49,7 @@ abstract class EndToEndScenarios {
 
     /** {@code database} with the four order shards of DOMAIN.md (the columns the tests and the preset use). */
     static void createOrderSchema(TestDatabase db, String database) throws Exception {
-        List<String> ddl = new ArrayList<>(List.of("CREATE DATABASE " + database));
+        List<String> ddl = new ArrayList<>(List.of("CREATE DATABASE IF NOT EXISTS " + database));
         for (int i = 0; i < 4; i++) {
             ddl.add(String.format("CREATE TABLE %s.trade_order_stream_%04d (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                     + " gmt_create DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
@@ -64,7 +64,7 @@ abstract class EndToEndScenarios {
 
     /** {@code database} with DOMAIN.md's inventory flow table. */
     static void createInventorySchema(TestDatabase db, String database) throws Exception {
-        db.execute("CREATE DATABASE " + database,
+        db.execute("CREATE DATABASE IF NOT EXISTS " + database,
                 "CREATE TABLE " + database + ".collection_inventory_stream (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,"
                         + " gmt_create DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),"
                         + " gmt_modified DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),"

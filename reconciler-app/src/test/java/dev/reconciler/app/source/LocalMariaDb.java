@@ -22,18 +22,34 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
 
     final int serverId;
     private final String[] extraArgs;
+    private final SourceConfig.Flavour flavour;
 
-    private LocalMariaDb(Path dir, int port, int serverId, String[] extraArgs) {
+    private LocalMariaDb(Path dir, int port, int serverId, String[] extraArgs, SourceConfig.Flavour flavour) {
         this.dir = dir;
         this.port = port;
         this.serverId = serverId;
         this.extraArgs = extraArgs;
+        this.flavour = flavour;
     }
 
     static LocalMariaDb start(int serverId, String... extraArgs) throws IOException, InterruptedException {
+        return start(SourceConfig.Flavour.MARIADB, serverId, extraArgs);
+    }
+
+    /**
+     * A MariaDB that passes for MySQL 5.7 ({@code --version=5.7.19-log}), to be read with the {@code mysql} flavour
+     * (debezium-connector-mysql), since MySQL itself cannot be installed here. A later version string breaks the
+     * bundled MySQL JDBC driver, one with "MariaDB" in it makes the MySQL binlog client lose rows.
+     */
+    static LocalMariaDb startPosingAsMySql57(int serverId) throws IOException, InterruptedException {
+        return start(SourceConfig.Flavour.MYSQL, serverId, "--version=5.7.19-log");
+    }
+
+    private static LocalMariaDb start(SourceConfig.Flavour flavour, int serverId, String... extraArgs)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("reconciler-mariadb-");
         try {
-            return new LocalMariaDb(dir, run("start", dir, 0, serverId, extraArgs), serverId, extraArgs);
+            return new LocalMariaDb(dir, run("start", dir, 0, serverId, extraArgs), serverId, extraArgs, flavour);
         } catch (IllegalStateException e) {
             deleteTree(dir);
             throw e;
@@ -77,9 +93,10 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
         }
     }
 
+    /** The connector that reads it: {@code mariadb}, or {@code mysql} when it poses as MySQL 5.7. */
     @Override
     public SourceConfig.Flavour flavour() {
-        return SourceConfig.Flavour.MARIADB;
+        return flavour;
     }
 
     @Override

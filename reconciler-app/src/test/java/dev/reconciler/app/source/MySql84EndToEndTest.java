@@ -12,8 +12,9 @@ import java.sql.SQLException;
 /**
  * The end-to-end scenarios ({@link EndToEndScenarios}) with the {@code mysql} flavour (debezium-connector-mysql)
  * against two MySQL 8.4 containers (binlog on, ROW and FULL by default there). Skipped where no Docker engine runs;
- * the {@code mysql} code path is then still covered by {@link MySqlFlavourSmokeTest}. The outage scenarios stay with
- * {@link MariaDbEndToEndTest}: they stop and kill the server process, which a container test would do differently.
+ * the same scenarios then still run with the {@code mysql} flavour in {@link MySqlFlavourEndToEndTest}. The outage
+ * scenarios stay with {@link MariaDbEndToEndTest}: they stop and kill the server process, which a container test
+ * would have to do differently (and could not be tried here).
  */
 @Testcontainers(disabledWithoutDocker = true)
 class MySql84EndToEndTest extends EndToEndScenarios {
