@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -301,8 +302,14 @@ abstract class EndToEndScenarios {
         final DebeziumSource inventorySource;
 
         Session(EngineConfig config, Path state, List<Outcome> outcomes, SourceConfig orders, SourceConfig inventory) {
+            this(config, state, (Consumer<List<Outcome>>) outcomes::addAll, orders, inventory);
+        }
+
+        /** @param outcomes called on the engine thread with each batch's outcomes, once its state is committed */
+        Session(EngineConfig config, Path state, Consumer<List<Outcome>> outcomes, SourceConfig orders,
+                SourceConfig inventory) {
             store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
-            pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()), outcomes::addAll,
+            pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()), outcomes,
                     Duration.ofSeconds(1));
             orderSource = new DebeziumSource(orders, config, state, pipeline);
             inventorySource = new DebeziumSource(inventory, config, state, pipeline);

@@ -16,7 +16,11 @@ import java.util.stream.Stream;
  * directory, removed again by {@link #close()}. Root logs in over TCP with an empty password.
  */
 final class LocalMariaDb implements TestDatabase, AutoCloseable {
-    private static final Path SCRIPT = Path.of("..", "scripts", "local-mariadb.sh").toAbsolutePath().normalize();
+    /** From the module directory (the tests) or the repository root (the streaming benchmark). */
+    private static final Path SCRIPT = Stream.of(Path.of("..", "scripts", "local-mariadb.sh"),
+                    Path.of("scripts", "local-mariadb.sh"))
+            .filter(Files::isRegularFile).findFirst().orElse(Path.of("..", "scripts", "local-mariadb.sh"))
+            .toAbsolutePath().normalize();
     final Path dir;
     final int port;
 
