@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -252,7 +253,7 @@ public final class DebeziumSource implements AutoCloseable {
         try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
              Statement s = c.createStatement()) {
             String cutoff;
-            try (java.sql.ResultSet r = s.executeQuery("SELECT CAST(NOW(3) - INTERVAL "
+            try (ResultSet r = s.executeQuery("SELECT CAST(NOW(3) - INTERVAL "
                     + config.snapshotLookback().toSeconds() + " SECOND AS CHAR)")) {
                 r.next();
                 cutoff = r.getString(1);
