@@ -202,6 +202,10 @@ public final class ConfigLoader {
                         + "]; every reader of a binlog needs its own replication client id");
             }
             SourceConfig.Snapshot snapshot = s.choice("snapshot", SourceConfig.Snapshot.class, SourceConfig.Snapshot.INITIAL);
+            Duration lookback = s.duration("snapshotLookback", null);
+            boolean lookbackOk = !s.has("snapshotLookback") || lookback != null;
+            String lookbackColumn = s.text("snapshotLookbackColumn");
+            if (lookbackColumn != null && lookbackColumn.isBlank()) lookbackColumn = null;
             String heartbeat = s.text("heartbeatTable");
             if (heartbeat != null && heartbeat.isBlank()) heartbeat = null;
             if (heartbeat != null && !TABLE_NAME.matcher(heartbeat.trim()).matches()) {
@@ -212,14 +216,23 @@ public final class ConfigLoader {
                 s.problem("heartbeatInterval", "must be more than 0, e.g. 1s");
             }
             if (name == null || flavour == null || host == null || port == null || user == null || password == null
-                    || databases == null || serverId == null || snapshot == null || interval == null) {
+                    || databases == null || serverId == null || snapshot == null || interval == null || !lookbackOk) {
                 continue;
             }
             SourceConfig.Flavour f = flavour == SourceFlavour.MYSQL ? SourceConfig.Flavour.MYSQL : SourceConfig.Flavour.MARIADB;
-            // The captured tables are filled in once the streams are known (tables()).
-            out.add(new SourceSpec(new SourceConfig(name, f, host, port, user, password, databases, List.of(),
-                    serverId, snapshot, heartbeat == null ? null : heartbeat.trim(), interval),
-                    flavour == SourceFlavour.AUTO));
+            // The captured tables are filled in once the streams are known.
+            try {
+                out.add(new SourceSpec(new SourceConfig(name, f, host, port, user, password, databases, List.of(),
+                        serverId, snapshot, heartbeat == null ? null : heartbeat.trim(), interval, lookback,
+                        lookbackColumn == null ? null : lookbackColumn.trim()), flavour == SourceFlavour.AUTO));
+            } catch (IllegalArgumentException e) {
+                // SourceConfig's own checks ("source NAME: snapshotLookback ..."): name the key they are about.
+                String msg = e.getMessage().replaceFirst("^source " + Pattern.quote(name) + ": ", "");
+                String key = msg.startsWith("snapshotLookbackColumn") ? "snapshotLookbackColumn"
+                        : msg.startsWith("snapshotLookback") ? "snapshotLookback" : null;
+                if (key != null) s.problem(key, msg.substring(key.length()).replaceFirst("^[ :]+", ""));
+                else s.problems().add(s.path() + ": " + msg);
+            }
         }
         return out;
     }
@@ -354,10 +367,7 @@ public final class ConfigLoader {
                     for (String db : spec.config().databases()) tables.add(qualified(db, t.table().pattern()));
                 }
             }
-            SourceConfig c = spec.config();
-            sources.set(i, new SourceSpec(new SourceConfig(c.name(), c.flavour(), c.host(), c.port(), c.user(),
-                    c.password(), c.databases(), tables, c.serverId(), c.snapshot(), c.heartbeatTable(),
-                    c.heartbeatInterval()), spec.autoFlavour()));
+            sources.set(i, spec.withTables(tables));
         }
         return config;
     }

@@ -2,16 +2,11 @@ package dev.reconciler.app.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.api.ApiConfig;
+import dev.reconciler.app.source.RequiredColumns;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
-import dev.reconciler.core.rule.Side;
-import dev.reconciler.core.rule.StreamDef;
 
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A whole, valid configuration file, bound: what {@code reconciler run} needs to start. Built by {@link ConfigLoader}.
@@ -31,28 +26,9 @@ public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpe
                 .orElseThrow(() -> new IllegalArgumentException("no source '" + name + "'"));
     }
 
-    /**
-     * For each table regex the source captures ({@code db\.table}), the columns the rules read on its rows: what
-     * {@code validate --connect} and the source's start-up checks look for.
-     */
-    public Map<String, Set<String>> requiredColumns(SourceSpec source) {
-        Map<String, Set<String>> out = new LinkedHashMap<>();
-        for (StreamDef stream : engine.streams()) {
-            Set<String> columns = new LinkedHashSet<>();
-            for (Rule r : engine.rules()) {
-                for (Side side : Side.values()) {
-                    if (r.side(side).stream().equals(stream.name())) columns.addAll(r.columnsRead(side));
-                }
-            }
-            for (StreamDef.TableSelector t : stream.tables()) {
-                if (!t.source().equals(source.name())) continue;
-                for (String db : source.config().databases()) {
-                    out.computeIfAbsent(ConfigLoader.qualified(db, t.table().pattern()), k -> new LinkedHashSet<>())
-                            .addAll(columns);
-                }
-            }
-        }
-        return out;
+    /** What the streams and rules need on the tables of one source (the start-up checks look for it). */
+    public List<RequiredColumns> requiredColumns(SourceSpec source) {
+        return RequiredColumns.of(engine, source.name());
     }
 
     /** One line: what will run, no secrets. */

@@ -128,7 +128,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
 
         pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()),
                 outcomes == null ? x -> { } : outcomes, Duration.ofSeconds(1));
-        for (SourceConfig c : resolved) sources.add(new DebeziumSource(c, config.state().dir(), pipeline));
+        for (SourceConfig c : resolved) sources.add(new DebeziumSource(c, config.engine(), config.state().dir(), pipeline));
         List<Supplier<SourceStatus>> statuses = new ArrayList<>();
         for (DebeziumSource s : sources) statuses.add(s::status);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

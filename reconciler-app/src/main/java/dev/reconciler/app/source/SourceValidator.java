@@ -120,7 +120,11 @@ public final class SourceValidator {
         if (all) return;
         List<String> missing = new ArrayList<>();
         for (String p : REPLICATION_PRIVILEGES) {
-            if (grants.stream().noneMatch(g -> g.contains(p) && g.contains(" ON *.*"))) missing.add(p);
+            // MariaDB 10.5+ shows REPLICATION CLIENT, once granted, as its new name BINLOG MONITOR.
+            if (grants.stream().noneMatch(g -> (g.contains(p) || p.equals("REPLICATION CLIENT")
+                    && g.contains("BINLOG MONITOR")) && g.contains(" ON *.*"))) {
+                missing.add(p);
+            }
         }
         if (grants.stream().noneMatch(g -> g.contains("SELECT"))) missing.add("SELECT");
         if (!missing.isEmpty()) {

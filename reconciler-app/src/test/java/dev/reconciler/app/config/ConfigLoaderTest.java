@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -68,8 +67,6 @@ class ConfigLoaderTest {
         assertThat(inventory.port()).isEqualTo(3307);
         assertThat(inventory.tables()).containsExactly("inventory\\.collection_inventory_stream");
         assertThat(inventory.serverId()).isNotEqualTo(orders.serverId());
-        assertThat(c.requiredColumns(c.source("orders")).get("orders\\.trade_order_stream_\\d{4}"))
-                .contains("order_id", "goods_id", "item_count", "order_state", "goods_type", "deleted", "stream_type");
         assertThat(c.alerts()).isNull();
     }
 
@@ -173,7 +170,8 @@ class ConfigLoaderTest {
                 "state.syncWrites: 'maybe' is not a boolean; use true or false",
                 "http.port: '70000' is out of range; use 0 to 65535",
                 "sources[0].prot: unknown key (did you mean 'port'?); known keys here are [name, flavour, host, port,"
-                        + " user, password, databases, serverId, snapshot, heartbeatTable, heartbeatInterval]",
+                        + " user, password, databases, serverId, snapshot, snapshotLookback, snapshotLookbackColumn,"
+                        + " heartbeatTable, heartbeatInterval]",
                 "sources[0].password: environment variable NO_SUCH_PASSWORD is not set; export it, or write"
                         + " ${NO_SUCH_PASSWORD:-default} in the configuration",
                 "sources[1].name: 'orders' is also the name of sources[0]; give each source a unique name",
@@ -274,10 +272,29 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void requiredColumnsCoverEveryColumnTheRulesRead() {
+    void requiredColumnsCoverEveryColumnTheRulesReadAndTheStreamsKeep() {
         ReconcilerConfig c = new ConfigLoader(name -> null).load(EXAMPLE);
-        assertThat(c.requiredColumns(c.source("inventory"))).isEqualTo(Map.of(
-                "inventory\\.collection_inventory_stream",
-                Set.of("identifier", "collection_id", "stream_type", "deleted", "changed_quantity")));
+        assertThat(c.requiredColumns(c.source("inventory"))).singleElement().satisfies(r -> {
+            assertThat(r.table().pattern()).isEqualTo("collection_inventory_stream");
+            assertThat(r.columns()).extracting(x -> x.name()).contains("identifier", "collection_id", "stream_type",
+                    "deleted", "changed_quantity", "gmt_modified", "state");
+        });
+    }
+
+    @Test
+    void snapshotLookBackIsBoundAndItsChecksNameTheKey() {
+        ReconcilerConfig c = load(MINIMAL.replace("{name: a, host: h, user: u, databases: [d]}",
+                "{name: a, host: h, user: u, databases: [d], snapshotLookback: 3d, snapshotLookbackColumn: gmt_create}"),
+                Map.of());
+        assertThat(c.source("a").config().snapshotLookback()).isEqualTo(Duration.ofDays(3));
+        assertThat(c.source("a").config().snapshotLookbackColumn()).isEqualTo("gmt_create");
+        assertThat(c.source("b").config().snapshotLookback()).isNull();
+        assertThat(c.source("b").config().snapshotLookbackColumn()).isEqualTo(SourceConfig.DEFAULT_LOOKBACK_COLUMN);
+        assertThat(problems(MINIMAL.replace("{name: a, host: h, user: u, databases: [d]}",
+                "{name: a, host: h, user: u, databases: [d], snapshot: from_now, snapshotLookback: 1d}"), Map.of()))
+                .singleElement().asString().startsWith("sources[0].snapshotLookback: only applies to the initial snapshot");
+        assertThat(problems(MINIMAL.replace("{name: a, host: h, user: u, databases: [d]}",
+                "{name: a, host: h, user: u, databases: [d], snapshotLookback: 1d, snapshotLookbackColumn: 'a b'}"),
+                Map.of())).singleElement().asString().startsWith("sources[0].snapshotLookbackColumn: 'a b' is not a plain column name");
     }
 }
