@@ -14,7 +14,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ConfigLoaderTest {
+public class ConfigLoaderTest {
     static final Path EXAMPLE = Path.of("..", "deploy", "config", "order-inventory.yml");
 
     static ReconcilerConfig load(String yaml, Map<String, String> env) {
@@ -31,7 +31,7 @@ class ConfigLoaderTest {
     }
 
     /** The engine configurations are the same: streams by their parts (a Pattern has no equals), rules as records. */
-    static void assertSameEngine(EngineConfig actual, EngineConfig expected) {
+    public static void assertSameEngine(EngineConfig actual, EngineConfig expected) {
         assertThat(actual.streams()).hasSameSizeAs(expected.streams());
         for (int i = 0; i < expected.streams().size(); i++) {
             StreamDef a = actual.streams().get(i);
