@@ -131,7 +131,6 @@ class DeployFilesTest {
         services.fieldNames().forEachRemaining(names::add);
         assertThat(names).contains("orders-db", "inventory-db", "reconciler", "traffic", "prometheus", "alertmanager",
                 "grafana");
-        // the MySQL settings come in through a YAML merge key (<<: *mysql), which the parser keeps as a field
         assertThat(services.at("/orders-db").toString()).contains("\"image\":\"mysql:8.4\"");
         assertThat(services.at("/inventory-db").toString()).contains("\"image\":\"mysql:8.4\"");
         assertThat(services.at("/orders-db/command").toString()).contains("--binlog-format=ROW", "--binlog-row-image=FULL");
