@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
                 "  reconciler demo --duration 2m --port 8080",
                 "  reconciler demo --rate 500 --fault-rate 0.001",
                 "",
-                "Exit codes: 0 done, 2 usage error, 3 could not start (e.g. no MariaDB and not root to install it)."})
+                "Exit codes: 0 --duration ran out, 130 stopped by Ctrl-C, 2 usage error, 3 could not start (e.g. no MariaDB and not root to install it)."})
 final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -20,7 +20,8 @@ import java.util.Properties;
                 "  reconciler validate --config reconciler.yml --connect",
                 "  reconciler run --config reconciler.yml",
                 "",
-                "Exit codes: 0 success, 1 configuration or database problems, 2 usage error, 3 start-up or run-time failure."})
+                "Exit codes: 0 success, 1 configuration or database problems, 2 usage error, 3 start-up or run-time failure,",
+                "130/143 stopped by Ctrl-C/SIGTERM (after a clean shutdown)."})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int PROBLEMS = 1;

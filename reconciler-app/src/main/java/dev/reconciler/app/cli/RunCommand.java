@@ -24,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
                 "  ORDER_DB_HOST=orders.db INVENTORY_DB_HOST=stock.db RECONCILER_STATE_DIR=/var/lib/reconciler \\",
                 "    ORDER_DB_PASSWORD=... INVENTORY_DB_PASSWORD=... reconciler run -c deploy/config/order-inventory.yml",
                 "",
-                "Exit codes: 0 stopped cleanly, 1 configuration problems (listed), 2 usage error,"
+                "Exit codes: 143/130 stopped by SIGTERM/Ctrl-C after a clean shutdown, 1 configuration problems (listed), 2 usage error,"
                         + " 3 could not start (e.g. a database not ready, the port taken, the state directory in use)."})
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
