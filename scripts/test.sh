@@ -20,6 +20,19 @@ fi
 # now (apt, as root) rather than in the middle of a test.
 scripts/local-mariadb.sh install
 
+# The deploy/ tests check and unit-test the Prometheus alert rules and the dashboard's queries with promtool (Debian
+# package prometheus); install it when missing (as root).
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing promtool: install it (apt-get install prometheus) or run this script as root" >&2
+    exit 1
+  fi
+  echo "installing prometheus (for promtool) ..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # Debian's package may start a Prometheus service; the tests need only the promtool binary.
+  if command -v service >/dev/null 2>&1; then service prometheus stop >/dev/null 2>&1 || true; fi
+fi
+
 # One alert test runs a real Alertmanager on a free loopback port; install Debian's package when it is missing
 # (apt, as root). Without it that one test is skipped, the rest run.
 if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertmanager >/dev/null 2>&1; then

@@ -28,7 +28,7 @@ public final class RecordNormalizer {
     public record AFact(Fact fact) implements Normalized {
     }
 
-    /** A heartbeat row committed (or Debezium's own heartbeat) at {@code commitTime}. */
+    /** A heartbeat row committed at {@code commitTime}, read from the binlog. */
     public record Heartbeat(Instant commitTime) implements Normalized {
     }
 
@@ -49,17 +49,20 @@ public final class RecordNormalizer {
 
     public Normalized normalize(SourceRecord record) {
         if (!(record.value() instanceof Struct value)) return SKIP;
-        if (record.topic().startsWith("__debezium-heartbeat")) {
-            Object ts = value.schema().field("ts_ms") != null ? value.get("ts_ms") : null;
-            return ts instanceof Long ms ? new Heartbeat(Instant.ofEpochMilli(ms)) : SKIP;
-        }
+        // Debezium's own heartbeat records carry the wall clock when they were emitted (Instant.now()), not a commit
+        // time: they are emitted while a backlog is being read too, so taking them as a watermark would promise
+        // changes that have not been delivered yet. Only heartbeat-table rows, which come through the binlog, count.
+        if (record.topic().startsWith("__debezium-heartbeat")) return SKIP;
         if (value.schema().field("op") == null || value.schema().field("source") == null) return SKIP;
         Struct src = value.getStruct("source");
         String db = src.getString("db");
         String table = src.getString("table");
         if (db == null || table == null) return SKIP;
         Instant commit = Instant.ofEpochMilli(src.getInt64("ts_ms"));
-        if (heartbeatTable != null && heartbeatTable.equals(db + "." + table)) return new Heartbeat(commit);
+        if (heartbeatTable != null && heartbeatTable.equals(db + "." + table)) {
+            // A snapshot read of the heartbeat row is no binlog event: it says nothing about what was delivered.
+            return "r".equals(value.getString("op")) ? SKIP : new Heartbeat(commit);
+        }
 
         Operation op = switch (value.getString("op")) {
             case "c" -> Operation.INSERT;

@@ -105,9 +105,12 @@ public final class Pipeline implements AutoCloseable {
      */
     public CompletableFuture<Void> submit(String source, List<Fact> facts, Instant watermark) {
         if (closed) return CompletableFuture.failedFuture(new IllegalStateException("pipeline is closed"));
+        // Routing and converting row values needs no state: done here, on the source's thread, while the engine
+        // thread applies earlier batches.
+        ReconciliationEngine.Prepared prepared = facts.isEmpty() ? null : engine.prepare(facts);
         return CompletableFuture.runAsync(() -> {
             List<Outcome> out = new ArrayList<>();
-            if (!facts.isEmpty()) out.addAll(engine.apply(facts));
+            if (prepared != null) out.addAll(engine.apply(prepared));
             if (watermark != null) out.addAll(engine.advanceWatermark(source, watermark));
             publish();   // before the outcomes are handed on: a listener reading the snapshot sees their effect
             deliver(out);

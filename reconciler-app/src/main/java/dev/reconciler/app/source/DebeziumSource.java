@@ -4,6 +4,7 @@ import dev.reconciler.app.normalize.RecordNormalizer;
 import dev.reconciler.app.pipeline.Pipeline;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
+import dev.reconciler.core.rule.EngineConfig;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -42,11 +44,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Watermark: binlog commit times have one-second resolution, so after a batch whose newest commit time is
  * {@code T} the source promises only {@code T - 1 s}. With a heartbeat table, the source commits a heartbeat row
  * every interval; it reaches the engine through the binlog like any change, so an idle database still moves the
- * watermark while a lagging or disconnected reader holds it back.
+ * watermark while a lagging or disconnected reader holds it back. Snapshot reads and Debezium's own heartbeat
+ * records never move it (neither carries a binlog commit time).
  */
 public final class DebeziumSource implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DebeziumSource.class);
     private final SourceConfig config;
+    private final EngineConfig engineConfig;
     private final Path stateDir;
     private final Pipeline pipeline;
     private final RecordNormalizer normalizer;
@@ -64,9 +68,16 @@ public final class DebeziumSource implements AutoCloseable {
     private volatile String lastError;
     private final LongAdder snapshotRows = new LongAdder();
     private final ConcurrentHashMap<String, LongAdder> eventsByTable = new ConcurrentHashMap<>();
+    /** Snapshot SELECTs per captured table ({@code db.table}) when a look-back applies; set by start(). */
+    private volatile Map<String, String> snapshotSelects = Map.of();
 
-    public DebeziumSource(SourceConfig config, Path stateDir, Pipeline pipeline) {
+    /**
+     * @param engineConfig the streams and rules: the source checks at start that its tables have every column they
+     *                     read or keep
+     */
+    public DebeziumSource(SourceConfig config, EngineConfig engineConfig, Path stateDir, Pipeline pipeline) {
         this.config = config;
+        this.engineConfig = engineConfig;
         this.stateDir = stateDir;
         this.pipeline = pipeline;
         this.normalizer = new RecordNormalizer(config.name(), config.heartbeatTable());
@@ -83,15 +94,24 @@ public final class DebeziumSource implements AutoCloseable {
     }
 
     /**
-     * Checks the database (see {@link SourceValidator}) and starts tailing it.
+     * Checks the database (see {@link SourceValidator}): connection, binlog, privileges, and that every table the
+     * source captures has the columns the streams and rules need. Then starts tailing it.
      *
      * @throws IllegalStateException listing every problem found, each naming this source and the fix
      */
     public void start() {
-        List<String> problems = SourceValidator.validate(config, java.util.Map.of());
+        List<String> problems = new ArrayList<>();
+        if (!engineConfig.sources().contains(config.name())) {
+            problems.add("source " + config.name() + ": no stream reads it (streams read " + engineConfig.sources()
+                    + "); name it in a stream's tables, or remove the source");
+        }
+        problems.addAll(SourceValidator.validate(config, RequiredColumns.of(engineConfig, config.name())));
         if (!problems.isEmpty()) {
             throw new IllegalStateException("source " + config.name() + " is not ready:\n  - "
                     + String.join("\n  - ", problems));
+        }
+        if (config.snapshot() == SourceConfig.Snapshot.INITIAL && config.snapshotLookback() != null) {
+            snapshotSelects = lookbackSelects();
         }
         if (config.heartbeatTable() != null) {
             createHeartbeatTable();
@@ -138,11 +158,16 @@ public final class DebeziumSource implements AutoCloseable {
             Instant commit = null;
             if (n instanceof RecordNormalizer.AFact f) {
                 facts.add(f.fact());
-                commit = f.fact().eventTime();
                 eventsByTable.computeIfAbsent(f.fact().row().table(), t -> new LongAdder()).increment();
                 if (f.fact().operation() == Operation.READ) {
+                    // A snapshot read is stamped with the time it was read, but the snapshot is not over: rows
+                    // committed long before are still to come (all of them again, if the snapshot is restarted
+                    // after an outage). So snapshot reads never move the watermark; the first binlog event after
+                    // the snapshot (a heartbeat row at the latest) does.
                     snapshotRows.increment();
                     snapshot = true;
+                } else {
+                    commit = f.fact().eventTime();
                 }
             } else if (n instanceof RecordNormalizer.Heartbeat h) {
                 commit = h.commitTime();
@@ -199,6 +224,10 @@ public final class DebeziumSource implements AutoCloseable {
         p.setProperty("table.include.list", String.join(",", tables));
         p.setProperty("snapshot.mode", config.snapshot() == SourceConfig.Snapshot.INITIAL ? "initial" : "no_data");
         p.setProperty("snapshot.locking.mode", "none");
+        if (!snapshotSelects.isEmpty()) {
+            p.setProperty("snapshot.select.statement.overrides", String.join(",", snapshotSelects.keySet()));
+            snapshotSelects.forEach((table, select) -> p.setProperty("snapshot.select.statement.overrides." + table, select));
+        }
         p.setProperty("include.schema.changes", "false");
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("decimal.handling.mode", "string");
@@ -210,6 +239,42 @@ public final class DebeziumSource implements AutoCloseable {
         // that Debezium does not escalate to a failure are retried here, failures by launch()'s backoff.
         p.setProperty("connect.keep.alive.interval.ms", "5000");
         return p;
+    }
+
+    /**
+     * The snapshot look-back as one SELECT per captured table. Debezium takes overrides per table, not per regex,
+     * so the tables are listed now; a table created later is not snapshotted anyway (it is streamed from its
+     * creation). The cut-off is computed once, by the server in its own time zone (the one the application's
+     * {@code NOW()} wrote the column in), and compared as a literal, so neither the JVM's clock and zone nor the
+     * time zone of Debezium's session can shift it; a snapshot restarted after an outage uses the same cut-off.
+     */
+    private Map<String, String> lookbackSelects() {
+        String column = "`" + config.snapshotLookbackColumn() + "`";
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+             Statement s = c.createStatement()) {
+            String cutoff;
+            try (ResultSet r = s.executeQuery("SELECT CAST(NOW(3) - INTERVAL "
+                    + config.snapshotLookback().toSeconds() + " SECOND AS CHAR)")) {
+                r.next();
+                cutoff = r.getString(1);
+            }
+            Map<String, String> selects = new TreeMap<>();
+            for (String table : SourceValidator.capturedTables(config, c)) {
+                String[] part = table.split("\\.", 2);
+                selects.put(table, "SELECT * FROM " + quote(part[0]) + "." + quote(part[1]) + " WHERE " + column
+                        + " >= '" + cutoff + "'");
+            }
+            log.info("source {}: the initial snapshot reads rows with {} >= {} (look-back {}); captured tables: {}",
+                    config.name(), config.snapshotLookbackColumn(), cutoff, config.snapshotLookback(), selects.size());
+            return selects;
+        } catch (SQLException e) {
+            throw new IllegalStateException("source " + config.name() + ": cannot list the tables for the snapshot"
+                    + " look-back (" + e.getMessage() + "); check that the database is reachable", e);
+        }
+    }
+
+    private static String quote(String identifier) {
+        return "`" + identifier.replace("`", "``") + "`";
     }
 
     /** Commits a heartbeat row; its binlog event moves the watermark once Debezium has read up to it. */

@@ -3,6 +3,7 @@ package dev.reconciler.app.source;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * One database instance to tail.
@@ -16,10 +17,20 @@ import java.util.Objects;
  * @param heartbeatTable    a table ({@code db.table}) the reconciler may write a heartbeat row into, so that an idle
  *                          database still moves the watermark with a real binlog event; null to not write
  * @param heartbeatInterval how often to heartbeat
+ * @param snapshotLookback  with {@link Snapshot#INITIAL}: read only rows whose {@code snapshotLookbackColumn} is
+ *                          within this look-back of the server's clock when the source starts, so that years of
+ *                          history are not re-read; null reads every row. A counterpart older than the look-back is
+ *                          not read and its pair can show up as MISSING: choose a look-back well beyond the grace.
+ * @param snapshotLookbackColumn the column holding each row's last change time (a DATETIME or TIMESTAMP in the
+ *                          server's time zone), {@value #DEFAULT_LOOKBACK_COLUMN} when null
  */
 public record SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
                            List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
-                           String heartbeatTable, Duration heartbeatInterval) {
+                           String heartbeatTable, Duration heartbeatInterval, Duration snapshotLookback,
+                           String snapshotLookbackColumn) {
+
+    public static final String DEFAULT_LOOKBACK_COLUMN = "gmt_modified";
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9_$]+");
 
     public enum Flavour {
         MYSQL("io.debezium.connector.mysql.MySqlConnector"),
@@ -47,6 +58,36 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
         tables = List.copyOf(tables);
         snapshot = snapshot == null ? Snapshot.INITIAL : snapshot;
         heartbeatInterval = heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval;
+        snapshotLookbackColumn = snapshotLookbackColumn == null ? DEFAULT_LOOKBACK_COLUMN : snapshotLookbackColumn;
+        if (snapshotLookback != null) {
+            if (snapshotLookback.isNegative() || snapshotLookback.isZero()) {
+                throw new IllegalArgumentException("source " + name + ": snapshotLookback must be positive, was "
+                        + snapshotLookback + "; remove it to read every row");
+            }
+            if (snapshot != Snapshot.INITIAL) {
+                throw new IllegalArgumentException("source " + name + ": snapshotLookback only applies to the initial"
+                        + " snapshot, but snapshot is " + snapshot + "; remove snapshotLookback or use snapshot initial");
+            }
+        }
+        // It goes into the snapshot's SQL: a plain column name only.
+        if (!IDENTIFIER.matcher(snapshotLookbackColumn).matches()) {
+            throw new IllegalArgumentException("source " + name + ": snapshotLookbackColumn '" + snapshotLookbackColumn
+                    + "' is not a plain column name (letters, digits, _ and $)");
+        }
+    }
+
+    /** Without a snapshot look-back: the initial snapshot (if any) reads every row. */
+    public SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
+                        List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
+                        String heartbeatTable, Duration heartbeatInterval) {
+        this(name, flavour, host, port, user, password, databases, tables, serverId, snapshot, heartbeatTable,
+                heartbeatInterval, null, null);
+    }
+
+    /** This source with an initial snapshot of only the rows whose {@code column} is within {@code lookback}. */
+    public SourceConfig withSnapshotLookback(Duration lookback, String column) {
+        return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
+                heartbeatTable, heartbeatInterval, lookback, column);
     }
 
     /** The JDBC URL of the server (no database), for the driver that matches the flavour. */

@@ -8,8 +8,9 @@ import java.util.Map;
  * by {@link DebeziumSource#status()}.
  *
  * @param phase          where the source is in its life
- * @param lastCommit     commit time of the newest event (row or heartbeat) delivered to the engine; null before the
- *                       first one. The source's lag is the wall clock minus this.
+ * @param lastCommit     commit time of the newest binlog event (row or heartbeat) delivered to the engine; null before
+ *                       the first one (snapshot reads carry no commit time). The source's lag is the wall clock minus
+ *                       this.
  * @param lastBatchAt    wall-clock time the last batch was committed by the engine; null before the first
  * @param snapshotRows   rows read by the initial snapshot so far
  * @param eventsByTable  change events delivered to the engine per table since the process started (snapshot reads

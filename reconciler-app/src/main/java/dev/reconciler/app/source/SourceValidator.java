@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * Checks a source before Debezium is started, so that the usual mistakes come back as one clear line each, naming
  * the source and the fix, instead of a stack trace from deep inside the connector: unreachable host, wrong
- * password, binlog off or not ROW/FULL, missing privileges, table regexes that match nothing, and columns a stream
- * needs that a table lacks. Reports every problem it can find, not just the first.
+ * password, binlog off or not ROW/FULL, missing privileges, table regexes that match nothing, stream selectors that
+ * match none of the captured tables, columns a rule reads or a stream keeps that a table lacks, and a missing
+ * snapshot look-back column. Reports every problem it can find, not just the first.
  */
 public final class SourceValidator {
     private static final List<String> REPLICATION_PRIVILEGES = List.of("REPLICATION SLAVE", "REPLICATION CLIENT");
@@ -25,22 +28,52 @@ public final class SourceValidator {
     }
 
     /**
-     * @param requiredColumns for each table regex of the source, the columns its rows must have (the rules' key,
-     *                        filter and quantity columns); may be empty
+     * @param required what the rules and streams need on this source's tables ({@link RequiredColumns#of}); may be
+     *                 empty
      * @return the problems found; empty when the source is ready
      */
-    public static List<String> validate(SourceConfig source, Map<String, Set<String>> requiredColumns) {
+    public static List<String> validate(SourceConfig source, List<RequiredColumns> required) {
         List<String> problems = new ArrayList<>();
         String url = source.jdbcUrl() + "?connectTimeout=5000";
         try (Connection c = DriverManager.getConnection(url, source.user(), source.password());
              Statement s = c.createStatement()) {
             checkBinlog(source, s, problems);
             checkPrivileges(source, s, problems);
-            checkTables(source, s, requiredColumns, problems);
+            checkTables(source, c, required, problems);
         } catch (SQLException e) {
             problems.add(connectProblem(source, e));
         }
         return problems;
+    }
+
+    /**
+     * The base tables ({@code db.table}) the source captures: in one of its databases (any, when it names none) and
+     * matching one of its table regexes. Sorted.
+     */
+    static List<String> capturedTables(SourceConfig source, Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (String t : baseTables(source, c)) {
+            if (source.tables().stream().anyMatch(regex -> Pattern.compile(regex).matcher(t).matches())) out.add(t);
+        }
+        return out;
+    }
+
+    private static List<String> baseTables(SourceConfig source, Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT CONCAT(table_schema, '.', table_name) FROM information_schema.tables"
+                     + " WHERE table_type = 'BASE TABLE'" + inDatabases(source, "table_schema")
+                     + " ORDER BY 1")) {
+            while (r.next()) tables.add(r.getString(1));
+        }
+        return tables;
+    }
+
+    /** {@code AND column IN ('db1', ...)} for the source's databases; empty when it names none (all databases). */
+    private static String inDatabases(SourceConfig source, String column) {
+        if (source.databases().isEmpty()) return "";
+        List<String> quoted = source.databases().stream().map(d -> "'" + d.replace("'", "''") + "'").toList();
+        return " AND " + column + " IN (" + String.join(", ", quoted) + ")";
     }
 
     private static String connectProblem(SourceConfig source, SQLException e) {
@@ -87,7 +120,11 @@ public final class SourceValidator {
         if (all) return;
         List<String> missing = new ArrayList<>();
         for (String p : REPLICATION_PRIVILEGES) {
-            if (grants.stream().noneMatch(g -> g.contains(p) && g.contains(" ON *.*"))) missing.add(p);
+            // MariaDB 10.5+ shows REPLICATION CLIENT, once granted, as its new name BINLOG MONITOR.
+            if (grants.stream().noneMatch(g -> (g.contains(p) || p.equals("REPLICATION CLIENT")
+                    && g.contains("BINLOG MONITOR")) && g.contains(" ON *.*"))) {
+                missing.add(p);
+            }
         }
         if (grants.stream().noneMatch(g -> g.contains("SELECT"))) missing.add("SELECT");
         if (!missing.isEmpty()) {
@@ -96,39 +133,73 @@ public final class SourceValidator {
         }
     }
 
-    private static void checkTables(SourceConfig source, Statement s, Map<String, Set<String>> requiredColumns,
+    private static void checkTables(SourceConfig source, Connection c, List<RequiredColumns> required,
                                     List<String> problems) throws SQLException {
-        List<String> tables = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("SELECT CONCAT(table_schema, '.', table_name) FROM information_schema.tables"
-                + " WHERE table_type = 'BASE TABLE'")) {
-            while (r.next()) tables.add(r.getString(1));
-        }
+        String where = "source " + source.name() + ": ";
+        List<String> tables = baseTables(source, c);
         for (String regex : source.tables()) {
             Pattern p = Pattern.compile(regex);
-            List<String> matched = tables.stream().filter(t -> p.matcher(t).matches()).toList();
-            if (matched.isEmpty()) {
-                problems.add("source " + source.name() + ": table pattern '" + regex + "' matches no table in "
-                        + source.databases() + "; check the database name and the pattern (it must match"
-                        + " database.table, e.g. orders\\.trade_order_stream_\\d{4})");
+            if (tables.stream().noneMatch(t -> p.matcher(t).matches())) {
+                problems.add(where + "table pattern '" + regex + "' matches no table in " + source.databases()
+                        + "; check the database name and the pattern (it must match database.table, e.g."
+                        + " orders\\.trade_order_stream_\\d{4})");
+            }
+        }
+        List<String> captured = capturedTables(source, c);
+        if (captured.isEmpty()) return;
+        Map<String, Set<String>> columns = columnsOf(source, c);
+
+        for (RequiredColumns need : required) {
+            // Stream selectors match the bare table name, as the engine routes facts.
+            List<String> selected = captured.stream()
+                    .filter(t -> need.table().matcher(t.substring(t.indexOf('.') + 1)).matches()).toList();
+            if (selected.isEmpty()) {
+                problems.add(where + "stream '" + need.stream() + "' reads tables matching '" + need.table()
+                        + "' from this source, but none of the tables it captures matches (" + names(captured)
+                        + "); fix the stream's table pattern, or the source's tables");
                 continue;
             }
-            Set<String> needed = requiredColumns.getOrDefault(regex, Set.of());
-            for (String table : matched) {
-                List<String> columns = new ArrayList<>();
-                String[] parts = table.split("\\.", 2);
-                try (ResultSet r = s.executeQuery("SELECT column_name FROM information_schema.columns WHERE"
-                        + " table_schema = '" + parts[0].replace("'", "''") + "' AND table_name = '"
-                        + parts[1].replace("'", "''") + "'")) {
-                    while (r.next()) columns.add(r.getString(1));
-                }
-                for (String col : needed) {
-                    if (!columns.contains(col)) {
-                        problems.add("source " + source.name() + ": table " + table + " has no column '" + col
-                                + "', which a rule reads; fix the rule's column name or the table pattern");
-                    }
+            for (RequiredColumns.Column col : need.columns()) {
+                List<String> lacking = selected.stream()
+                        .filter(t -> !columns.getOrDefault(t, Set.of()).contains(col.name())).toList();
+                if (!lacking.isEmpty()) {
+                    problems.add(where + (lacking.size() == 1 ? "table " + lacking.get(0) + " has"
+                            : lacking.size() + " tables (" + names(lacking) + ") have") + " no column '"
+                            + col.name() + "', which " + col.neededBy() + "; " + col.fix());
                 }
             }
         }
+
+        if (source.snapshot() == SourceConfig.Snapshot.INITIAL && source.snapshotLookback() != null) {
+            String col = source.snapshotLookbackColumn();
+            List<String> lacking = captured.stream()
+                    .filter(t -> !columns.getOrDefault(t, Set.of()).contains(col)).toList();
+            if (!lacking.isEmpty()) {
+                problems.add(where + (lacking.size() == 1 ? "table " + lacking.get(0) + " has"
+                        : lacking.size() + " tables (" + names(lacking) + ") have") + " no column '" + col
+                        + "' to limit the initial snapshot to the look-back; set snapshotLookbackColumn to the"
+                        + " column holding each row's last change time, or remove snapshotLookback");
+            }
+        }
+    }
+
+    /** Columns of every table in the source's databases, by {@code db.table}: one query, however many shards. */
+    private static Map<String, Set<String>> columnsOf(SourceConfig source, Connection c) throws SQLException {
+        Map<String, Set<String>> columns = new HashMap<>();
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT table_schema, table_name, column_name FROM information_schema.columns"
+                     + " WHERE 1 = 1" + inDatabases(source, "table_schema"))) {
+            while (r.next()) {
+                columns.computeIfAbsent(r.getString(1) + "." + r.getString(2), k -> new HashSet<>()).add(r.getString(3));
+            }
+        }
+        return columns;
+    }
+
+    /** Up to three table names, then how many more. */
+    private static String names(List<String> tables) {
+        String shown = String.join(", ", tables.subList(0, Math.min(3, tables.size())));
+        return tables.size() <= 3 ? shown : shown + " and " + (tables.size() - 3) + " more";
     }
 
     private static String firstLine(String s) {

@@ -26,7 +26,7 @@ final class ApiEndToEnd {
     }
 
     /** Scrapes /metrics and reads /api/discrepancies and /health/ready of a session whose sources both stream. */
-    static void check(MariaDbEndToEndTest.Session s, List<String> expectedOpenOrders) throws Exception {
+    static void check(EndToEndScenarios.Session s, List<String> expectedOpenOrders) throws Exception {
         List<Supplier<SourceStatus>> sources = List.of(s.orderSource::status, s.inventorySource::status);
         RocksDbStateStore store = s.store;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

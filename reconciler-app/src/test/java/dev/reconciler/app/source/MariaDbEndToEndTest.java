@@ -1,41 +1,32 @@
 package dev.reconciler.app.source;
 
-import dev.reconciler.app.alert.AlertService;
-import dev.reconciler.app.alert.AlertsConfig;
-import dev.reconciler.app.alert.Receiver;
-import dev.reconciler.app.alert.SinkConfig;
-import dev.reconciler.app.alert.SinkType;
-import dev.reconciler.app.pipeline.Pipeline;
-import dev.reconciler.core.discrepancy.Discrepancy;
-import dev.reconciler.core.discrepancy.Status;
-import dev.reconciler.core.match.ReconciliationEngine;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.outcome.Outcome;
-import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
-import dev.reconciler.core.rule.Multiplicity;
-import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Two real MariaDB servers with the binlog on (orders: four shards; inventory), one embedded Debezium engine each,
- * the engine on RocksDB: rows committed in the two databases are reconciled end to end.
+ * The end-to-end scenarios ({@link EndToEndScenarios}) on two real local MariaDB servers with the binlog on, plus
+ * what needs a server that can be stopped and killed: database outages while streaming and while snapshotting.
  */
-class MariaDbEndToEndTest {
+class MariaDbEndToEndTest extends EndToEndScenarios {
     static LocalMariaDb orders;
     static LocalMariaDb inventory;
 
@@ -43,20 +34,8 @@ class MariaDbEndToEndTest {
     static void startDatabases() throws Exception {
         orders = LocalMariaDb.start(11);
         inventory = LocalMariaDb.start(12);
-        List<String> ddl = new ArrayList<>(List.of("CREATE DATABASE orders"));
-        for (int i = 0; i < 4; i++) {
-            ddl.add(String.format("CREATE TABLE orders.trade_order_stream_%04d (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
-                    + " gmt_create DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), order_id VARCHAR(32) NOT NULL,"
-                    + " goods_id VARCHAR(32) NOT NULL, goods_type VARCHAR(32) NOT NULL, item_count INT NOT NULL,"
-                    + " item_price DECIMAL(18,6), order_state VARCHAR(32) NOT NULL, stream_type VARCHAR(128) NOT NULL,"
-                    + " stream_identifier VARCHAR(128), deleted TINYINT NOT NULL DEFAULT 0)", i));
-        }
-        orders.execute(ddl.toArray(String[]::new));
-        inventory.execute("CREATE DATABASE inventory",
-                "CREATE TABLE inventory.collection_inventory_stream (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,"
-                        + " gmt_create DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), collection_id BIGINT NOT NULL,"
-                        + " changed_quantity BIGINT NOT NULL, price DECIMAL(18,6), stream_type VARCHAR(128) NOT NULL,"
-                        + " identifier VARCHAR(128) NOT NULL, state VARCHAR(32), deleted INT NOT NULL DEFAULT 0)");
+        createOrderSchema(orders, "orders");
+        createInventorySchema(inventory, "inventory");
     }
 
     @AfterAll
@@ -65,103 +44,21 @@ class MariaDbEndToEndTest {
         if (inventory != null) inventory.close();
     }
 
-    static String order(int shard, String orderId, long goods, int count, String streamType, String state) {
-        return String.format("INSERT INTO orders.trade_order_stream_%04d (order_id, goods_id, goods_type, item_count,"
-                + " item_price, order_state, stream_type) VALUES ('%s', '%d', 'COLLECTION', %d, 9.900000, '%s', '%s')",
-                shard, orderId, goods, count, state, streamType);
+    @Override
+    TestDatabase orders() {
+        return orders;
     }
 
-    static String deduction(String orderId, long goods, long quantity, String streamType) {
-        return String.format("INSERT INTO inventory.collection_inventory_stream (collection_id, changed_quantity,"
-                + " price, stream_type, identifier) VALUES (%d, %d, 9.900000, '%s', '%s')", goods, quantity, streamType,
-                orderId);
-    }
-
-    static SourceConfig source(String name, LocalMariaDb db, String database, String tables, long serverId) {
-        return new SourceConfig(name, SourceConfig.Flavour.MARIADB, "127.0.0.1", db.port, "root", "",
-                List.of(database), List.of(tables), serverId, SourceConfig.Snapshot.INITIAL,
-                database + ".reconciler_heartbeat", Duration.ofMillis(500));
-    }
-
-    @Test
-    void rowsCommittedInTwoDatabasesAreReconciledEndToEnd(@TempDir Path state) throws Exception {
-        // committed before the reconciler starts: read by the snapshot
-        orders.execute(order(0, "O0", 42, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
-        inventory.execute(deduction("O0", 42, 1, "TRY_SALE"));
-
-        EngineConfig config = saleAndCancel(Duration.ofSeconds(3));
-        List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        try (Session session = new Session(config, state, outcomes)) {
-            RocksDbStateStore store = session.store;
-
-            // normal traffic over the shards, and the article's faults
-            orders.execute(order(1, "O1", 42, 2, "CREATE", "CREATE"), order(1, "O1", 42, 2, "CONFIRM", "CONFIRM"),
-                    order(2, "O2", 43, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
-                    order(3, "O4", 42, 3, "CREATE_AND_CONFIRM", "CONFIRM"));
-            inventory.execute(deduction("O1", 42, 2, "TRY_SALE"), deduction("O3", 44, 1, "TRY_SALE"),
-                    deduction("O4", 42, 2, "TRY_SALE"), deduction("", 42, 5, "MODIFY_PRICE"));
-
-            long waitStarted = System.nanoTime();
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                List<String> open = new ArrayList<>();
-                store.forEachDiscrepancy(d -> {
-                    if (d.status() == Status.OPEN && d.key().get("order_id").startsWith("O")) open.add(describe(d));
-                });
-                assertThat(open).containsExactlyInAnyOrder(
-                        "sale MISSING_RIGHT O2/43",      // confirmed, inventory never deducted
-                        "sale MISSING_LEFT O3/44",       // deducted, no order
-                        "sale QUANTITY_MISMATCH O4/42 -1");   // deducted short
-            });
-            System.out.printf("reconciled %.1f s after the inserts; outcomes: %s%n",
-                    (System.nanoTime() - waitStarted) / 1e9, outcomes.stream().map(x -> x.getClass().getSimpleName()).toList());
-            assertThat(outcomes).as("heartbeats keep both watermarks moving").noneMatch(x -> x instanceof Outcome.SourceStalled);
-            SourceStatus orderStatus = session.orderSource.status();
-            assertThat(orderStatus.phase()).isEqualTo(SourceStatus.Phase.STREAMING);
-            assertThat(orderStatus.connected()).isTrue();
-            assertThat(orderStatus.snapshotRows()).as("O0 was read by the snapshot").isPositive();
-            assertThat(orderStatus.eventsByTable()).containsKeys("trade_order_stream_0000", "trade_order_stream_0001",
-                    "trade_order_stream_0002", "trade_order_stream_0003");
-            assertThat(orderStatus.lastCommit()).isAfter(java.time.Instant.now().minusSeconds(30));
-            assertThat(outcomes).filteredOn(x -> x instanceof Outcome.PairMatched)
-                    .extracting(x -> ((Outcome.PairMatched) x).key().get("order_id"))
-                    .filteredOn(id -> id.startsWith("O"))
-                    .containsExactlyInAnyOrder("O0", "O1");
-            ApiEndToEnd.check(session, List.of("O2", "O3", "O4"));   // /metrics, /api and /health on this session
-        }
-    }
-
-    @Test
-    void aRestartedReconcilerResumesWhereItStoppedAndLosesOrRepeatsNothing(@TempDir Path state) throws Exception {
-        EngineConfig config = saleRule(Duration.ofSeconds(30));
-        List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        // run 1: some orders, one without deduction
-        try (Session s = new Session(config, state, outcomes)) {
-            orders.execute(order(0, "R1", 7, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
-                    order(1, "R2", 7, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
-            inventory.execute(deduction("R1", 7, 1, "TRY_SALE"));
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(open(s.store, "R")).containsExactly("sale MISSING_RIGHT R2/7"));
-        }
-        // while it is down: the late deduction for R2, a new matched pair, a new orphan deduction
-        inventory.execute(deduction("R2", 7, 1, "TRY_SALE"), deduction("R3", 7, 1, "TRY_SALE"),
-                deduction("R4", 7, 1, "TRY_SALE"));
-        orders.execute(order(2, "R3", 7, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
-        // run 2: same state directory, same offsets
-        try (Session s = new Session(config, state, outcomes)) {
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    assertThat(open(s.store, "R")).containsExactly("sale MISSING_LEFT R4/7"));
-        }
-        List<String> kinds = outcomes.stream().filter(x -> !(x instanceof Outcome.SourceStalled
-                || x instanceof Outcome.SourceRecovered)).map(MariaDbEndToEndTest::kind).toList();
-        assertThat(kinds).filteredOn(k -> k.contains("R1") || k.contains("R2") || k.contains("R3") || k.contains("R4"))
-                .containsExactlyInAnyOrder("matched R1", "opened MISSING_RIGHT R2", "resolved MISSING_RIGHT R2",
-                        "matched R2", "matched R3", "opened MISSING_LEFT R4");
+    @Override
+    TestDatabase inventory() {
+        return inventory;
     }
 
     @Test
     void aStoppedInventoryDatabaseIsReportedStalledNotAsMissingInventory(@TempDir Path state) throws Exception {
         EngineConfig config = saleRule(Duration.ofSeconds(5));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        try (Session s = new Session(config, state, outcomes)) {
+        try (Session s = session(config, state, outcomes)) {
             // both sources are past their snapshots and streaming once a pair committed now is matched
             orders.execute(order(0, "S0", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
             inventory.execute(deduction("S0", 9, 1, "TRY_SALE"));
@@ -187,133 +84,93 @@ class MariaDbEndToEndTest {
         }
     }
 
+    /**
+     * The order database is killed while the initial snapshot of 30,000 orders is being read, and comes back two
+     * seconds later. Debezium starts the snapshot again from the beginning; the engine absorbs the rows it had
+     * already applied. Every pair is matched exactly once and every injected fault is opened exactly once.
+     */
     @Test
-    void eachOfTheArticlesFaultsIsFoundExactlyOnceAndNormalTrafficIsQuiet(@TempDir Path state) throws Exception {
-        EngineConfig config = saleAndCancel(Duration.ofSeconds(2));
+    void anOutageDuringTheInitialSnapshotLosesNothingAndRepeatsNothing(@TempDir Path state) throws Exception {
+        int n = 30_000;
+        // own databases, so that the other scenarios' sessions do not snapshot these rows
+        createOrderSchema(orders, "bulk_orders");
+        createInventorySchema(inventory, "bulk_inventory");
+        Set<String> missingRight = Set.of("B7919", "B15838", "B23757");   // confirmed, never deducted
+        Set<String> short2 = Set.of("B10007", "B20014");                   // ordered 2, deducted 1
+        List<String> orphans = List.of("BX1", "BX2");                      // deducted, no order
+        List<String> orderRows = new ArrayList<>();
+        List<String> deductionRows = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            String id = "B" + i;
+            orderRows.add(String.format("('%s', '%d', 'COLLECTION', %d, 9.900000, 'CONFIRM', 'CREATE_AND_CONFIRM')",
+                    id, i % 50, short2.contains(id) ? 2 : 1));
+            if (!missingRight.contains(id)) deductionRows.add(String.format("(%d, 1, 'TRY_SALE', '%s')", i % 50, id));
+        }
+        for (String id : orphans) deductionRows.add(String.format("(7, 1, 'TRY_SALE', '%s')", id));
+        for (int shard = 0; shard < 4; shard++) {
+            List<String> rows = new ArrayList<>();
+            for (int i = shard; i < orderRows.size(); i += 4) rows.add(orderRows.get(i));
+            insertInChunks(orders, String.format("INSERT INTO bulk_orders.trade_order_stream_%04d (order_id, goods_id,"
+                    + " goods_type, item_count, item_price, order_state, stream_type) VALUES ", shard), rows);
+        }
+        insertInChunks(inventory, "INSERT INTO bulk_inventory.collection_inventory_stream (collection_id,"
+                + " changed_quantity, stream_type, identifier) VALUES ", deductionRows);
+
+        EngineConfig config = saleRule(Duration.ofSeconds(60));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        try (Receiver webhook = new Receiver();
-             Session s = new Session(config, state, outcomes, AlertsConfig.of("https://reconciler.example.test",
-                     List.of(SinkConfig.of("e2e", SinkType.WEBHOOK, webhook.url()).withSecret("e2e-secret"))))) {
-            orders.execute(
-                    order(0, "F1", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"), order(0, "F1", 1, 1, "CANCEL", "CLOSED"),
-                    order(1, "F2", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
-                    order(2, "F3", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
-                    order(3, "F4", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
-                    order(0, "F5", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
-                    order(1, "F6", 1, 1, "CREATE_AND_CONFIRM", "CONFIRM"),
-                    // normal: confirmed, paid, then closed with its release; nothing to report
-                    order(2, "F7", 1, 2, "CREATE", "CREATE"), order(2, "F7", 1, 2, "CONFIRM", "CONFIRM"),
-                    order(2, "F7", 1, 2, "PAY", "PAID"), order(2, "F7", 1, 2, "TIME_OUT", "CLOSED"));
-            inventory.execute(
-                    deduction("F1", 1, 1, "TRY_SALE"),                                   // F1: cancel, no release
-                    deduction("F2", 1, 1, "TRY_SALE"), deduction("F2", 1, 1, "CANCEL_SALE"),   // F2: release, no cancel
-                    deduction("F3", 1, 1, "TRY_SALE"), deduction("F3", 1, 1, "TRY_SALE"),      // F3: deducted twice
-                    deduction("F4", 1, 3, "TRY_SALE"),                                   // F4: deducted over
-                    deduction("F5", 1, 1, "TRY_SALE"),                                   // F5: deleted below
-                    deduction("F7", 1, 2, "FREEZE_INVENTORY"), deduction("F7", 1, 2, "UNFREEZE_AND_SALE"),
-                    deduction("F7", 1, 2, "CANCEL_SALE"));
-            inventory.execute("UPDATE inventory.collection_inventory_stream SET deleted = 1 WHERE identifier = 'F5'");
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(open(s.store, "F")).contains(
-                    "sale MISSING_RIGHT F6/1"));
-            inventory.execute(deduction("F6", 1, 1, "TRY_SALE"));                     // F6: late, resolves
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(open(s.store, "F"))
-                    .containsExactlyInAnyOrder(
-                            "cancel MISSING_RIGHT F1/1",
-                            "cancel MISSING_LEFT F2/1",
-                            "sale DUPLICATE_RIGHT F3/1",
-                            "sale QUANTITY_MISMATCH F4/1 2",
-                            "sale MISSING_RIGHT F5/1"));
-            assertThat(outcomes).filteredOn(x -> x instanceof Outcome.DiscrepancyResolved)
-                    .extracting(MariaDbEndToEndTest::kind).containsExactly("resolved MISSING_RIGHT F6");
-            assertThat(outcomes).filteredOn(x -> x instanceof Outcome.DiscrepancyOpened)
-                    .extracting(MariaDbEndToEndTest::kind).filteredOn(k -> k.contains(" F"))
-                    .as("each exactly once").doesNotHaveDuplicates().hasSize(6);
-            // and a webhook receiver was told of each, and of F6's resolution after its opening
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(webhook.accepted())
-                    .extracting(r -> r.json().get("event").asText() + " " + r.json().get("discrepancy").get("rule").asText()
-                            + " " + r.json().get("discrepancy").get("type").asText() + " "
-                            + r.json().get("discrepancy").get("key").get("order_id").asText())
-                    .filteredOn(e -> e.matches(".* F[1-7]$"))
-                    .containsSubsequence("discrepancy.opened sale MISSING_RIGHT F6", "discrepancy.resolved sale MISSING_RIGHT F6")
-                    .contains("discrepancy.opened cancel MISSING_RIGHT F1", "discrepancy.opened cancel MISSING_LEFT F2",
-                            "discrepancy.opened sale DUPLICATE_RIGHT F3", "discrepancy.opened sale QUANTITY_MISMATCH F4",
-                            "discrepancy.opened sale MISSING_RIGHT F5")
-                    .hasSize(7));
-        }
-    }
-
-    /** Both article rules between the two databases, clock skew 1 s, stall bound 30 s. */
-    static EngineConfig saleAndCancel(Duration grace) {
-        return new EngineConfig(
-                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
-                List.of(ArticleRules.sale(grace, Multiplicity.ONE_TO_ONE), ArticleRules.cancel(grace)),
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofDays(7));
-    }
-
-    /** The sale rule between the two databases, grace 2 s, clock skew 1 s. */
-    static EngineConfig saleRule(Duration stallAfter) {
-        return new EngineConfig(
-                List.of(ArticleRules.orderStream("orders"), ArticleRules.inventoryStream("inventory")),
-                List.of(ArticleRules.sale(Duration.ofSeconds(2), Multiplicity.ONE_TO_ONE)),
-                Duration.ofSeconds(1), stallAfter, Duration.ofDays(7));
-    }
-
-    /** A reconciler process: state store, engine, pipeline and both sources; closing it is a clean stop. */
-    static final class Session implements AutoCloseable {
-        final RocksDbStateStore store;
-        final Pipeline pipeline;
-        final DebeziumSource orderSource;
-        final DebeziumSource inventorySource;
-        /** Alerts, when the session was given sinks; started before the sources, as the application does. */
-        final AlertService alerts;
-        private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-
-        Session(EngineConfig config, Path state, List<Outcome> outcomes) {
-            this(config, state, outcomes, null);
+        try (Session s = new Session(config, state, outcomes,
+                source("orders", orders, "bulk_orders", "bulk_orders\\.trade_order_stream_\\d{4}", 5431),
+                source("inventory", inventory, "bulk_inventory", "bulk_inventory\\.collection_inventory_stream", 5432))) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(2))
+                    .until(() -> s.orderSource.status().snapshotRows() > 0);
+            orders.kill();
+            long readAtKill = s.orderSource.status().snapshotRows();
+            try {
+                assertThat(readAtKill).as("killed in the middle of the snapshot").isLessThan(n);
+                await().atMost(Duration.ofSeconds(30)).until(() -> s.orderSource.status().lastError() != null);
+                Thread.sleep(2000);
+            } finally {
+                orders.restart();
+            }
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(outcomes.stream().filter(o -> o instanceof Outcome.PairMatched).count())
+                        .isGreaterThanOrEqualTo(n - missingRight.size() - short2.size());
+                assertThat(open(s.store, "B")).hasSize(missingRight.size() + short2.size() + orphans.size());
+            });
+            SourceStatus status = s.orderSource.status();
+            System.out.printf("snapshot: %d order rows read when the server was killed, %d in all; last error: %s%n",
+                    readAtKill, status.snapshotRows(), status.lastError());
+            assertThat(status.snapshotRows()).as("the snapshot read every row after the outage").isGreaterThanOrEqualTo(n);
+            assertThat(status.phase()).isEqualTo(SourceStatus.Phase.STREAMING);
         }
 
-        Session(EngineConfig config, Path state, List<Outcome> outcomes, AlertsConfig alertsConfig) {
-            store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
-            pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()), outcomes::addAll,
-                    Duration.ofSeconds(1));
-            alerts = alertsConfig == null ? null : AlertService.attach(alertsConfig, pipeline, store, registry);
-            orderSource = new DebeziumSource(source("orders", orders, "orders", "orders\\.trade_order_stream_\\d{4}",
-                    5411), state, pipeline);
-            inventorySource = new DebeziumSource(source("inventory", inventory, "inventory",
-                    "inventory\\.collection_inventory_stream", 5412), state, pipeline);
-            orderSource.start();
-            inventorySource.start();
+        Map<String, Long> matched = outcomes.stream().filter(o -> o instanceof Outcome.PairMatched)
+                .map(o -> ((Outcome.PairMatched) o).key().get("order_id"))
+                .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+        assertThat(matched).as("every good pair matched").hasSize(n - missingRight.size() - short2.size());
+        assertThat(matched.values()).as("each exactly once").containsOnly(1L);
+        assertThat(matched.keySet()).doesNotContainAnyElementsOf(missingRight).doesNotContainAnyElementsOf(short2);
+        Map<String, DiscrepancyType> opened = new TreeMap<>();
+        for (Outcome o : outcomes) {
+            if (o instanceof Outcome.DiscrepancyOpened d) {
+                assertThat(opened.put(d.discrepancy().key().get("order_id"), d.discrepancy().type()))
+                        .as("opened once: " + d.discrepancy().key()).isNull();
+            }
         }
+        Map<String, DiscrepancyType> expected = new TreeMap<>();
+        missingRight.forEach(id -> expected.put(id, DiscrepancyType.MISSING_RIGHT));
+        short2.forEach(id -> expected.put(id, DiscrepancyType.QUANTITY_MISMATCH));
+        orphans.forEach(id -> expected.put(id, DiscrepancyType.MISSING_LEFT));
+        assertThat(opened).isEqualTo(expected);
+        assertThat(outcomes).noneMatch(o -> o instanceof Outcome.DiscrepancyResolved);
+    }
 
-        @Override
-        public void close() {
-            orderSource.close();
-            inventorySource.close();
-            if (alerts != null) alerts.close();
-            pipeline.close();
-            store.close();
-            registry.close();
+    /** Multi-row INSERTs of 1,000 rows each: tens of thousands of rows in a second or two. */
+    private static void insertInChunks(TestDatabase db, String insert, List<String> rows) throws Exception {
+        List<String> statements = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i += 1000) {
+            statements.add(insert + String.join(", ", rows.subList(i, Math.min(rows.size(), i + 1000))));
         }
-    }
-
-    /** Open discrepancies of the orders whose id starts with {@code prefix} (each test uses its own orders). */
-    private static List<String> open(RocksDbStateStore store, String prefix) {
-        List<String> open = new ArrayList<>();
-        store.forEachDiscrepancy(d -> {
-            if (d.status() == Status.OPEN && d.key().get("order_id").startsWith(prefix)) open.add(describe(d));
-        });
-        return open;
-    }
-
-    private static String kind(Outcome o) {
-        if (o instanceof Outcome.PairMatched m) return "matched " + m.key().get("order_id");
-        if (o instanceof Outcome.DiscrepancyOpened x) return "opened " + x.discrepancy().type() + " " + x.discrepancy().key().get("order_id");
-        if (o instanceof Outcome.DiscrepancyResolved x) return "resolved " + x.discrepancy().type() + " " + x.discrepancy().key().get("order_id");
-        return o.toString();
-    }
-
-    private static String describe(Discrepancy d) {
-        return d.rule() + " " + d.type() + " " + d.key().get("order_id") + "/" + d.key().get("goods_id")
-                + (d.difference() == null ? "" : " " + d.difference().toPlainString());
+        db.execute(statements.toArray(String[]::new));
     }
 }

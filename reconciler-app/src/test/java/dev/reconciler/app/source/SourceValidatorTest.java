@@ -1,13 +1,20 @@
 package dev.reconciler.app.source;
 
+import dev.reconciler.core.rule.Condition;
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Filter;
+import dev.reconciler.core.rule.KeyMapping;
+import dev.reconciler.core.rule.Multiplicity;
+import dev.reconciler.core.rule.QuantityCheck;
+import dev.reconciler.core.rule.Rule;
+import dev.reconciler.core.rule.SideSpec;
+import dev.reconciler.core.rule.StreamDef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,9 +43,21 @@ class SourceValidatorTest {
 
     @Test
     void everyProblemIsReportedWithTheSourceAndTheFix() {
+        // the order stream on this source: the sale rule reads order_id, goods_id, item_count and its filter columns
+        EngineConfig config = new EngineConfig(
+                List.of(new StreamDef("order_stream", List.of(StreamDef.TableSelector.of("orders",
+                                "trade_order_stream_\\d{4}")), List.of("id")),
+                        StreamDef.of("inventory_stream", "inventory", "collection_inventory_stream"),
+                        StreamDef.of("refund_stream", "orders", "refund_stream_\\d+")),
+                List.of(new Rule("sale",
+                        new SideSpec("order_stream", Filter.of(Condition.eq("order_state", "CONFIRM"))),
+                        new SideSpec("inventory_stream", Filter.ANY),
+                        KeyMapping.of("order_id", "identifier"), QuantityCheck.exact("item_count", "changed_quantity"),
+                        Multiplicity.ONE_TO_ONE, Duration.ofSeconds(5))));
         List<String> problems = SourceValidator.validate(
-                source("reader", "secret", db.port, "shop\\.trade_order_stream_\\d{4}", "shop\\.nothing_\\d+"),
-                Map.of("shop\\.trade_order_stream_\\d{4}", Set.of("order_id", "item_count")));
+                source("reader", "secret", db.port, "shop\\.trade_order_stream_\\d{4}", "shop\\.nothing_\\d+")
+                        .withSnapshotLookback(Duration.ofDays(2), null),
+                RequiredColumns.of(config, "orders"));
         assertThat(problems).containsExactlyInAnyOrder(
                 "source orders: binlog_format is MIXED, the reconciler needs ROW: run SET GLOBAL binlog_format=ROW"
                         + " and set it in the server configuration",
@@ -48,13 +67,23 @@ class SourceValidatorTest {
                         + " SLAVE, REPLICATION CLIENT ON *.* TO 'reader'",
                 "source orders: table pattern 'shop\\.nothing_\\d+' matches no table in [shop]; check the database"
                         + " name and the pattern (it must match database.table, e.g. orders\\.trade_order_stream_\\d{4})",
-                "source orders: table shop.trade_order_stream_0000 has no column 'item_count', which a rule reads;"
-                        + " fix the rule's column name or the table pattern");
+                "source orders: table shop.trade_order_stream_0000 has no column 'order_state', which rule 'sale'"
+                        + " reads; fix the column name in the rule, or narrow the stream's table pattern to tables"
+                        + " that have it",
+                "source orders: table shop.trade_order_stream_0000 has no column 'item_count', which rule 'sale'"
+                        + " reads; fix the column name in the rule, or narrow the stream's table pattern to tables"
+                        + " that have it",
+                "source orders: stream 'refund_stream' reads tables matching 'refund_stream_\\d+' from this source,"
+                        + " but none of the tables it captures matches (shop.trade_order_stream_0000); fix the"
+                        + " stream's table pattern, or the source's tables",
+                "source orders: table shop.trade_order_stream_0000 has no column 'gmt_modified' to limit the initial"
+                        + " snapshot to the look-back; set snapshotLookbackColumn to the column holding each row's"
+                        + " last change time, or remove snapshotLookback");
     }
 
     @Test
     void aWrongPasswordIsNamedAsSuch() {
-        assertThat(SourceValidator.validate(source("reader", "wrong", db.port, "shop\\..*"), Map.of()))
+        assertThat(SourceValidator.validate(source("reader", "wrong", db.port, "shop\\..*"), List.of()))
                 .singleElement().asString()
                 .startsWith("source orders (127.0.0.1:" + db.port + "): access denied for user 'reader'")
                 .doesNotContain("wrong");
@@ -63,7 +92,7 @@ class SourceValidatorTest {
     @Test
     void anUnreachableDatabaseIsNamedWithItsAddress() {
         int closedPort = db.port == 1 ? 2 : 1;
-        assertThat(SourceValidator.validate(source("reader", "secret", closedPort, "shop\\..*"), Map.of()))
+        assertThat(SourceValidator.validate(source("reader", "secret", closedPort, "shop\\..*"), List.of()))
                 .singleElement().asString()
                 .startsWith("source orders (127.0.0.1:" + closedPort + "): cannot connect");
     }

@@ -27,6 +27,21 @@ public final class Values {
     /** Parses a canonical quantity, or returns null when the text is not a number. */
     public static BigDecimal quantity(String canonical) {
         if (canonical == null || canonical.isEmpty()) return null;
+        // The common case, a small whole number ("1", "-2"), without BigDecimal's general parser.
+        int n = canonical.length();
+        if (n <= 18) {
+            boolean negative = canonical.charAt(0) == '-';
+            int i = negative ? 1 : 0;
+            if (i < n) {
+                long v = 0;
+                for (; i < n; i++) {
+                    char c = canonical.charAt(i);
+                    if (c < '0' || c > '9') break;
+                    v = v * 10 + (c - '0');
+                }
+                if (i == n) return BigDecimal.valueOf(negative ? -v : v);
+            }
+        }
         try {
             return new BigDecimal(canonical);
         } catch (NumberFormatException e) {

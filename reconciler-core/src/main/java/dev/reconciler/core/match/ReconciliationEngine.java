@@ -96,13 +96,34 @@ public final class ReconciliationEngine {
         return apply(List.of(fact));
     }
 
-    /**
-     * Applies facts in order, in one atomic state write. First every fact is planned against every rule that reads
-     * its table (canonical image, filter, key, old key); then all pairs the plan touches are read from the store in
-     * one call; then the plan is carried out in order.
-     */
+    /** {@link #prepare Prepares} the facts and {@link #apply(Prepared) applies} them. */
     public List<Outcome> apply(List<Fact> facts) {
-        List<Step> plan = new ArrayList<>(facts.size() * 2);
+        return apply(prepare(facts));
+    }
+
+    /**
+     * Facts routed to the rule sides that read them, each as a canonical image with its key and filter verdict:
+     * the part of applying facts that needs no state. Built by {@link #prepare} on any thread.
+     */
+    public static final class Prepared {
+        private final EngineConfig config;
+        private final List<Step> steps;
+        private final Set<PairKey> touched;
+
+        private Prepared(EngineConfig config, List<Step> steps, Set<PairKey> touched) {
+            this.config = config;
+            this.steps = steps;
+            this.touched = touched;
+        }
+    }
+
+    /**
+     * Routes facts and converts them to canonical images (filter, key, old key). Pure and safe from any thread, so a
+     * source's thread can do it while the engine thread applies the previous batch: converting row values is
+     * about a third of the work per fact.
+     */
+    public Prepared prepare(List<Fact> facts) {
+        List<Step> steps = new ArrayList<>(facts.size() * 2);
         Set<PairKey> touched = new HashSet<>();
         for (Fact fact : facts) {
             RowImage image = null;
@@ -117,16 +138,31 @@ public final class ReconciliationEngine {
                 }
                 Step step = plan(fact, image, route);
                 if (step == null) continue;
-                plan.add(step);
+                steps.add(step);
                 if (step.oldKey() != null) touched.add(step.oldKey());
                 if (step.key() != null) touched.add(step.key());
             }
         }
+        return new Prepared(config, steps, touched);
+    }
+
+    /**
+     * Applies prepared facts in order, in one atomic state write: all pairs they touch are read from the store in
+     * one call, then the steps are carried out in order.
+     */
+    public List<Outcome> apply(Prepared prepared) {
+        if (prepared.config != config) {
+            throw new IllegalArgumentException("facts prepared by an engine with another configuration");
+        }
         UnitOfWork uow = new UnitOfWork(store);
-        uow.preload(touched);
-        for (Step step : plan) {
+        uow.preload(prepared.touched);
+        for (Step step : prepared.steps) {
             Rule rule = step.route().rule();
             Side side = step.route().side();
+            if (step.matches()) {
+                if (step.keyless()) counters.countWithoutKey(rule.name(), side);
+                else counters.countFact(rule.name(), side);
+            }
             if (step.oldKey() != null) retract(uow, rule, side, step.oldKey(), step.fact(), step.image());
             if (step.key() == null) continue;
             if (step.matches()) upsert(uow, rule, side, step.key(), step.fact(), step.image());
@@ -142,12 +178,14 @@ public final class ReconciliationEngine {
      * @param image   the fact's row as the rule side keeps it
      * @param oldKey  the pair the row leaves because a key column changed (UPDATE with a before image), or null
      * @param key     the pair the row is upserted into ({@code matches}) or retracted from, or null for nothing
-     * @param matches whether the row (as of this fact) belongs to the rule side
+     * @param matches whether the row (as of this fact) belongs to the rule side; counted as a fact taken
+     * @param keyless the row has no key (it pairs with nothing; counted as such)
      */
-    private record Step(Fact fact, RowImage image, Routes.Route route, PairKey oldKey, PairKey key, boolean matches) {
+    private record Step(Fact fact, RowImage image, Routes.Route route, PairKey oldKey, PairKey key, boolean matches,
+                        boolean keyless) {
     }
 
-    private Step plan(Fact fact, RowImage image, Routes.Route route) {
+    private static Step plan(Fact fact, RowImage image, Routes.Route route) {
         Rule rule = route.rule();
         Side side = route.side();
         Operation op = fact.operation();
@@ -159,14 +197,10 @@ public final class ReconciliationEngine {
             if (old != null && !old.equals(key)) oldKey = new PairKey(rule.name(), old);
         }
         boolean matches = op.rowExists() && rule.side(side).filter().matchesCanonical(image.columns());
-        if (matches) {
-            if (key == null) counters.countWithoutKey(rule.name(), side);   // a row without a key pairs with nothing
-            else counters.countFact(rule.name(), side);
-        }
         // An insert or snapshot read that does not match cannot retract anything: no state lookup for it.
         boolean acts = key != null && (matches || op == Operation.UPDATE || op == Operation.DELETE);
-        if (!acts && oldKey == null) return null;
-        return new Step(fact, image, route, oldKey, acts ? new PairKey(rule.name(), key) : null, matches);
+        if (!acts && oldKey == null && !matches) return null;
+        return new Step(fact, image, route, oldKey, acts ? new PairKey(rule.name(), key) : null, matches, key == null);
     }
 
     private void upsert(UnitOfWork uow, Rule rule, Side side, PairKey pk, Fact fact, RowImage image) {

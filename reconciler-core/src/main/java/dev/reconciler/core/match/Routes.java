@@ -6,14 +6,14 @@ import dev.reconciler.core.rule.Side;
 import dev.reconciler.core.rule.StreamDef;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which (rule, side) pairs a table of a source feeds. Table regexes are evaluated once per table name and cached:
- * the hot path does two hash lookups. Owned by the engine thread.
+ * the hot path does two hash lookups. Safe from any thread (facts are prepared on the sources' threads).
  */
 final class Routes {
     /** @param keep the columns to keep of the stream's rows (null: all); see {@link EngineConfig#columnsKept} */
@@ -21,25 +21,17 @@ final class Routes {
     }
 
     private final EngineConfig config;
-    private final Map<String, Map<String, List<Route>>> cache = new HashMap<>();
+    private final Map<String, Map<String, List<Route>>> cache = new ConcurrentHashMap<>();
 
     Routes(EngineConfig config) {
         this.config = config;
     }
 
-    /** The last table asked for: a batch mostly comes from one source and a few tables, often in runs. */
-    private String lastSource;
-    private String lastTable;
-    private List<Route> lastRoutes;
-
     List<Route> of(String source, String table) {
-        if (table.equals(lastTable) && source.equals(lastSource)) return lastRoutes;
-        List<Route> routes = cache.computeIfAbsent(source, s -> new HashMap<>())
-                .computeIfAbsent(table, t -> resolve(source, t));
-        lastSource = source;
-        lastTable = table;
-        lastRoutes = routes;
-        return routes;
+        Map<String, List<Route>> bySource = cache.get(source);
+        if (bySource == null) bySource = cache.computeIfAbsent(source, s -> new ConcurrentHashMap<>());
+        List<Route> routes = bySource.get(table);
+        return routes != null ? routes : bySource.computeIfAbsent(table, t -> resolve(source, t));
     }
 
     private List<Route> resolve(String source, String table) {

@@ -45,6 +45,13 @@ class ValuesTest {
     void quantitiesParseOrAreNull() {
         assertThat(Values.quantity("3")).isEqualByComparingTo("3");
         assertThat(Values.quantity("abc")).isNull();
+        // the whole-number fast path agrees with BigDecimal's parser, and leaves everything else to it
+        for (String q : java.util.List.of("0", "-0", "7", "-2", "007", "999999999999999999", "-99999999999999999",
+                "1234567890123456789", "2.5", "-0.001", "+5", "1e3", "1.000000")) {
+            assertThat(Values.quantity(q)).as(q).isEqualTo(new java.math.BigDecimal(q));
+        }
+        assertThat(Values.quantity("-")).isNull();
+        assertThat(Values.quantity("1-")).isNull();
         assertThat(Values.quantity(null)).isNull();
     }
 

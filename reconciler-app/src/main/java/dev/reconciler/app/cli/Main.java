@@ -1,0 +1,92 @@
+package dev.reconciler.app.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/**
+ * {@code reconciler}: the command line. Exit codes (docs/cli.md): 0 success, 1 the configuration or a database
+ * check has problems, 2 wrong usage, 3 the reconciler could not start or failed while running.
+ */
+@Command(name = "reconciler", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Reconciles two data flows (orders and inventory) from their databases' binlogs in real time.",
+        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, TrafficCommand.class,
+                VersionCommand.class, CommandLine.HelpCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  reconciler demo                                  # see it work on two private MariaDB servers",
+                "  reconciler validate --config reconciler.yml --connect",
+                "  reconciler run --config reconciler.yml",
+                "",
+                "Exit codes: 0 success, 1 configuration or database problems, 2 usage error, 3 start-up or run-time failure,",
+                "130/143 stopped by Ctrl-C/SIGTERM (after a clean shutdown)."})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int PROBLEMS = 1;
+    public static final int USAGE = 2;
+    public static final int FAILED = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, demo or version");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this). */
+    public static int execute(String... args) {
+        quietJavaUtilLogging();
+        return commandLine().execute(args);
+    }
+
+    /** The command line with its exit codes: usage errors 2, failures 3. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILED);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CommandLine.ParameterException pe) {
+                commandLine.getErr().println(pe.getMessage());
+                pe.getCommandLine().usage(commandLine.getErr());
+                return USAGE;
+            }
+            commandLine.getErr().println("reconciler: " + e.getMessage());
+            return FAILED;
+        });
+        return cl;
+    }
+
+    /**
+     * The binlog client logs through java.util.logging at INFO (every connect); like Debezium's own loggers, only its
+     * warnings are worth a line.
+     */
+    static void quietJavaUtilLogging() {
+        java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
+        root.setLevel(java.util.logging.Level.WARNING);
+        for (java.util.logging.Handler h : root.getHandlers()) h.setLevel(java.util.logging.Level.WARNING);
+    }
+
+    /** The version stamped into the build (reconciler-version.properties). */
+    public static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/reconciler-version.properties")) {
+            Properties p = new Properties();
+            if (in != null) p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"reconciler " + version()};
+        }
+    }
+}

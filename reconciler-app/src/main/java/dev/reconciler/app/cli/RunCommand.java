@@ -1,0 +1,64 @@
+package dev.reconciler.app.cli;
+
+import dev.reconciler.app.config.ConfigException;
+import dev.reconciler.app.config.ConfigLoader;
+import dev.reconciler.app.config.ReconcilerConfig;
+import dev.reconciler.app.runtime.ReconcilerRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the reconciler: tails every source's binlog, reconciles the rules, serves the HTTP API"
+                + " and /metrics, until stopped (SIGTERM or Ctrl-C stop it cleanly).",
+                "Logs one line per lifecycle step (state, sources connecting, snapshot progress, streaming, ready),"
+                        + " then only problems."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  reconciler run --config deploy/config/order-inventory.yml",
+                "  ORDER_DB_HOST=orders.db INVENTORY_DB_HOST=stock.db RECONCILER_STATE_DIR=/var/lib/reconciler \\",
+                "    ORDER_DB_PASSWORD=... INVENTORY_DB_PASSWORD=... reconciler run -c deploy/config/order-inventory.yml",
+                "",
+                "Exit codes: 143/130 stopped by SIGTERM/Ctrl-C after a clean shutdown, 1 configuration problems (listed), 2 usage error,"
+                        + " 3 could not start (e.g. a database not ready, the port taken, the state directory in use)."})
+final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration file.")
+    Path config;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ReconcilerConfig c;
+        try {
+            c = ConfigLoader.fromEnvironment().load(config);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return Main.PROBLEMS;
+        }
+        ReconcilerRuntime runtime;
+        try {
+            runtime = ReconcilerRuntime.start(c, null);
+        } catch (ReconcilerRuntime.StartupException e) {
+            log.error("could not start:\n  - {}", e.getMessage().replace("\n", "\n  - "));
+            return Main.FAILED;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            log.info("stopping (signal)");
+            runtime.close();
+            stopped.countDown();
+        }, "reconciler-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return Main.OK;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.reconciler.app.cli;
+
+import dev.reconciler.app.config.ConfigException;
+import dev.reconciler.app.config.ConfigLoader;
+import dev.reconciler.app.config.ReconcilerConfig;
+import dev.reconciler.app.demo.FlashSaleTraffic;
+import dev.reconciler.app.source.SourceConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+
+@Command(name = "traffic", mixinStandardHelpOptions = true,
+        description = {"Writes flash-sale traffic with injected faults into the DOMAIN.md tables of the two databases"
+                + " a configuration names (the demo's generator, for a compose stack or a staging setup). The"
+                + " configured users need INSERT on the flow tables. Runs until stopped."},
+        footerHeading = "%nExample:%n",
+        footer = {"  ORDER_DB_USER=root ORDER_DB_PASSWORD=... INVENTORY_DB_USER=root INVENTORY_DB_PASSWORD=... \\",
+                "    reconciler traffic --config deploy/config/order-inventory.yml --rate 50",
+                "",
+                "Exit codes: 0 stopped, 1 configuration problems, 2 usage error."})
+final class TrafficCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration file.")
+    Path config;
+
+    @Option(names = "--orders-source", defaultValue = "orders", description = "The source holding the order shards (default ${DEFAULT-VALUE}).")
+    String ordersSource;
+
+    @Option(names = "--inventory-source", defaultValue = "inventory", description = "The source holding the inventory flow (default ${DEFAULT-VALUE}).")
+    String inventorySource;
+
+    @Option(names = "--rate", defaultValue = "20", description = "Orders per second (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--fault-rate", defaultValue = "0.01", description = "Share of orders with a fault (default ${DEFAULT-VALUE}).")
+    double faultRate;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ReconcilerConfig c;
+        try {
+            c = ConfigLoader.fromEnvironment().load(config);
+            c.source(ordersSource);
+            c.source(inventorySource);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return Main.PROBLEMS;
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println(config + ": " + e.getMessage() + "; name it with --orders-source or"
+                    + " --inventory-source");
+            return Main.PROBLEMS;
+        }
+        FlashSaleTraffic traffic = new FlashSaleTraffic(connections(c.source(ordersSource).config()),
+                connections(c.source(inventorySource).config()), rate, faultRate, System.nanoTime()).start();
+        spec.commandLine().getOut().printf("traffic: %.0f orders/s, fault rate %.3f; Ctrl-C stops%n", rate, faultRate);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            traffic.stop();
+            done.countDown();
+        }, "traffic-shutdown"));
+        done.await();
+        return Main.OK;
+    }
+
+    private static Supplier<Connection> connections(SourceConfig s) {
+        return () -> {
+            String url = "jdbc:mysql://" + s.host() + ":" + s.port() + "/" + s.databases().get(0)
+                    + "?allowPublicKeyRetrieval=true&useSSL=false";
+            try {
+                return DriverManager.getConnection(url, s.user(), s.password());
+            } catch (SQLException e) {
+                throw new IllegalStateException("source " + s.name() + " (" + s.host() + ":" + s.port()
+                        + "): cannot connect: " + e.getMessage(), e);
+            }
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package dev.reconciler.app.cli;
+
+import dev.reconciler.app.config.ConfigException;
+import dev.reconciler.app.config.ConfigLoader;
+import dev.reconciler.app.config.ReconcilerConfig;
+import dev.reconciler.app.config.SourceSpec;
+import dev.reconciler.app.runtime.ServerVersion;
+import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.SourceValidator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = {"Checks a configuration file and reports every problem at once, each with its path and the fix.",
+                "With --connect, also connects to every source and checks reachability, credentials, binlog settings,"
+                        + " replication privileges, the tables and the columns the rules read."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  reconciler validate --config deploy/config/order-inventory.yml",
+                "  ORDER_DB_PASSWORD=... INVENTORY_DB_PASSWORD=... reconciler validate --config reconciler.yml --connect",
+                "",
+                "Exit codes: 0 no problem, 1 problems found (listed), 2 usage error."})
+final class ValidateCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration file.")
+    Path config;
+
+    @Option(names = "--connect", description = "Also connect to every source and check it.")
+    boolean connect;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ReconcilerConfig c;
+        try {
+            c = ConfigLoader.fromEnvironment().load(config);
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            return Main.PROBLEMS;
+        }
+        out.println(config + ": configuration OK: " + c.summary());
+        if (!connect) return Main.OK;
+        List<String> problems = new ArrayList<>();
+        for (SourceSpec s : c.sources()) {
+            SourceConfig resolved = s.config();
+            try {
+                ServerVersion v = ServerVersion.of(s.config());
+                if (s.autoFlavour()) {
+                    resolved = s.withFlavour(v.flavour());
+                    out.printf("source %s: %s at %s:%d (flavour auto: %s)%n", s.name(), v.describe(),
+                            s.config().host(), s.config().port(), v.flavour().name().toLowerCase());
+                } else {
+                    out.printf("source %s: %s at %s:%d (flavour %s)%n", s.name(), v.describe(), s.config().host(),
+                            s.config().port(), s.config().flavour().name().toLowerCase());
+                    if (v.flavour() != s.config().flavour()) {
+                        problems.add("sources: source " + s.name() + " is configured with flavour "
+                                + s.config().flavour().name().toLowerCase() + " but the server is " + v.describe()
+                                + "; set flavour: " + v.flavour().name().toLowerCase() + " (or auto)");
+                    }
+                }
+            } catch (SQLException e) {
+                // SourceValidator names the connection problem below.
+            }
+            problems.addAll(SourceValidator.validate(resolved, c.requiredColumns(s)));
+        }
+        if (!problems.isEmpty()) {
+            err.println(config + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
+                    + " with the databases:\n  - " + String.join("\n  - ", problems));
+            return Main.PROBLEMS;
+        }
+        out.println("every source is reachable and ready: binlog ROW/FULL, privileges, tables and columns");
+        return Main.OK;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.reconciler.app.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.reconciler.app.api.ApiConfig;
+import dev.reconciler.app.source.RequiredColumns;
+import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.rule.Rule;
+
+import java.util.List;
+
+/**
+ * A whole, valid configuration file, bound: what {@code reconciler run} needs to start. Built by {@link ConfigLoader}.
+ *
+ * @param alerts the {@code alerts} section as read (environment references substituted), for the alert sinks to
+ *               bind; null when the file has none
+ */
+public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
+                               JsonNode alerts) {
+
+    public ReconcilerConfig {
+        sources = List.copyOf(sources);
+    }
+
+    public SourceSpec source(String name) {
+        return sources.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no source '" + name + "'"));
+    }
+
+    /** What the streams and rules need on the tables of one source (the start-up checks look for it). */
+    public List<RequiredColumns> requiredColumns(SourceSpec source) {
+        return RequiredColumns.of(engine, source.name());
+    }
+
+    /** One line: what will run, no secrets. */
+    public String summary() {
+        return sources.size() + " sources " + sources.stream().map(SourceSpec::toString).toList() + ", "
+                + engine.streams().size() + " streams, rules " + engine.rules().stream().map(Rule::name).toList()
+                + ", state " + state.dir() + ", HTTP " + http.bindAddress() + ":" + http.port();
+    }
+}

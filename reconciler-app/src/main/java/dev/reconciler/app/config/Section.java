@@ -1,0 +1,321 @@
+package dev.reconciler.app.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One object of the configuration tree with its path, e.g. {@code sources[1]}: reads its keys with environment
+ * substitution and conversion, adding a problem (path, what is wrong, the fix) instead of failing, so that one pass
+ * reports everything. A value that cannot be read comes back as null (or the default); the binder goes on.
+ */
+final class Section {
+    private final String path;
+    private final String schema;
+    private final JsonNode node;
+    private final List<String> problems;
+    private final EnvSubstitution env;
+
+    private Section(String path, String schema, JsonNode node, List<String> problems, EnvSubstitution env) {
+        this.path = path;
+        this.schema = schema;
+        this.node = node;
+        this.problems = problems;
+        this.env = env;
+    }
+
+    /**
+     * The object at {@code path}; an absent or null node is an empty section. Reports a node that is not an object,
+     * and keys the schema does not declare.
+     */
+    static Section of(JsonNode node, String path, String schema, List<String> problems, EnvSubstitution env) {
+        List<String> keys = ConfigSchema.keys(schema);
+        if (node != null && !node.isNull() && !node.isObject()) {
+            problems.add(where(path) + "expected a mapping of " + keys + ", found " + kind(node));
+            node = null;
+        }
+        if (node != null && node.isObject()) {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!keys.contains(k)) {
+                    problems.add(child(path, k) + ": unknown key" + suggestion(k, keys) + "; known keys here are " + keys);
+                }
+            }
+        }
+        return new Section(path, schema, node, problems, env);
+    }
+
+    String path() {
+        return path;
+    }
+
+    String path(String key) {
+        return child(path, declared(key));
+    }
+
+    boolean has(String key) {
+        JsonNode n = raw(key);
+        return n != null && !n.isNull();
+    }
+
+    JsonNode raw(String key) {
+        declared(key);
+        return node == null ? null : node.get(key);
+    }
+
+    void problem(String key, String message) {
+        problems.add(path(key) + ": " + message);
+    }
+
+    /** A scalar as text after substitution; null when absent or null. */
+    String text(String key) {
+        JsonNode n = raw(key);
+        if (n == null || n.isNull()) return null;
+        if (!n.isValueNode()) {
+            problem(key, "expected a single value, found " + kind(n));
+            return null;
+        }
+        return substitute(path(key), key, n.asText());
+    }
+
+    String text(String key, String dflt) {
+        String t = text(key);
+        return t == null ? dflt : t;
+    }
+
+    /** A required non-blank scalar. */
+    String required(String key, String example) {
+        boolean present = has(key);
+        String t = text(key);
+        if (t == null || t.isBlank()) {
+            if (present && t == null) return null;   // already reported
+            problem(key, (present ? "is empty" : "missing") + "; set it, e.g. " + key + ": " + example);
+            return null;
+        }
+        return t.trim();
+    }
+
+    Integer integer(String key, int dflt, int min, int max) {
+        String t = text(key);
+        if (t == null || t.isBlank()) return dflt;
+        try {
+            long v = Long.parseLong(t.trim());
+            if (v < min || v > max) {
+                problem(key, shown(key, t) + " is out of range; use " + min + " to " + max);
+                return null;
+            }
+            return (int) v;
+        } catch (NumberFormatException e) {
+            problem(key, shown(key, t) + " is not a whole number; use " + min + " to " + max);
+            return null;
+        }
+    }
+
+    Long longValue(String key, long min, long max) {
+        String t = text(key);
+        if (t == null || t.isBlank()) return null;
+        try {
+            long v = Long.parseLong(t.trim());
+            if (v < min || v > max) {
+                problem(key, shown(key, t) + " is out of range; use " + min + " to " + max);
+                return null;
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            problem(key, shown(key, t) + " is not a whole number; use " + min + " to " + max);
+            return null;
+        }
+    }
+
+    boolean bool(String key, boolean dflt) {
+        String t = text(key);
+        if (t == null || t.isBlank()) return dflt;
+        return switch (t.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> {
+                problem(key, shown(key, t) + " is not a boolean; use true or false");
+                yield dflt;
+            }
+        };
+    }
+
+    Duration duration(String key, Duration dflt) {
+        String t = text(key);
+        if (t == null || t.isBlank()) return dflt;
+        try {
+            return Durations.parse(t);
+        } catch (IllegalArgumentException e) {
+            problem(key, e.getMessage());
+            return null;
+        }
+    }
+
+    Long size(String key, long dflt) {
+        String t = text(key);
+        if (t == null || t.isBlank()) return dflt;
+        try {
+            return Sizes.parse(t);
+        } catch (IllegalArgumentException e) {
+            problem(key, e.getMessage());
+            return null;
+        }
+    }
+
+    /** One of the enum's constants, case-insensitive, {@code -} or {@code _} between words. */
+    <E extends Enum<E>> E choice(String key, Class<E> type, E dflt) {
+        String t = text(key);
+        if (t == null || t.isBlank()) return dflt;
+        String norm = t.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(norm)) return e;
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) names.add(e.name().toLowerCase(Locale.ROOT));
+        problem(key, "'" + t + "' is not one of " + names);
+        return null;
+    }
+
+    /** A list of scalars (a single scalar is a list of one); null when absent. */
+    List<String> texts(String key) {
+        JsonNode n = raw(key);
+        if (n == null || n.isNull()) return null;
+        List<String> out = new ArrayList<>();
+        if (n.isValueNode()) {
+            out.add(substitute(path(key), key, n.asText()));
+            return out;
+        }
+        if (!n.isArray()) {
+            problem(key, "expected a list of values, found " + kind(n));
+            return null;
+        }
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode e = n.get(i);
+            String p = path(key) + "[" + i + "]";
+            if (!e.isValueNode() || e.isNull()) {
+                problems.add(p + ": expected a single value, found " + kind(e));
+                continue;
+            }
+            String v = substitute(p, key, e.asText());
+            if (v != null) out.add(v);
+        }
+        return out;
+    }
+
+    /** The elements of a list of objects as sections; empty when absent. */
+    List<Section> list(String key, String elementSchema) {
+        JsonNode n = raw(key);
+        List<Section> out = new ArrayList<>();
+        if (n == null || n.isNull()) return out;
+        if (!n.isArray()) {
+            problem(key, "expected a list (lines starting with '- '), found " + kind(n));
+            return out;
+        }
+        for (int i = 0; i < n.size(); i++) {
+            out.add(Section.of(n.get(i), path(key) + "[" + i + "]", elementSchema, problems, env));
+        }
+        return out;
+    }
+
+    Section section(String key, String schema) {
+        return Section.of(raw(key), path(key), schema, problems, env);
+    }
+
+    /** A mapping of free keys (column names) to nodes, for filters and keys; null when absent. */
+    Map<String, JsonNode> mapping(String key) {
+        JsonNode n = raw(key);
+        if (n == null || n.isNull()) return null;
+        if (!n.isObject()) {
+            problem(key, "expected a mapping (column: value lines), found " + kind(n));
+            return null;
+        }
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /** Substitutes a free-form value (a filter value) found under {@code path}. */
+    String substituteAt(String path, String value) {
+        return substitute(path, "", value);
+    }
+
+    List<String> problems() {
+        return problems;
+    }
+
+    EnvSubstitution env() {
+        return env;
+    }
+
+    private String substitute(String path, String key, String value) {
+        try {
+            return env.apply(value);
+        } catch (EnvSubstitution.Unresolved e) {
+            problems.add(path + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The value for a message, or a placeholder for secrets. */
+    private static String shown(String key, String value) {
+        return ConfigSchema.isSecret(key) ? "the value" : "'" + value + "'";
+    }
+
+    private String declared(String key) {
+        if (!ConfigSchema.keys(schema).contains(key)) {
+            throw new IllegalStateException("key '" + key + "' is not declared for section '" + schema
+                    + "' in ConfigSchema");
+        }
+        return key;
+    }
+
+    static String child(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private static String where(String path) {
+        return path.isEmpty() ? "(top level): " : path + ": ";
+    }
+
+    static String kind(JsonNode n) {
+        if (n == null || n.isNull()) return "nothing";
+        if (n.isObject()) return "a mapping";
+        if (n.isArray()) return "a list";
+        return "'" + n.asText() + "'";
+    }
+
+    private static String suggestion(String key, List<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = distance(key.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, key.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

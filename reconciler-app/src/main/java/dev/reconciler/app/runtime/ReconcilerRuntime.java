@@ -1,0 +1,246 @@
+package dev.reconciler.app.runtime;
+
+import dev.reconciler.app.api.HttpApi;
+import dev.reconciler.app.config.ReconcilerConfig;
+import dev.reconciler.app.config.SourceSpec;
+import dev.reconciler.app.metrics.ReconcilerMetrics;
+import dev.reconciler.app.pipeline.Pipeline;
+import dev.reconciler.app.source.DebeziumSource;
+import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.SourceStatus;
+import dev.reconciler.core.match.ReconciliationEngine;
+import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A running reconciler, wired from a configuration: the RocksDB store at {@code state.dir}, the engine in its
+ * {@link Pipeline}, metrics, the HTTP API and one {@link DebeziumSource} per source. What {@code reconciler run} and
+ * {@code reconciler demo} start.
+ *
+ * <p>Logs one line per lifecycle step (state opened, each source's server, snapshot progress, streaming, ready),
+ * then only problems. {@link #close()} stops in the reverse order: API, sources, pipeline, store.
+ */
+public final class ReconcilerRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReconcilerRuntime.class);
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
+    private final ReconcilerConfig config;
+    private RocksDbStateStore store;
+    private Pipeline pipeline;
+    private PrometheusMeterRegistry registry;
+    private ReconcilerMetrics metrics;
+    private HttpApi api;
+    private final List<DebeziumSource> sources = new ArrayList<>();
+    private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "reconciler-lifecycle");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, SourceStatus.Phase> phases = new HashMap<>();
+    private final Map<String, Long> snapshotEstimates = new HashMap<>();
+    private long lastProgressLog;
+    private boolean readyLogged;
+    private volatile boolean closed;
+
+    private ReconcilerRuntime(ReconcilerConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts everything; on a failure, stops what was started and rethrows.
+     *
+     * @param outcomes an extra listener (the demo's live view); may be null
+     * @throws StartupException naming what failed and the fix
+     */
+    public static ReconcilerRuntime start(ReconcilerConfig config, Consumer<List<Outcome>> outcomes) {
+        ReconcilerRuntime r = new ReconcilerRuntime(config);
+        try {
+            r.startAll(outcomes);
+            return r;
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    /** A start-up failure with a message that names the problem and the fix. */
+    public static final class StartupException extends RuntimeException {
+        public StartupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private void startAll(Consumer<List<Outcome>> outcomes) {
+        log.info("starting: {}", config.summary());
+        try {
+            Files.createDirectories(config.state().dir());
+        } catch (IOException e) {
+            throw new StartupException("state.dir " + config.state().dir() + ": cannot create it (" + e.getMessage()
+                    + "); choose a directory the reconciler may write", e);
+        }
+        try {
+            store = RocksDbStateStore.open(config.state().storeDir(), config.state().storeOptions());
+        } catch (RuntimeException e) {
+            String msg = String.valueOf(e.getMessage());
+            throw new StartupException("state.dir " + config.state().dir() + ": cannot open the state store ("
+                    + msg + ")" + (msg.toLowerCase().contains("lock") ? "; another reconciler uses this directory:"
+                    + " stop it or give this one its own state.dir" : ""), e);
+        }
+        log.info("state: RocksDB open at {}", config.state().storeDir());
+
+        List<SourceConfig> resolved = new ArrayList<>();
+        for (SourceSpec spec : config.sources()) {
+            try {
+                ServerVersion v = ServerVersion.of(spec.config());
+                SourceConfig c = spec.autoFlavour() ? spec.withFlavour(v.flavour()) : spec.config();
+                log.info("source {}: {} at {}:{}, read with the {} connector", spec.name(), v.describe(),
+                        spec.config().host(), spec.config().port(), c.flavour().name().toLowerCase());
+                if (!spec.autoFlavour() && v.flavour() != c.flavour()) {
+                    log.warn("source {}: configured flavour {} but the server is {}; set flavour: {} (or auto)",
+                            spec.name(), c.flavour().name().toLowerCase(), v.describe(),
+                            v.flavour().name().toLowerCase());
+                }
+                resolved.add(c);
+            } catch (SQLException e) {
+                // The source's own checks below name the problem (unreachable, access denied) with the fix.
+                resolved.add(spec.config());
+            }
+        }
+
+        pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()),
+                outcomes == null ? x -> { } : outcomes, Duration.ofSeconds(1));
+        for (SourceConfig c : resolved) sources.add(new DebeziumSource(c, config.engine(), config.state().dir(), pipeline));
+        List<Supplier<SourceStatus>> statuses = new ArrayList<>();
+        for (DebeziumSource s : sources) statuses.add(s::status);
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes);
+        try {
+            api = new HttpApi(config.http(), pipeline, store, statuses, metrics).start();
+        } catch (RuntimeException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+            SourceConfig c = resolved.get(i);
+            snapshotEstimates.put(c.name(), SnapshotEstimate.rows(c));
+            try {
+                sources.get(i).start();
+            } catch (IllegalStateException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new StartupException(String.join("\n", problems), null);
+        }
+        monitor.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Logs phase changes, snapshot progress every {@link #PROGRESS_EVERY}, and "ready" once. */
+    private void watch() {
+        try {
+            boolean allStreaming = true;
+            boolean progressDue = System.nanoTime() - lastProgressLog > PROGRESS_EVERY.toNanos();
+            for (DebeziumSource s : sources) {
+                SourceStatus st = s.status();
+                SourceStatus.Phase before = phases.put(st.name(), st.phase());
+                if (st.phase() != SourceStatus.Phase.STREAMING) allStreaming = false;
+                if (st.phase() == SourceStatus.Phase.SNAPSHOT && (before != SourceStatus.Phase.SNAPSHOT || progressDue)) {
+                    log.info("source {}: snapshot {}", st.name(), progress(st));
+                } else if (st.phase() != before) {
+                    switch (st.phase()) {
+                        case STREAMING -> log.info("source {}: streaming the binlog{}", st.name(),
+                                st.snapshotRows() > 0 ? " (snapshot done, " + String.format("%,d", st.snapshotRows())
+                                        + " rows)" : "");
+                        case RECONNECTING -> log.warn("source {}: reconnecting ({})", st.name(), st.lastError());
+                        default -> { }
+                    }
+                }
+            }
+            if (progressDue) lastProgressLog = System.nanoTime();
+            if (allStreaming && !readyLogged) {
+                readyLogged = true;
+                log.info("ready: every source streams; API at {} (metrics at {}/metrics)", api.url(), api.url());
+            } else if (!allStreaming && readyLogged) {
+                readyLogged = false;
+            }
+        } catch (RuntimeException e) {
+            log.debug("lifecycle watch failed", e);
+        }
+    }
+
+    private String progress(SourceStatus st) {
+        long estimate = snapshotEstimates.getOrDefault(st.name(), -1L);
+        String rows = String.format("%,d rows read", st.snapshotRows());
+        if (estimate <= 0) return rows;
+        long pct = Math.min(99, st.snapshotRows() * 100 / estimate);
+        return rows + String.format(" of about %,d (%d%%)", estimate, pct);
+    }
+
+    public ReconcilerConfig config() {
+        return config;
+    }
+
+    public RocksDbStateStore store() {
+        return store;
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public HttpApi api() {
+        return api;
+    }
+
+    public ReconcilerMetrics metrics() {
+        return metrics;
+    }
+
+    public List<SourceStatus> statuses() {
+        return sources.stream().map(DebeziumSource::status).toList();
+    }
+
+    /** Idempotent: API, sources, pipeline, store — each step logged. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        monitor.shutdownNow();
+        if (api != null) {
+            api.close();
+            log.info("stopped: HTTP API");
+        }
+        for (DebeziumSource s : sources) s.close();
+        if (!sources.isEmpty()) log.info("stopped: sources");
+        if (pipeline != null) {
+            pipeline.close();
+            log.info("stopped: engine");
+        }
+        if (metrics != null) metrics.close();
+        if (registry != null) registry.close();
+        if (store != null) {
+            store.close();
+            log.info("stopped: state store closed");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.reconciler.app.runtime;
+
+import dev.reconciler.app.config.SourceSpec;
+import dev.reconciler.app.source.SourceConfig;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+
+/**
+ * The server's version string ({@code SELECT VERSION()}) and the flavour it implies: a version containing
+ * {@code MariaDB} is read by the MariaDB connector, any other by the MySQL connector.
+ */
+public record ServerVersion(String version, SourceConfig.Flavour flavour) {
+
+    public static SourceConfig.Flavour flavourOf(String version) {
+        return version.toLowerCase(Locale.ROOT).contains("mariadb") ? SourceConfig.Flavour.MARIADB
+                : SourceConfig.Flavour.MYSQL;
+    }
+
+    /** @throws SQLException when the server cannot be reached or logged into */
+    public static ServerVersion of(SourceConfig source) throws SQLException {
+        // The flavour is not known yet: the configured one's driver first, then the other.
+        String mariadb = "jdbc:mariadb://" + source.host() + ":" + source.port() + "/?connectTimeout=5000";
+        String mysql = "jdbc:mysql://" + source.host() + ":" + source.port()
+                + "/?connectTimeout=5000&allowPublicKeyRetrieval=true";
+        boolean mysqlFirst = source.flavour() == SourceConfig.Flavour.MYSQL;
+        try {
+            return query(mysqlFirst ? mysql : mariadb, source);
+        } catch (SQLException first) {
+            try {
+                return query(mysqlFirst ? mariadb : mysql, source);
+            } catch (SQLException second) {
+                throw first;
+            }
+        }
+    }
+
+    private static ServerVersion query(String url, SourceConfig source) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, source.user(), source.password());
+             Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT VERSION()")) {
+            r.next();
+            String v = r.getString(1);
+            return new ServerVersion(v, flavourOf(v));
+        }
+    }
+
+    /** The source with its flavour settled: detected for {@code auto}, else as configured. */
+    public static SourceConfig resolve(SourceSpec spec) throws SQLException {
+        if (!spec.autoFlavour()) return spec.config();
+        return spec.withFlavour(of(spec.config()).flavour());
+    }
+
+    /** e.g. {@code MariaDB 10.11.6} or {@code MySQL 8.4.3}. */
+    public String describe() {
+        String v = version;
+        int dash = v.indexOf('-');
+        String number = dash < 0 ? v : v.substring(0, dash);
+        return (flavour == SourceConfig.Flavour.MARIADB ? "MariaDB " : "MySQL ") + number;
+    }
+}

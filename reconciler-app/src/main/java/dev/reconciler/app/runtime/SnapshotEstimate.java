@@ -1,0 +1,40 @@
+package dev.reconciler.app.runtime;
+
+import dev.reconciler.app.source.SourceConfig;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.regex.Pattern;
+
+/** About how many rows an initial snapshot reads (the servers' table statistics), for progress percentages. */
+final class SnapshotEstimate {
+    private SnapshotEstimate() {
+    }
+
+    /** -1 when unknown (no snapshot, or the statistics cannot be read). */
+    static long rows(SourceConfig source) {
+        if (source.snapshot() != SourceConfig.Snapshot.INITIAL) return -1;
+        try (Connection c = DriverManager.getConnection(source.jdbcUrl() + "?connectTimeout=5000",
+                source.user(), source.password());
+             Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT CONCAT(table_schema, '.', table_name), table_rows"
+                     + " FROM information_schema.tables WHERE table_type = 'BASE TABLE'")) {
+            long total = 0;
+            while (r.next()) {
+                String table = r.getString(1);
+                for (String regex : source.tables()) {
+                    if (Pattern.compile(regex).matcher(table).matches()) {
+                        total += r.getLong(2);
+                        break;
+                    }
+                }
+            }
+            return total;
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+}
