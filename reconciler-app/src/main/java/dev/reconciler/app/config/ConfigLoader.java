@@ -3,10 +3,9 @@ package dev.reconciler.app.config;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.SinkConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.core.rule.Condition;
@@ -109,7 +108,7 @@ public final class ConfigLoader {
         List<Section> sourceSections = root.list("sources", "sources[]");
         List<SourceSpec> sources = sources(root, sourceSections);
         EngineConfig engine = engine(root, sourceSections, sources);
-        JsonNode alerts = root.has("alerts") ? substituted(root.raw("alerts"), "alerts", subst, problems) : null;
+        AlertsConfig alerts = alerts(root);
         if (!problems.isEmpty()) return null;
         return new ReconcilerConfig(state, http, sources, engine, alerts);
     }
@@ -563,27 +562,43 @@ public final class ConfigLoader {
         return out;
     }
 
-    /** A copy of a free-form subtree with every scalar's environment references substituted. */
-    private static JsonNode substituted(JsonNode n, String path, EnvSubstitution subst, List<String> problems) {
-        if (n.isObject()) {
-            ObjectNode o = JsonNodeFactory.instance.objectNode();
-            n.fields().forEachRemaining(e -> o.set(e.getKey(), substituted(e.getValue(), path + "." + e.getKey(),
-                    subst, problems)));
-            return o;
-        }
-        if (n.isArray()) {
-            ArrayNode a = JsonNodeFactory.instance.arrayNode();
-            for (int i = 0; i < n.size(); i++) a.add(substituted(n.get(i), path + "[" + i + "]", subst, problems));
-            return a;
-        }
-        if (n.isTextual()) {
-            try {
-                return JsonNodeFactory.instance.textNode(subst.apply(n.asText()));
-            } catch (EnvSubstitution.Unresolved e) {
-                problems.add(path + ": " + e.getMessage());
-                return n;
+    // ------------------------------------------------------------------------------------------------ alerts
+
+    /** The {@code alerts} section (docs/alerts.md); no section means no sinks (the outbox is still trimmed). */
+    private static AlertsConfig alerts(Section root) {
+        if (!root.has("alerts")) return AlertsConfig.none();
+        Section s = root.section("alerts", "alerts");
+        String publicUrl = s.text("publicUrl");
+        Integer stormThreshold = s.integer("stormThreshold", AlertsConfig.DEFAULT_STORM_THRESHOLD, 0, 1_000_000);
+        Integer stormSample = s.integer("stormSample", AlertsConfig.DEFAULT_STORM_SAMPLE, 1, 100);
+        Duration maxAge = s.duration("journalMaxAge", AlertsConfig.DEFAULT_JOURNAL_MAX_AGE);
+        Integer maxEntries = s.integer("journalMaxEntries", AlertsConfig.DEFAULT_JOURNAL_MAX_ENTRIES, 1,
+                Integer.MAX_VALUE);
+        List<SinkConfig> sinks = new ArrayList<>();
+        for (Section k : s.list("sinks", "alerts.sinks[]")) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            Map<String, JsonNode> raw = k.mapping("headers");
+            if (raw != null) {
+                // Header values are treated as secrets (an Authorization header): never shown in a problem.
+                raw.forEach((name, v) -> {
+                    if (!v.isValueNode()) k.problem("headers", "'" + name + "' must be a single value");
+                    else headers.put(name, k.substituteAt(k.path("headers") + "." + name, v.asText()));
+                });
             }
+            Integer threshold = k.has("stormThreshold")
+                    ? k.integer("stormThreshold", AlertsConfig.DEFAULT_STORM_THRESHOLD, 0, 1_000_000) : null;
+            sinks.add(new SinkConfig(k.text("name"), k.text("type"), k.text("url"), k.text("secret"), headers,
+                    k.duration("timeout", null), k.duration("resendInterval", null),
+                    k.has("resendLimit") ? k.integer("resendLimit", SinkConfig.DEFAULT_RESEND_LIMIT, 1, 1_000_000) : null,
+                    threshold, k.duration("minBackoff", null), k.duration("maxBackoff", null)));
         }
-        return n;
+        if (stormThreshold == null || stormSample == null || maxAge == null || maxEntries == null) return null;
+        try {
+            return new AlertsConfig(publicUrl, sinks, stormThreshold, stormSample, maxAge, maxEntries);
+        } catch (IllegalArgumentException e) {
+            // AlertsConfig names its problems alerts.<key>, as the file does.
+            s.problems().addAll(detail(e));
+            return null;
+        }
     }
 }

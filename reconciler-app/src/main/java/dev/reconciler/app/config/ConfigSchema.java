@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public final class ConfigSchema {
     /** Values of these keys are secrets: never shown in problems, logs or the printed configuration. */
-    public static final Set<String> SECRET_KEYS = Set.of("password", "token");
+    public static final Set<String> SECRET_KEYS = Set.of("password", "token", "secret");
 
     private static final Map<String, List<String>> SECTIONS = new LinkedHashMap<>();
 
@@ -32,6 +32,10 @@ public final class ConfigSchema {
         SECTIONS.put("rules[].right", List.of("stream", "filter"));
         SECTIONS.put("rules[].quantity", List.of("left", "right", "tolerance"));
         SECTIONS.put("engine", List.of("clockSkew", "stallAfter", "retention"));
+        SECTIONS.put("alerts", List.of("publicUrl", "sinks", "stormThreshold", "stormSample", "journalMaxAge",
+                "journalMaxEntries"));
+        SECTIONS.put("alerts.sinks[]", List.of("name", "type", "url", "secret", "headers", "timeout", "resendInterval",
+                "resendLimit", "stormThreshold", "minBackoff", "maxBackoff"));
     }
 
     private ConfigSchema() {

@@ -1,6 +1,6 @@
 package dev.reconciler.app.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.source.RequiredColumns;
 import dev.reconciler.core.rule.EngineConfig;
@@ -11,14 +11,14 @@ import java.util.List;
 /**
  * A whole, valid configuration file, bound: what {@code reconciler run} needs to start. Built by {@link ConfigLoader}.
  *
- * @param alerts the {@code alerts} section as read (environment references substituted), for the alert sinks to
- *               bind; null when the file has none
+ * @param alerts the alert sinks ({@link AlertsConfig#none()} when the file has no {@code alerts} section)
  */
 public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
-                               JsonNode alerts) {
+                               AlertsConfig alerts) {
 
     public ReconcilerConfig {
         sources = List.copyOf(sources);
+        alerts = alerts == null ? AlertsConfig.none() : alerts;
     }
 
     public SourceSpec source(String name) {
@@ -35,6 +35,7 @@ public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpe
     public String summary() {
         return sources.size() + " sources " + sources.stream().map(SourceSpec::toString).toList() + ", "
                 + engine.streams().size() + " streams, rules " + engine.rules().stream().map(Rule::name).toList()
-                + ", state " + state.dir() + ", HTTP " + http.bindAddress() + ":" + http.port();
+                + ", state " + state.dir() + ", HTTP " + http.bindAddress() + ":" + http.port() + ", alert sinks "
+                + alerts.sinks().stream().map(k -> k.name() + " (" + k.type() + ")").toList();
     }
 }

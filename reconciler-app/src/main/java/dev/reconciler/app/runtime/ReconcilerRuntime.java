@@ -1,5 +1,6 @@
 package dev.reconciler.app.runtime;
 
+import dev.reconciler.app.alert.AlertService;
 import dev.reconciler.app.api.HttpApi;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
@@ -37,7 +38,7 @@ import java.util.function.Supplier;
  * {@code reconciler demo} start.
  *
  * <p>Logs one line per lifecycle step (state opened, each source's server, snapshot progress, streaming, ready),
- * then only problems. {@link #close()} stops in the reverse order: API, sources, pipeline, store.
+ * then only problems. {@link #close()} stops in the reverse order: API, sources, alert delivery, pipeline, store.
  */
 public final class ReconcilerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReconcilerRuntime.class);
@@ -49,6 +50,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private ReconcilerMetrics metrics;
     private HttpApi api;
+    private AlertService alerts;
     private final List<DebeziumSource> sources = new ArrayList<>();
     private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "reconciler-lifecycle");
@@ -133,6 +135,8 @@ public final class ReconcilerRuntime implements AutoCloseable {
         for (DebeziumSource s : sources) statuses.add(s::status);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes);
+        // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
+        alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
         try {
             api = new HttpApi(config.http(), pipeline, store, statuses, metrics).start();
         } catch (RuntimeException e) {
@@ -220,7 +224,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
         return sources.stream().map(DebeziumSource::status).toList();
     }
 
-    /** Idempotent: API, sources, pipeline, store — each step logged. */
+    /** Idempotent: API, sources, alert delivery, pipeline, store — each step logged. */
     @Override
     public synchronized void close() {
         if (closed) return;
@@ -232,6 +236,10 @@ public final class ReconcilerRuntime implements AutoCloseable {
         }
         for (DebeziumSource s : sources) s.close();
         if (!sources.isEmpty()) log.info("stopped: sources");
+        if (alerts != null) {
+            alerts.close();   // undelivered alerts stay in the outbox for the next start
+            log.info("stopped: alert delivery");
+        }
         if (pipeline != null) {
             pipeline.close();
             log.info("stopped: engine");

@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real Prometheus Alertmanager (Debian's {@code prometheus-alertmanager}, installed by scripts/test.sh) on a free
@@ -84,7 +83,8 @@ class RealAlertmanagerTest {
     @Test
     void anAlertPostedThroughTheSinkIsListedByAlertmanagerAndGoesWhenResolved(@TempDir Path dir) throws Exception {
         Path bin = binary();
-        assumeTrue(bin != null, "prometheus-alertmanager is not installed (scripts/test.sh installs it)");
+        assertThat(bin).as("prometheus-alertmanager is not installed: run the tests with scripts/test.sh, which"
+                + " installs it, or apt-get install prometheus-alertmanager").isNotNull();
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n");
         int port = freePort();

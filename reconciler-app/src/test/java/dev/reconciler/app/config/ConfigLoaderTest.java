@@ -1,5 +1,7 @@
 package dev.reconciler.app.config;
 
+import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.SinkConfig;
 import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
@@ -67,7 +69,7 @@ public class ConfigLoaderTest {
         assertThat(inventory.port()).isEqualTo(3307);
         assertThat(inventory.tables()).containsExactly("inventory\\.collection_inventory_stream");
         assertThat(inventory.serverId()).isNotEqualTo(orders.serverId());
-        assertThat(c.alerts()).isNull();
+        assertThat(c.alerts().sinks()).isEmpty();
     }
 
     @Test
@@ -163,7 +165,7 @@ public class ConfigLoaderTest {
                     key: {}
                     multiplicity: many
                 engine: {clockSkew: -1s, retention: 7d}
-                alerts: {anything: [goes, here]}
+                alerts: {sinks: [], anything: [goes, here]}
                 """;
         assertThat(problems(yaml, Map.of())).containsExactly(
                 "state.cacheSize: 'lots' is not a size; write bytes or e.g. 512KiB, 256MiB, 1GiB",
@@ -188,7 +190,9 @@ public class ConfigLoaderTest {
                         + " with keys [nope]",
                 "rules[1].key: is empty; map at least one left column to a right column, e.g. order_id: identifier",
                 "rules[1].multiplicity: 'many' is not one of [one_to_one, sum]",
-                "engine.clockSkew: '-1s' is not a duration; write e.g. 500ms, 30s, 2m, 1h30m or 7d");
+                "engine.clockSkew: '-1s' is not a duration; write e.g. 500ms, 30s, 2m, 1h30m or 7d",
+                "alerts.anything: unknown key; known keys here are [publicUrl, sinks, stormThreshold, stormSample,"
+                        + " journalMaxAge, journalMaxEntries]");
     }
 
     @Test
@@ -238,9 +242,49 @@ public class ConfigLoaderTest {
     }
 
     @Test
-    void theAlertsSectionIsKeptForTheSinksWithReferencesSubstituted() {
-        ReconcilerConfig c = load(MINIMAL + "alerts:\n  sinks:\n    - {url: '${HOOK:-http://localhost/x}'}\n", Map.of());
-        assertThat(c.alerts().at("/sinks/0/url").asText()).isEqualTo("http://localhost/x");
+    void theAlertsSectionBindsSinksWithReferencesSubstitutedAndReportsEveryProblemWithItsPath() {
+        ReconcilerConfig c = load(MINIMAL + """
+                alerts:
+                  publicUrl: https://reconciler.example.com/
+                  stormThreshold: 5
+                  journalMaxAge: 2d
+                  sinks:
+                    - name: hook
+                      type: webhook
+                      url: '${HOOK:-http://localhost/x}'
+                      secret: ${HOOK_SECRET}
+                      headers: {X-Team: payments, Authorization: 'Bearer ${HOOK_TOKEN}'}
+                      timeout: 3s
+                    - {name: am, type: alertmanager, url: 'http://am:9093', resendInterval: 2m}
+                """, Map.of("HOOK_SECRET", "s3cr3t-value", "HOOK_TOKEN", "t0k3n"));
+        AlertsConfig a = c.alerts();
+        assertThat(a.publicUrl()).isEqualTo("https://reconciler.example.com");
+        assertThat(a.stormThreshold()).isEqualTo(5);
+        assertThat(a.journalMaxAge()).isEqualTo(Duration.ofDays(2));
+        assertThat(a.sinks()).hasSize(2);
+        SinkConfig hook = a.sinks().get(0);
+        assertThat(hook.url()).isEqualTo("http://localhost/x");
+        assertThat(hook.secret()).isEqualTo("s3cr3t-value");
+        assertThat(hook.headers()).containsEntry("Authorization", "Bearer t0k3n").containsEntry("X-Team", "payments");
+        assertThat(hook.timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(a.sinks().get(1).resendInterval()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.summary()).contains("hook (webhook)").doesNotContain("s3cr3t").doesNotContain("t0k3n");
+
+        List<String> problems = problems(MINIMAL + """
+                alerts:
+                  stormSample: 0
+                  sinks:
+                    - {name: a, type: pager, url: 'http://x', secret: hunter2, timeout: soon}
+                    - {name: a, type: webhook}
+                """, Map.of());
+        assertThat(problems).anyMatch(p -> p.startsWith("alerts.stormSample:"))
+                .anyMatch(p -> p.startsWith("alerts.sinks[0].timeout:"))
+                .noneMatch(p -> p.contains("hunter2"));
+        assertThat(problems(MINIMAL + "alerts:\n  sinks:\n    - {name: a, type: pager, url: 'http://x'}\n"
+                + "    - {name: a, type: webhook}\n", Map.of()))
+                .anyMatch(p -> p.startsWith("alerts.sinks[0] (a).type: 'pager' is unknown"))
+                .anyMatch(p -> p.startsWith("alerts.sinks[1] (a).url: missing"))
+                .anyMatch(p -> p.startsWith("alerts.sinks[1].name:"));
     }
 
     @Test
