@@ -61,10 +61,24 @@ start() {
   local as_root=()
   [ "$(id -u)" -eq 0 ] && as_root=(--user=root)
   if [ ! -d "$dir/data/mysql" ]; then
-    mkdir -p "$dir/data" "$dir/binlog"
-    "$install_db" --no-defaults "${as_root[@]}" --datadir="$dir/data" \
-      --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1 || {
-      echo "local-mariadb: mariadb-install-db failed, see $dir/install.log" >&2; tail -5 "$dir/install.log" >&2; exit 1; }
+    mkdir -p "$dir/binlog"
+    # The bootstrap server of mariadb-install-db has been seen to fail once in a while when several start at the
+    # same moment on a loaded machine; a fresh data directory and a second try get past it.
+    local attempt
+    for attempt in 1 2 3; do
+      rm -rf "$dir/data" && mkdir -p "$dir/data"
+      if "$install_db" --no-defaults "${as_root[@]}" --datadir="$dir/data" \
+          --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1; then
+        break
+      fi
+      if [ "$attempt" = 3 ]; then
+        echo "local-mariadb: mariadb-install-db failed 3 times, see $dir/install.log:" >&2
+        { grep -iE "error|fatal|abort" "$dir/install.log" || tail -5 "$dir/install.log"; } | tail -8 >&2
+        exit 1
+      fi
+      cp "$dir/install.log" "$dir/install-attempt-$attempt.log"
+      sleep 1
+    done
   fi
   [ "$port" = "0" ] || [ -z "$port" ] && port=$(free_port)
   "$mariadbd" --no-defaults "${as_root[@]}" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
