@@ -1,6 +1,5 @@
 package dev.reconciler.app.alert;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,7 +47,7 @@ public record AlertsConfig(String publicUrl, List<SinkConfig> sinks, Integer sto
         if (journalMaxEntries == null) journalMaxEntries = DEFAULT_JOURNAL_MAX_ENTRIES;
 
         List<String> problems = new ArrayList<>();
-        if (publicUrl != null && !isHttpUrl(publicUrl)) {
+        if (publicUrl != null && !SinkConfig.isHttpUrl(publicUrl)) {
             problems.add("alerts.publicUrl: '" + publicUrl + "' is not an absolute http(s) URL; write the API's"
                     + " address as on-call engineers reach it, e.g. https://reconciler.example.com");
         }
@@ -97,15 +96,5 @@ public record AlertsConfig(String publicUrl, List<SinkConfig> sinks, Integer sto
     public int stormThresholdFor(SinkConfig sink) {
         if (sink.kind() == SinkType.ALERTMANAGER) return 0;
         return sink.stormThreshold() != null ? sink.stormThreshold() : stormThreshold;
-    }
-
-    private static boolean isHttpUrl(String url) {
-        try {
-            URI u = URI.create(url);
-            String s = u.getScheme();
-            return u.isAbsolute() && u.getHost() != null && ("http".equalsIgnoreCase(s) || "https".equalsIgnoreCase(s));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 }

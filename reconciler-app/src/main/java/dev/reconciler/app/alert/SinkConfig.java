@@ -189,7 +189,8 @@ public record SinkConfig(String name, String type, String url, String secret, Ma
         return p;
     }
 
-    private static boolean isHttpUrl(String url) {
+    /** An absolute http(s) URL with a host. */
+    static boolean isHttpUrl(String url) {
         try {
             URI u = URI.create(url);
             String s = u.getScheme();
