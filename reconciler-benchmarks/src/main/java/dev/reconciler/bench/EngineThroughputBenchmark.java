@@ -107,6 +107,7 @@ public class EngineThroughputBenchmark {
      */
     private long iterationFacts;
     private long threadCpuAtStart;
+    private long feedCpuAtStart;
     private long processCpuAtStart;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -133,6 +134,7 @@ public class EngineThroughputBenchmark {
     public void startIteration(BenchmarkParams params) {
         if (params.getBenchmark().endsWith(".wholeSale") && cursor > 0) rollover();
         iterationFacts = 0;
+        feedCpuAtStart = feed.cpuNanos();
         threadCpuAtStart = THREADS.getCurrentThreadCpuTime();
         processCpuAtStart = OS.getProcessCpuTime();
     }
@@ -142,9 +144,10 @@ public class EngineThroughputBenchmark {
     public void endIteration() {
         long facts = Math.max(1, iterationFacts);
         System.out.printf("[pass %d at batch %,d/%,d, %,d outcomes in this pass, store open/close %.0f ms;"
-                        + " CPU per fact: engine thread %.2f us, process %.2f us]",
+                        + " CPU per fact: engine thread %.2f us, feed thread %.2f us, process %.2f us]",
                 pass, cursor, batchCount, outcomes, rolloverNanos / 1e6,
                 (THREADS.getCurrentThreadCpuTime() - threadCpuAtStart) / 1e3 / facts,
+                Math.max(0, feed.cpuNanos() - feedCpuAtStart) / 1e3 / facts,
                 (OS.getProcessCpuTime() - processCpuAtStart) / 1e3 / facts);
         rolloverNanos = 0;
         deleteRetired();
@@ -257,6 +260,7 @@ public class EngineThroughputBenchmark {
     private static final class Feed implements AutoCloseable {
         private final ArrayBlockingQueue<Ready> queue = new ArrayBlockingQueue<>(4);
         private final Thread thread;
+        private volatile long finalCpu;
 
         Feed(Iterator<FlashSale.Batch> batches, ReconciliationEngine engine) {
             thread = new Thread(() -> {
@@ -264,6 +268,7 @@ public class EngineThroughputBenchmark {
                     while (batches.hasNext()) {
                         FlashSale.Batch b = batches.next();
                         queue.put(new Ready(b, engine.prepare(b.facts())));
+                        finalCpu = THREADS.getCurrentThreadCpuTime();
                     }
                 } catch (InterruptedException e) {
                     // closed
@@ -271,6 +276,12 @@ public class EngineThroughputBenchmark {
             }, "sale-feed");
             thread.setDaemon(true);
             thread.start();
+        }
+
+        /** CPU time of the feed thread so far (as it ended, once it has). */
+        long cpuNanos() {
+            long live = THREADS.getThreadCpuTime(thread.getId());
+            return live >= 0 ? Math.max(live, finalCpu) : finalCpu;
         }
 
         Ready take() {
