@@ -62,12 +62,10 @@ public final class Columns extends AbstractMap<String, String> {
         return i < 0 ? null : values[i];
     }
 
-    public String name(int i) {
-        return names[i];
-    }
-
-    public String value(int i) {
-        return values[i];
+    /** In order, without the entry objects {@link #entrySet()} creates (the value codec walks every stored row). */
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super String, ? super String> action) {
+        for (int i = 0; i < names.length; i++) action.accept(names[i], values[i]);
     }
 
     private int indexOf(Object key) {
@@ -109,7 +107,8 @@ public final class Columns extends AbstractMap<String, String> {
 
     @Override
     public boolean equals(Object o) {
-        if (o instanceof Columns c) return Arrays.equals(names, c.names) && Arrays.equals(values, c.values);
+        // Fast path for the same names in the same order; otherwise the Map contract (order does not matter).
+        if (o instanceof Columns c && Arrays.equals(names, c.names)) return Arrays.equals(values, c.values);
         return super.equals(o);
     }
 

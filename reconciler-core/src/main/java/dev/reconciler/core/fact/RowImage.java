@@ -17,19 +17,13 @@ public record RowImage(RowId id, Map<String, String> columns, Instant eventTime,
         columns = Columns.copyOf(columns);
     }
 
-    /** The canonical image of a fact's row, with every column. */
-    public static RowImage of(Fact fact) {
-        return of(fact, null);
-    }
-
     /**
      * The canonical image of a fact's row with only the columns in {@code keep} (all, in row order, when null),
      * in {@code keep}'s order. Walking the few kept names beats walking every column of a wide row.
      */
     public static RowImage of(Fact fact, Set<String> keep) {
         Map<String, Object> source = fact.columns();
-        if (keep == null) return new RowImage(fact.row(), Columns.copyOf(canonicalAll(source)), fact.eventTime(),
-                fact.position());
+        if (keep == null) return new RowImage(fact.row(), canonicalAll(source), fact.eventTime(), fact.position());
         String[] names = new String[keep.size()];
         String[] values = new String[names.length];
         int i = 0;
@@ -46,10 +40,15 @@ public record RowImage(RowId id, Map<String, String> columns, Instant eventTime,
         return new RowImage(fact.row(), Columns.wrap(names, values), fact.eventTime(), fact.position());
     }
 
-    private static Map<String, String> canonicalAll(Map<String, Object> source) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        source.forEach((k, v) -> out.put(k, Values.canonical(v)));
-        return out;
+    private static Columns canonicalAll(Map<String, Object> source) {
+        String[] names = new String[source.size()];
+        String[] values = new String[names.length];
+        int i = 0;
+        for (Map.Entry<String, Object> e : source.entrySet()) {
+            names[i] = e.getKey();
+            values[i++] = Values.canonical(e.getValue());
+        }
+        return Columns.wrap(names, values);
     }
 
     public String column(String name) {

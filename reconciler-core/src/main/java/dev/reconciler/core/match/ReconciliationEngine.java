@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Matches the left flow against the right flow, pair by pair, as facts arrive.
@@ -132,7 +133,7 @@ public final class ReconciliationEngine {
                 // One canonical image per fact, unless its table feeds streams that keep different columns. The
                 // image holds every column a rule reads (EngineConfig#columnsKept), so key and filter read it
                 // instead of converting the same raw values again.
-                if (image == null || !Objects.equals(imageKeeps, route.keep())) {
+                if (image == null || imageKeeps != route.keep()) {
                     imageKeeps = route.keep();
                     image = RowImage.of(fact, imageKeeps);
                 }
@@ -189,11 +190,11 @@ public final class ReconciliationEngine {
         Rule rule = route.rule();
         Side side = route.side();
         Operation op = fact.operation();
-        List<String> key = keyOf(rule, side, image.columns());
+        List<String> key = keyOf(rule, side, image.columns()::get);
         PairKey oldKey = null;
         if (op == Operation.UPDATE && fact.before() != null) {
             // A key column changed: the row leaves its old pair. Needs the before image (binlog_row_image=FULL).
-            List<String> old = keyOfRaw(rule, side, fact.before());
+            List<String> old = keyOf(rule, side, c -> Values.canonical(fact.before().get(c)));
             if (old != null && !old.equals(key)) oldKey = new PairKey(rule.name(), old);
         }
         boolean matches = op.rowExists() && rule.side(side).filter().matchesCanonical(image.columns());
@@ -227,28 +228,19 @@ public final class ReconciliationEngine {
         decide(uow, rule, state);
     }
 
-    /** The key of a canonical image, or null when a part is missing or empty (such a row pairs with nothing). */
-    private static List<String> keyOf(Rule rule, Side side, Map<String, String> canonical) {
+    /**
+     * The key of a row, given each column's canonical text, or null when a part is missing or empty (such a row
+     * pairs with nothing).
+     */
+    private static List<String> keyOf(Rule rule, Side side, Function<String, String> canonical) {
         List<KeyMapping.Part> parts = rule.key().parts();
         if (parts.size() == 1) {
-            String v = canonical.get(parts.get(0).column(side));
+            String v = canonical.apply(parts.get(0).column(side));
             return v == null || v.isEmpty() ? null : List.of(v);
         }
         List<String> values = new ArrayList<>(parts.size());
         for (KeyMapping.Part p : parts) {
-            String v = canonical.get(p.column(side));
-            if (v == null || v.isEmpty()) return null;
-            values.add(v);
-        }
-        return values;
-    }
-
-    /** The key of a raw row (a before image), by the same rule as {@link #keyOf}. */
-    private static List<String> keyOfRaw(Rule rule, Side side, Map<String, Object> columns) {
-        List<KeyMapping.Part> parts = rule.key().parts();
-        List<String> values = new ArrayList<>(parts.size());
-        for (KeyMapping.Part p : parts) {
-            String v = Values.canonical(columns.get(p.column(side)));
+            String v = canonical.apply(p.column(side));
             if (v == null || v.isEmpty()) return null;
             values.add(v);
         }
@@ -366,29 +358,33 @@ public final class ReconciliationEngine {
      * is ignored.
      */
     public List<Outcome> advanceWatermark(String source, Instant watermark) {
-        UnitOfWork uow = new UnitOfWork(store);
         if (!watermarks.advance(source, watermark)) return List.of();
+        UnitOfWork uow = new UnitOfWork(store);
         uow.putMeta(META_WATERMARK + source, watermark.toString());
         checkStall(uow, source, clock.instant());
         List<Outcome> outcomes = new ArrayList<>(uow.commit());
+        Set<String> moved = new HashSet<>();
         for (Rule rule : config.rules()) {
-            boolean left = config.streamOf(rule, Side.LEFT).sources().contains(source);
-            boolean right = config.streamOf(rule, Side.RIGHT).sources().contains(source);
-            if (left) outcomes.addAll(fire(rule, Lane.WAIT_LEFT, watermarks.of(rule, Side.LEFT)));
-            if (right) outcomes.addAll(fire(rule, Lane.WAIT_RIGHT, watermarks.of(rule, Side.RIGHT)));
-            if (left || right) outcomes.addAll(fire(rule, Lane.EXPIRE, watermarks.bothSides(rule)));
+            boolean left = watermarks.feeds(rule, Side.LEFT, source);
+            boolean right = watermarks.feeds(rule, Side.RIGHT, source);
+            if (left) outcomes.addAll(fire(rule, Lane.WAIT_LEFT, watermarks.of(rule, Side.LEFT), moved));
+            if (right) outcomes.addAll(fire(rule, Lane.WAIT_RIGHT, watermarks.of(rule, Side.RIGHT), moved));
+            if (left || right) outcomes.addAll(fire(rule, Lane.EXPIRE, watermarks.bothSides(rule), moved));
         }
-        UnitOfWork scanned = new UnitOfWork(store);
-        scannedUpTo.forEach((lane, time) -> scanned.putMeta(lane, time.toString()));
-        scanned.commit();
+        if (!moved.isEmpty()) {
+            UnitOfWork scanned = new UnitOfWork(store);
+            for (String lane : moved) scanned.putMeta(lane, scannedUpTo.get(lane).toString());
+            scanned.commit();
+        }
         return outcomes;
     }
 
     /**
      * Decides the pairs of one lane that are due at {@code upTo}, a page per committed batch. The scan starts where
-     * the previous one ended: entries before that were handled, and RocksDB need not skip their tombstones.
+     * the previous one ended: entries before that were handled, and RocksDB need not skip their tombstones. Adds
+     * the lane to {@code moved} when its scan mark moved (the caller persists those marks).
      */
-    private List<Outcome> fire(Rule rule, Lane lane, Instant upTo) {
+    private List<Outcome> fire(Rule rule, Lane lane, Instant upTo, Set<String> moved) {
         if (upTo == null) return List.of();
         String name = laneName(rule, lane);
         Instant from = scannedUpTo.get(name);
@@ -415,6 +411,7 @@ public final class ReconciliationEngine {
             if (due.size() < TIMER_PAGE) break;
         }
         scannedUpTo.put(name, upTo);
+        moved.add(name);
         return outcomes;
     }
 

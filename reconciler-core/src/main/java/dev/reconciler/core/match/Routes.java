@@ -8,6 +8,7 @@ import dev.reconciler.core.rule.StreamDef;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,12 +35,20 @@ final class Routes {
         return routes != null ? routes : bySource.computeIfAbsent(table, t -> resolve(source, t));
     }
 
+    /** One kept-column set per stream, shared by its routes, so a fact's image is reused by identity. */
+    private final Map<String, Optional<Set<String>>> keepByStream = new ConcurrentHashMap<>();
+
+    private Set<String> keep(StreamDef stream) {
+        return keepByStream.computeIfAbsent(stream.name(),
+                n -> Optional.ofNullable(config.columnsKept(stream)).map(Set::copyOf)).orElse(null);
+    }
+
     private List<Route> resolve(String source, String table) {
         List<Route> routes = new ArrayList<>();
         for (Rule rule : config.rules()) {
             for (Side side : Side.values()) {
                 StreamDef stream = config.streamOf(rule, side);
-                if (stream.contains(source, table)) routes.add(new Route(rule, side, config.columnsKept(stream)));
+                if (stream.contains(source, table)) routes.add(new Route(rule, side, keep(stream)));
             }
         }
         return List.copyOf(routes);

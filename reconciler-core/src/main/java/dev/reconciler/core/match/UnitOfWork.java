@@ -114,7 +114,7 @@ final class UnitOfWork {
             else write.putDiscrepancy(d);
         });
         for (Outcome o : outcomes) {
-            if (!(o instanceof Outcome.PairMatched)) write.appendJournal(o);
+            if (JournalEntry.journaled(o)) write.appendJournal(o);
         }
         if (!write.isEmpty()) store.write(write);
         return List.copyOf(outcomes);

@@ -40,6 +40,11 @@ final class Watermarks {
         return true;
     }
 
+    /** Whether {@code source} feeds the stream of one side of a rule. */
+    boolean feeds(Rule rule, Side side, String source) {
+        return sources.get(rule.name())[side.ordinal()].contains(source);
+    }
+
     Instant of(Rule rule, Side side) {
         return lowest(sources.get(rule.name())[side.ordinal()]);
     }

@@ -55,12 +55,6 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
-    public void forEachDiscrepancy(Consumer<Discrepancy> visitor) {
-        checkOpen();
-        discrepancies.values().forEach(visitor);
-    }
-
-    @Override
     public void forEachDiscrepancyAfter(String afterId, java.util.function.Predicate<Discrepancy> visitor) {
         checkOpen();
         for (Discrepancy d : (afterId == null ? discrepancies : discrepancies.tailMap(afterId, false)).values()) {

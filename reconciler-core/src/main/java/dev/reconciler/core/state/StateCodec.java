@@ -120,13 +120,8 @@ public final class StateCodec {
 
     /** The smallest timer key of a lane whose time is after {@code upTo}: a scan stops there. */
     public static byte[] timerUpperBound(String rule, Lane lane, Instant upTo) {
-        byte[] prefix = lanePrefix(rule, lane);
-        byte[] key = new byte[prefix.length + 12];
-        System.arraycopy(prefix, 0, key, 0, prefix.length);
-        // The bound is exclusive: one nanosecond after upTo (capped, so Instant.MAX means "everything").
-        Instant next = upTo.isBefore(Instant.MAX) ? upTo.plusNanos(1) : Instant.MAX;
-        writeTime(key, prefix.length, next);
-        return key;
+        // Exclusive: one nanosecond after upTo (capped, so Instant.MAX means "everything").
+        return timerLowerBound(rule, lane, upTo.isBefore(Instant.MAX) ? upTo.plusNanos(1) : Instant.MAX);
     }
 
     /** The smallest timer key of a lane whose time is at or after {@code from}: a scan may start there. */
@@ -330,10 +325,10 @@ public final class StateCodec {
         out.instant(image.eventTime());
         Map<String, String> cols = image.columns();
         out.varLong(cols.size());
-        for (Map.Entry<String, String> e : cols.entrySet()) {
-            name(out, e.getKey(), names);
-            out.nullableString(e.getValue());
-        }
+        cols.forEach((column, value) -> {
+            name(out, column, names);
+            out.nullableString(value);
+        });
     }
 
     private static RowImage readImage(Bytes.Reader in, NameTable names) {

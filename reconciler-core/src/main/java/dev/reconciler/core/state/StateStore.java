@@ -51,28 +51,18 @@ public interface StateStore extends AutoCloseable {
     Optional<Discrepancy> discrepancy(String id);
 
     /** Visits every stored discrepancy (open and resolved) in id order. */
-    void forEachDiscrepancy(Consumer<Discrepancy> visitor);
+    default void forEachDiscrepancy(Consumer<Discrepancy> visitor) {
+        forEachDiscrepancyAfter(null, d -> {
+            visitor.accept(d);
+            return true;
+        });
+    }
 
     /**
      * Visits stored discrepancies in id order, starting after {@code afterId} (at the first when null), until the
-     * visitor returns false. Paging (the HTTP API) reads a page, not everything before it; stores override this
-     * default, which walks {@link #forEachDiscrepancy} from the start.
+     * visitor returns false. Paging (the HTTP API) reads a page, not everything before it.
      */
-    default void forEachDiscrepancyAfter(String afterId, Predicate<Discrepancy> visitor) {
-        final class Stop extends RuntimeException {
-            Stop() {
-                super(null, null, false, false);
-            }
-        }
-        try {
-            forEachDiscrepancy(d -> {
-                if (afterId != null && d.id().compareTo(afterId) <= 0) return;
-                if (!visitor.test(d)) throw new Stop();
-            });
-        } catch (Stop stop) {
-            // the visitor had enough
-        }
-    }
+    void forEachDiscrepancyAfter(String afterId, Predicate<Discrepancy> visitor);
 
     /** Visits every pair of one rule in key order. */
     void forEachPair(String rule, Consumer<PairState> visitor);

@@ -402,21 +402,6 @@ public final class RocksDbStateStore implements StateStore {
     }
 
     @Override
-    public void forEachDiscrepancy(Consumer<Discrepancy> visitor) {
-        Objects.requireNonNull(visitor, "visitor");
-        call("scan discrepancies", null, () -> {
-            try (ReadOptions ro = new ReadOptions();
-                 RocksIterator it = db.newIterator(discrepancies, ro)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    visitor.accept(StateCodec.decodeDiscrepancy(it.value(), names));
-                }
-                it.status();
-            }
-            return null;
-        });
-    }
-
-    @Override
     public void forEachDiscrepancyAfter(String afterId, java.util.function.Predicate<Discrepancy> visitor) {
         Objects.requireNonNull(visitor, "visitor");
         call("scan discrepancies after", afterId, () -> {
