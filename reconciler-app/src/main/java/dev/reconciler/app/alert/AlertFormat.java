@@ -1,12 +1,9 @@
 package dev.reconciler.app.alert;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.reconciler.app.api.Json;
 import dev.reconciler.app.api.Views;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
@@ -27,11 +24,7 @@ import java.util.stream.Collectors;
  * readable message for chat robots. Row values go to receivers (that is the point); they never go to logs.
  */
 final class AlertFormat {
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .addModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-            .build();
+    static final ObjectMapper JSON = Json.MAPPER;
     /** Rows per side a chat message shows; the link shows all. */
     private static final int CHAT_ROWS = 3;
     private static final int CHAT_ROW_CHARS = 300;

@@ -1,5 +1,6 @@
 package dev.reconciler.app.api;
 
+import dev.reconciler.app.Threads;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -158,15 +159,7 @@ public final class HttpApi implements AutoCloseable {
     public synchronized void close() {
         if (!closed.compareAndSet(false, true)) return;
         if (server != null) server.stop(0);
-        if (workers != null) {
-            workers.shutdown();
-            try {
-                if (!workers.awaitTermination(5, TimeUnit.SECONDS)) workers.shutdownNow();
-            } catch (InterruptedException e) {
-                workers.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
+        if (workers != null) Threads.stop(workers, Duration.ofSeconds(5));
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing

@@ -1,5 +1,6 @@
 package dev.reconciler.app.pipeline;
 
+import dev.reconciler.app.Threads;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
@@ -136,12 +137,6 @@ public final class Pipeline implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) thread.shutdownNow();
-        } catch (InterruptedException e) {
-            thread.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(thread, Duration.ofSeconds(10));
     }
 }

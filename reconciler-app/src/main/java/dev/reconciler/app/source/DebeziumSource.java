@@ -1,5 +1,6 @@
 package dev.reconciler.app.source;
 
+import dev.reconciler.app.Threads;
 import dev.reconciler.app.normalize.RecordNormalizer;
 import dev.reconciler.app.pipeline.Pipeline;
 import dev.reconciler.core.fact.Fact;
@@ -22,6 +23,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -335,12 +337,6 @@ public final class DebeziumSource implements AutoCloseable {
         } catch (IOException | IllegalStateException e) {
             log.debug("source {}: engine already stopped", config.name(), e);
         }
-        runner.shutdown();
-        try {
-            if (!runner.awaitTermination(30, TimeUnit.SECONDS)) runner.shutdownNow();
-        } catch (InterruptedException e) {
-            runner.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(runner, Duration.ofSeconds(30));
     }
 }
