@@ -179,8 +179,6 @@ final class AlertFormat {
     /** How one robot writes bold text and links, separates lines, and how long a message may be. */
     record Style(String boldOpen, String boldClose, boolean codeSpans, String lineBreak, int maxBytes,
                  boolean angleLinks) {
-        static final Style COMMONMARK = new Style("**", "**", true, "\n", 3800, false);
-
         String bold(String s) {
             return boldOpen + s + boldClose;
         }

@@ -11,8 +11,6 @@ import java.util.List;
  */
 sealed interface Sink permits WebhookSink, AlertmanagerSink, ChatSink {
 
-    SinkConfig config();
-
     /** How many alerts one request may carry: 1, except for Alertmanager's re-sends. */
     default int batchSize() {
         return 1;

@@ -25,11 +25,6 @@ public enum SinkType {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Chat robots get a readable message per alert; webhook and Alertmanager get structured JSON. */
-    public boolean isChat() {
-        return this == DINGTALK || this == FEISHU || this == SLACK || this == WECOM;
-    }
-
     /** The type named {@code text} (case-insensitive), or empty. */
     public static Optional<SinkType> of(String text) {
         if (text == null) return Optional.empty();

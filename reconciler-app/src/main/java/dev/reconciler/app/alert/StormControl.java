@@ -63,24 +63,24 @@ final class StormControl {
             this.start = start;
             this.count = count;
         }
+
+        /** When this window's aggregate goes out: the end of its minute plus {@link #FLUSH_DELAY}. */
+        Instant dueAt() {
+            return start.plus(WINDOW).plus(FLUSH_DELAY);
+        }
     }
 
+    /** The aggregate being built in one window (whose rule, direction and minute it takes). */
     private final class Builder {
         final long firstSeq;
-        final String rule;
-        final boolean opened;
-        final Instant windowStart;
         int count;
         final Map<DiscrepancyType, Integer> byType = new EnumMap<>(DiscrepancyType.class);
         final List<Alert.Sample> sample = new ArrayList<>();
         Instant first;
         Instant last;
 
-        Builder(long firstSeq, String rule, boolean opened, Instant windowStart) {
+        Builder(long firstSeq) {
             this.firstSeq = firstSeq;
-            this.rule = rule;
-            this.opened = opened;
-            this.windowStart = windowStart;
         }
 
         void add(Discrepancy d, Instant at) {
@@ -91,8 +91,8 @@ final class StormControl {
             if (last == null || at.isAfter(last)) last = at;
         }
 
-        Alert.StormAlert build() {
-            return new Alert.StormAlert(firstSeq, rule, opened, windowStart, count, byType, sample, first, last);
+        Alert.StormAlert build(Window w) {
+            return new Alert.StormAlert(firstSeq, w.rule, w.opened, w.start, count, byType, sample, first, last);
         }
     }
 
@@ -131,7 +131,7 @@ final class StormControl {
             deliver.sort(Comparator.comparingLong(Alert::seq));
             return new Decision(deliver, false);
         }
-        if (w.pending == null) w.pending = new Builder(a.seq(), d.rule(), opened, w.start);
+        if (w.pending == null) w.pending = new Builder(a.seq());
         w.pending.add(d, at);
         deliver.sort(Comparator.comparingLong(Alert::seq));
         return new Decision(deliver, true);
@@ -141,7 +141,7 @@ final class StormControl {
     List<Alert> due(Instant now) {
         List<Alert> out = new ArrayList<>();
         for (Window w : windows.values()) {
-            if (w.pending != null && !now.isBefore(w.start.plus(WINDOW).plus(FLUSH_DELAY))) out.add(flush(w));
+            if (w.pending != null && !now.isBefore(w.dueAt())) out.add(flush(w));
         }
         out.sort(Comparator.comparingLong(Alert::seq));
         return out;
@@ -152,7 +152,7 @@ final class StormControl {
         Instant next = null;
         for (Window w : windows.values()) {
             if (w.pending == null) continue;
-            Instant due = w.start.plus(WINDOW).plus(FLUSH_DELAY);
+            Instant due = w.dueAt();
             if (next == null || due.isBefore(next)) next = due;
         }
         return next;
@@ -178,7 +178,7 @@ final class StormControl {
     }
 
     private Alert flush(Window w) {
-        Alert a = w.pending.build();
+        Alert a = w.pending.build(w);
         w.pending = null;
         return a;
     }

@@ -1,6 +1,7 @@
 package dev.reconciler.app.api;
 
 import dev.reconciler.app.Threads;
+import dev.reconciler.app.Version;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -38,7 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -438,17 +438,5 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    static final String VERSION = readVersion();
-
-    private static String readVersion() {
-        try (InputStream in = HttpApi.class.getResourceAsStream("/reconciler-version.properties")) {
-            if (in == null) return "unknown";
-            Properties p = new Properties();
-            p.load(in);
-            String v = p.getProperty("version", "unknown");
-            return v.startsWith("${") ? "unknown" : v;
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
+    static final String VERSION = Version.get();
 }

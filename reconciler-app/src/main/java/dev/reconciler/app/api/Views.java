@@ -100,8 +100,7 @@ public final class Views {
                 // A source the engine knows but no capture reports on (fed by other means, e.g. a test).
                 return new SourceView(name, null, null, null, null, null, null, watermark, stalled, 0, Map.of(), null);
             }
-            Double lag = s.lastCommit() == null ? null
-                    : java.time.Duration.between(s.lastCommit(), now).toMillis() / 1000.0;
+            Double lag = s.lagSeconds(now);
             return new SourceView(name, s.flavour() == null ? null : s.flavour().name(), s.phase().name(),
                     s.connected(), s.lastCommit(), lag, s.lastBatchAt(), watermark, stalled, s.snapshotRows(),
                     s.eventsByTable(), s.lastError());

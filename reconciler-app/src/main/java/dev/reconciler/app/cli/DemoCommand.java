@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         PrintStream out = System.out;
         try {
-            demo.run(new Demo.Options(d, port, rate, faultRate, g, ansi), out, null);
+            demo.run(new Demo.Options(d, port, rate, faultRate, g, ansi), out);
             return Main.OK;
         } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("demo: " + e.getMessage());

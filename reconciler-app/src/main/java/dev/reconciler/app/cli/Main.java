@@ -3,9 +3,6 @@ package dev.reconciler.app.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
 
 /**
  * {@code reconciler}: the command line. Exit codes (docs/cli.md): 0 success, 1 the configuration or a database
@@ -72,21 +69,10 @@ public final class Main implements Runnable {
         for (java.util.logging.Handler h : root.getHandlers()) h.setLevel(java.util.logging.Level.WARNING);
     }
 
-    /** The version stamped into the build (reconciler-version.properties). */
-    public static String version() {
-        try (InputStream in = Main.class.getResourceAsStream("/reconciler-version.properties")) {
-            Properties p = new Properties();
-            if (in != null) p.load(in);
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"reconciler " + version()};
+            return new String[] {"reconciler " + dev.reconciler.app.Version.get()};
         }
     }
 }

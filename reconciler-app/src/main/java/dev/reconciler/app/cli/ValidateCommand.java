@@ -5,7 +5,6 @@ import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
 import dev.reconciler.app.runtime.ServerVersion;
-import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.app.source.SourceValidator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +12,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -52,26 +50,14 @@ final class ValidateCommand implements Callable<Integer> {
         if (!connect) return Main.OK;
         List<String> problems = new ArrayList<>();
         for (SourceSpec s : c.sources()) {
-            SourceConfig resolved = s.config();
-            try {
-                ServerVersion v = ServerVersion.of(s.config());
-                if (s.autoFlavour()) {
-                    resolved = s.withFlavour(v.flavour());
-                    out.printf("source %s: %s at %s:%d (flavour auto: %s)%n", s.name(), v.describe(),
-                            s.config().host(), s.config().port(), v.flavour().name().toLowerCase());
-                } else {
-                    out.printf("source %s: %s at %s:%d (flavour %s)%n", s.name(), v.describe(), s.config().host(),
-                            s.config().port(), s.config().flavour().name().toLowerCase());
-                    if (v.flavour() != s.config().flavour()) {
-                        problems.add("sources: source " + s.name() + " is configured with flavour "
-                                + s.config().flavour().name().toLowerCase() + " but the server is " + v.describe()
-                                + "; set flavour: " + v.flavour().name().toLowerCase() + " (or auto)");
-                    }
-                }
-            } catch (SQLException e) {
-                // SourceValidator names the connection problem below.
+            ServerVersion.Resolved r = ServerVersion.resolve(s);
+            if (r.version() != null) {
+                out.printf("source %s: %s at %s:%d (flavour %s%s)%n", s.name(), r.version().describe(),
+                        s.config().host(), s.config().port(), s.autoFlavour() ? "auto: " : "",
+                        r.config().flavour().name().toLowerCase());
             }
-            problems.addAll(SourceValidator.validate(resolved, c.requiredColumns(s)));
+            if (r.mismatch() != null) problems.add("sources: source " + s.name() + " is " + r.mismatch());
+            problems.addAll(SourceValidator.validate(r.config(), c.requiredColumns(s)));
         }
         if (!problems.isEmpty()) {
             err.println(config + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems")

@@ -13,7 +13,7 @@ final class VersionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getOut().println("reconciler " + Main.version() + " (Java " + System.getProperty("java.version") + ")");
+        spec.commandLine().getOut().println("reconciler " + dev.reconciler.app.Version.get() + " (Java " + System.getProperty("java.version") + ")");
         return Main.OK;
     }
 }

@@ -248,10 +248,6 @@ final class Section {
         return problems;
     }
 
-    EnvSubstitution env() {
-        return env;
-    }
-
     private String substitute(String path, String key, String value) {
         try {
             return env.apply(value);

@@ -16,19 +16,12 @@ public record SourceSpec(SourceConfig config, boolean autoFlavour) {
 
     /** The same source read with {@code flavour}. */
     public SourceConfig withFlavour(SourceConfig.Flavour flavour) {
-        SourceConfig c = config;
-        if (c.flavour() == flavour) return c;
-        return new SourceConfig(c.name(), flavour, c.host(), c.port(), c.user(), c.password(), c.databases(),
-                c.tables(), c.serverId(), c.snapshot(), c.heartbeatTable(), c.heartbeatInterval(), c.snapshotLookback(),
-                c.snapshotLookbackColumn());
+        return config.withFlavour(flavour);
     }
 
     /** The same source capturing {@code tables}. */
     public SourceSpec withTables(java.util.List<String> tables) {
-        SourceConfig c = config;
-        return new SourceSpec(new SourceConfig(c.name(), c.flavour(), c.host(), c.port(), c.user(), c.password(),
-                c.databases(), tables, c.serverId(), c.snapshot(), c.heartbeatTable(), c.heartbeatInterval(),
-                c.snapshotLookback(), c.snapshotLookbackColumn()), autoFlavour);
+        return new SourceSpec(config.withTables(tables), autoFlavour);
     }
 
     @Override

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -51,7 +50,7 @@ public final class Demo {
         stop.set(true);
     }
 
-    public Result run(Options o, PrintStream out, CountDownLatch started) throws IOException, InterruptedException {
+    public Result run(Options o, PrintStream out) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("reconciler-demo-");
         LocalMariaDbServer orders = null;
         LocalMariaDbServer inventory = null;
@@ -99,7 +98,6 @@ public final class Demo {
             view[0] = new LiveView(out, o.ansi(), runtime.api().url(), () -> r.pipeline().snapshot(), r::statuses, traffic);
             out.printf("demo: reconciling; API %s/api/discrepancies, metrics %s/metrics%n", runtime.api().url(),
                     runtime.api().url());
-            if (started != null) started.countDown();
 
             long end = o.duration() == null ? Long.MAX_VALUE : System.nanoTime() + o.duration().toNanos();
             int frames = 0;
@@ -122,7 +120,6 @@ public final class Demo {
             out.println("demo: (faults injected in the last grace period may not be reported yet)");
             return new Result(traffic.orders(), injected, open);
         } finally {
-            if (started != null) started.countDown();
             if (traffic != null) traffic.stop();
             if (runtime != null) runtime.close();
             if (orders != null) orders.close();

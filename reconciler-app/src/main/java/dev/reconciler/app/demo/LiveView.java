@@ -103,8 +103,8 @@ public final class LiveView implements Consumer<List<Outcome>> {
         b.append(String.format("orders written %,d   change events %,d   %,.0f events/s%n", traffic.orders(), events,
                 eventsPerSecond));
         for (SourceStatus s : st) {
-            String lag = s.lastCommit() == null ? "-" : String.format("%.1f s",
-                    Duration.between(s.lastCommit(), Instant.now()).toMillis() / 1000.0);
+            Double seconds = s.lagSeconds(Instant.now());
+            String lag = seconds == null ? "-" : String.format("%.1f s", seconds);
             b.append(String.format("  source %-10s %-10s lag %s%n", s.name(), s.phase(), lag));
         }
         b.append('\n').append(String.format("%-8s %-18s %8s %10s%n", "rule", "discrepancy", "open", "injected"));

@@ -198,10 +198,6 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
         return registry.scrape();
     }
 
-    public PrometheusMeterRegistry registry() {
-        return registry;
-    }
-
     /**
      * Unhooks the GC listeners and stops counting outcomes. Idempotent; the registry stays usable (its owner closes
      * it).
@@ -219,8 +215,8 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
     }
 
     private double lag(SourceStatus s) {
-        if (s.lastCommit() == null) return Double.NaN;
-        return Duration.between(s.lastCommit(), clock.instant()).toMillis() / 1000.0;
+        Double lag = s.lagSeconds(clock.instant());
+        return lag == null ? Double.NaN : lag;
     }
 
     private static double seconds(Instant t) {

@@ -68,7 +68,7 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
                 pending.put(side, engine.pending(r.name(), side));
                 facts.put(side, engine.factsTaken(r.name(), side));
                 withoutKey.put(side, engine.factsWithoutKey(r.name(), side));
-                watermarks.put(side, lowest(config, r, side, sources));
+                watermarks.put(side, engine.watermark(r.name(), side).orElse(null));
             }
             Map<DiscrepancyType, Long> open = new EnumMap<>(DiscrepancyType.class);
             for (DiscrepancyType t : DiscrepancyType.values()) open.put(t, engine.openDiscrepancies(r.name(), t));
@@ -76,16 +76,5 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
                     engine.reconciledUntil(r.name()).orElse(null)));
         }
         return new EngineSnapshot(takenAt, rules, sources);
-    }
-
-    /** A side's watermark as the engine defines it: the lowest of its stream's sources, unknown if any is. */
-    private static Instant lowest(EngineConfig config, Rule rule, Side side, Map<String, SourceNumbers> sources) {
-        Instant low = null;
-        for (String s : config.streamOf(rule, side).sources()) {
-            Instant w = sources.get(s).watermark();
-            if (w == null) return null;
-            if (low == null || w.isBefore(low)) low = w;
-        }
-        return low;
     }
 }

@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,21 +110,13 @@ public final class ReconcilerRuntime implements AutoCloseable {
 
         List<SourceConfig> resolved = new ArrayList<>();
         for (SourceSpec spec : config.sources()) {
-            try {
-                ServerVersion v = ServerVersion.of(spec.config());
-                SourceConfig c = spec.autoFlavour() ? spec.withFlavour(v.flavour()) : spec.config();
-                log.info("source {}: {} at {}:{}, read with the {} connector", spec.name(), v.describe(),
-                        spec.config().host(), spec.config().port(), c.flavour().name().toLowerCase());
-                if (!spec.autoFlavour() && v.flavour() != c.flavour()) {
-                    log.warn("source {}: configured flavour {} but the server is {}; set flavour: {} (or auto)",
-                            spec.name(), c.flavour().name().toLowerCase(), v.describe(),
-                            v.flavour().name().toLowerCase());
-                }
-                resolved.add(c);
-            } catch (SQLException e) {
-                // The source's own checks below name the problem (unreachable, access denied) with the fix.
-                resolved.add(spec.config());
+            ServerVersion.Resolved r = ServerVersion.resolve(spec);
+            if (r.version() != null) {
+                log.info("source {}: {} at {}:{}, read with the {} connector", spec.name(), r.version().describe(),
+                        spec.config().host(), spec.config().port(), r.config().flavour().name().toLowerCase());
             }
+            if (r.mismatch() != null) log.warn("source {}: {}", spec.name(), r.mismatch());
+            resolved.add(r.config());
         }
 
         pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()),
@@ -200,24 +191,12 @@ public final class ReconcilerRuntime implements AutoCloseable {
         return rows + String.format(" of about %,d (%d%%)", estimate, pct);
     }
 
-    public ReconcilerConfig config() {
-        return config;
-    }
-
-    public RocksDbStateStore store() {
-        return store;
-    }
-
     public Pipeline pipeline() {
         return pipeline;
     }
 
     public HttpApi api() {
         return api;
-    }
-
-    public ReconcilerMetrics metrics() {
-        return metrics;
     }
 
     public List<SourceStatus> statuses() {

@@ -48,10 +48,33 @@ public record ServerVersion(String version, SourceConfig.Flavour flavour) {
         }
     }
 
-    /** The source with its flavour settled: detected for {@code auto}, else as configured. */
-    public static SourceConfig resolve(SourceSpec spec) throws SQLException {
-        if (!spec.autoFlavour()) return spec.config();
-        return spec.withFlavour(of(spec.config()).flavour());
+    /**
+     * A source with its flavour settled against its server.
+     *
+     * @param config  the source as it will be read: the detected flavour for {@code auto}, else as configured
+     * @param version the server's version, or null when it could not be reached (its own checks say why)
+     */
+    public record Resolved(SourceConfig config, ServerVersion version) {
+        /**
+         * When a configured (not {@code auto}) flavour disagrees with the server: "configured with flavour X but the
+         * server is Y; set flavour: y (or auto)"; null when they agree or the server was not reached.
+         */
+        public String mismatch() {
+            if (version == null || version.flavour() == config.flavour()) return null;
+            return "configured with flavour " + config.flavour().name().toLowerCase(Locale.ROOT) + " but the server is "
+                    + version.describe() + "; set flavour: " + version.flavour().name().toLowerCase(Locale.ROOT)
+                    + " (or auto)";
+        }
+    }
+
+    /** Asks the source's server for its version and settles the flavour: detected for {@code auto}. */
+    public static Resolved resolve(SourceSpec spec) {
+        try {
+            ServerVersion v = of(spec.config());
+            return new Resolved(spec.autoFlavour() ? spec.withFlavour(v.flavour()) : spec.config(), v);
+        } catch (SQLException e) {
+            return new Resolved(spec.config(), null);   // the source's own start-up checks name the problem
+        }
     }
 
     /** e.g. {@code MariaDB 10.11.6} or {@code MySQL 8.4.3}. */

@@ -90,6 +90,19 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
                 heartbeatTable, heartbeatInterval, lookback, column);
     }
 
+    /** This source read with another connector. */
+    public SourceConfig withFlavour(Flavour other) {
+        if (other == flavour) return this;
+        return new SourceConfig(name, other, host, port, user, password, databases, tables, serverId, snapshot,
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn);
+    }
+
+    /** This source capturing {@code other} tables (database-qualified regexes). */
+    public SourceConfig withTables(List<String> other) {
+        return new SourceConfig(name, flavour, host, port, user, password, databases, other, serverId, snapshot,
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn);
+    }
+
     /** The JDBC URL of the server (no database), for the driver that matches the flavour. */
     public String jdbcUrl() {
         return (flavour == Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://") + host + ":" + port + "/";

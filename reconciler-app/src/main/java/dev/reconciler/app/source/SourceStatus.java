@@ -37,6 +37,11 @@ public record SourceStatus(String name, SourceConfig.Flavour flavour, Phase phas
         eventsByTable = Map.copyOf(eventsByTable);
     }
 
+    /** Seconds from the newest delivered commit to {@code now}; null before the first commit. */
+    public Double lagSeconds(Instant now) {
+        return lastCommit == null ? null : java.time.Duration.between(lastCommit, now).toMillis() / 1000.0;
+    }
+
     /** True while the source delivers (snapshot or binlog). */
     public boolean connected() {
         return phase == Phase.SNAPSHOT || phase == Phase.STREAMING;

@@ -22,7 +22,7 @@ class DemoTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         Demo.Result r = new Demo().run(new Demo.Options(Duration.ofSeconds(30), 0, 60, 0.08, Duration.ofSeconds(2),
-                false), out, null);
+                false), out);
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertThat(r.orders()).isGreaterThan(1000);
         assertThat(r.open()).as(text).isNotEmpty();

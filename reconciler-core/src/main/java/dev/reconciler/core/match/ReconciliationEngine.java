@@ -463,6 +463,12 @@ public final class ReconciliationEngine {
      * Every fact of the rule with an event time up to the returned instant has been decided: matched, or reported.
      * Empty until both sides' sources have reported a watermark.
      */
+    /** A rule side's watermark: the lowest of its stream's sources, empty until every one of them has reported. */
+    public Optional<Instant> watermark(String rule, Side side) {
+        Rule r = config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
+        return Optional.ofNullable(watermarks.of(r, side));
+    }
+
     public Optional<Instant> reconciledUntil(String rule) {
         Rule r = config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
         Instant both = watermarks.bothSides(r);
