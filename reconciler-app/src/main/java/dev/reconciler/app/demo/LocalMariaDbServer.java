@@ -21,18 +21,40 @@ public final class LocalMariaDbServer implements AutoCloseable {
     private final Path script;
     private final Path dir;
     private final int port;
+    private final int serverId;
+    private final List<String> extraArgs;
 
-    private LocalMariaDbServer(Path script, Path dir, int port) {
+    private LocalMariaDbServer(Path script, Path dir, int port, int serverId, List<String> extraArgs) {
         this.script = script;
         this.dir = dir;
         this.port = port;
+        this.serverId = serverId;
+        this.extraArgs = extraArgs;
     }
 
     /** Starts a server on a free loopback port. */
     public static LocalMariaDbServer start(Path dir, int serverId) throws IOException, InterruptedException {
+        return start(dir, serverId, List.of());
+    }
+
+    /** Starts a server on a free loopback port with extra {@code mariadbd} arguments. */
+    public static LocalMariaDbServer start(Path dir, int serverId, List<String> extraArgs)
+            throws IOException, InterruptedException {
         Path script = script();
-        List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), "start", dir.toString(), "0",
-                Integer.toString(serverId)));
+        int port = run(script, dir, 0, serverId, extraArgs);
+        return new LocalMariaDbServer(script, dir, port, serverId, List.copyOf(extraArgs));
+    }
+
+    /** Starts the stopped server again, on the same port with the same data and arguments. */
+    public void restart() throws IOException, InterruptedException {
+        run(script, dir, port, serverId, extraArgs);
+    }
+
+    private static int run(Path script, Path dir, int port, int serverId, List<String> extraArgs)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), "start", dir.toString(),
+                Integer.toString(port), Integer.toString(serverId)));
+        cmd.addAll(extraArgs);
         Process p = new ProcessBuilder(cmd).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -40,7 +62,7 @@ public final class LocalMariaDbServer implements AutoCloseable {
             throw new IllegalStateException("could not start a local MariaDB server with " + script + ": " + err);
         }
         String last = out.lines().reduce((a, b) -> b).orElse("");
-        return new LocalMariaDbServer(script, dir, Integer.parseInt(last.trim()));
+        return Integer.parseInt(last.trim());
     }
 
     /**
@@ -63,6 +85,11 @@ public final class LocalMariaDbServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The server's directory (data, binlog, pid file). */
+    public Path dir() {
+        return dir;
     }
 
     public Connection connect(String database) throws SQLException {

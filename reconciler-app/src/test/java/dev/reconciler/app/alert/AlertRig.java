@@ -8,13 +8,13 @@ import dev.reconciler.core.fact.Operation;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.state.StateStore;
 import dev.reconciler.core.testing.EngineTestDriver;
+import dev.reconciler.core.testing.ManualClock;
 import dev.reconciler.core.testing.OrderInventory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -34,22 +34,9 @@ import static dev.reconciler.core.testing.OrderInventory.shard;
 final class AlertRig implements AutoCloseable {
     static final Duration GRACE = Duration.ofSeconds(30);
 
-    /** The dispatchers' wall clock; volatile, they read it on their threads. */
-    static final class TestClock implements InstantSource {
-        volatile Instant now;
-
-        TestClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     final EngineTestDriver driver;
-    final TestClock clock = new TestClock(T0);
+    /** The dispatchers' wall clock. */
+    final ManualClock clock = new ManualClock(T0);
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AlertService service;
     /** What the alert service reads as the engine's published numbers (stalled sources); null for none. */

@@ -54,7 +54,7 @@ class AlertmanagerSinkTest {
         assertThat(a.get("labels").get("type").asText()).isEqualTo("MISSING_RIGHT");
         assertThat(a.get("startsAt").asText()).isEqualTo(d.get(0).detectedAt().toString());
         assertThat(Instant.parse(a.get("endsAt").asText())).as("now + 4 × the re-send interval")
-                .isEqualTo(rig.clock.now.plusSeconds(4));
+                .isEqualTo(rig.clock.instant().plusSeconds(4));
         assertThat(a.get("generatorURL").asText()).isEqualTo("https://reconciler.example.test/api/discrepancies/" + d.get(0).id());
         assertThat(a.get("annotations").get("left").asText()).contains("\"order_id\":\"O1\"");
         assertThat(a.get("annotations").get("right").asText()).isEqualTo("[]");
@@ -63,10 +63,10 @@ class AlertmanagerSinkTest {
 
         // still firing: sent again once the interval passed, with a later end
         int before = am.answeredOk().size();
-        rig.clock.now = rig.clock.now.plusSeconds(2);
+        rig.clock.advance(Duration.ofSeconds(2));
         await().atMost(Duration.ofSeconds(10)).until(() -> am.answeredOk().size() > before);
         JsonNode again = posted("key", key1).get(posted("key", key1).size() - 1);
-        assertThat(Instant.parse(again.get("endsAt").asText())).isEqualTo(rig.clock.now.plusSeconds(4));
+        assertThat(Instant.parse(again.get("endsAt").asText())).isEqualTo(rig.clock.instant().plusSeconds(4));
 
         // resolved: its real end, and no more re-sends of it
         rig.deduct("O1");
@@ -77,7 +77,7 @@ class AlertmanagerSinkTest {
                 rig.driver.store().discrepancy(d.get(0).id()).orElseThrow().resolvedAt().toString());
         int afterResolve = posted("key", key1).size();
         int requests = am.answeredOk().size();
-        rig.clock.now = rig.clock.now.plusSeconds(2);
+        rig.clock.advance(Duration.ofSeconds(2));
         await().atMost(Duration.ofSeconds(10)).until(() -> am.answeredOk().size() > requests);
         assertThat(posted("key", key1)).hasSize(afterResolve);
         assertThat(posted("key", "order_id=O2,goods_id=42").get(posted("key", "order_id=O2,goods_id=42").size() - 1)
@@ -90,7 +90,7 @@ class AlertmanagerSinkTest {
                 .contains("orders", "inventory");
 
         // after a restart the firing set comes from the store (open discrepancies) and the engine (stalled sources)
-        EngineSnapshot snapshot = EngineSnapshot.of(rig.driver.engine(), rig.clock.now);
+        EngineSnapshot snapshot = EngineSnapshot.of(rig.driver.engine(), rig.clock.instant());
         rig.engine = () -> snapshot;
         int beforeRestart = am.answeredOk().size();
         rig.restart(config);

@@ -11,8 +11,6 @@ import dev.reconciler.core.state.InMemoryStateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.math.BigDecimal;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -41,12 +39,6 @@ class ChatSinksTest {
     void close() {
         if (rig != null) rig.close();
         for (Receiver r : List.of(dingtalk, feishu, slack, wecom)) r.close();
-    }
-
-    private static byte[] hmac(byte[] key, byte[] msg) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        return mac.doFinal(msg);
     }
 
     @Test
@@ -82,7 +74,7 @@ class ChatSinksTest {
         Map<String, String> q = query(ding.query());
         assertThat(q.get("access_token")).isEqualTo("tok123");
         String ts = q.get("timestamp");
-        assertThat(q.get("sign")).isEqualTo(Base64.getEncoder().encodeToString(hmac(SECRET.getBytes(StandardCharsets.UTF_8),
+        assertThat(q.get("sign")).isEqualTo(Base64.getEncoder().encodeToString(Receiver.hmacSha256(SECRET.getBytes(StandardCharsets.UTF_8),
                 (ts + "\n" + SECRET).getBytes(StandardCharsets.UTF_8))));
         assertThat(rig.sent("ding", "failure")).isEqualTo(1);
 
@@ -94,7 +86,7 @@ class ChatSinksTest {
         assertThat(fj.get("card").get("elements").get(0).get("text").get("content").asText()).contains("order_id=O1");
         String fts = fj.get("timestamp").asText();
         assertThat(fj.get("sign").asText()).isEqualTo(Base64.getEncoder().encodeToString(
-                hmac((fts + "\n" + SECRET).getBytes(StandardCharsets.UTF_8), new byte[0])));
+                Receiver.hmacSha256((fts + "\n" + SECRET).getBytes(StandardCharsets.UTF_8), new byte[0])));
         assertThat(feishu.answeredOk().get(1).json().get("card").get("header").get("template").asText()).isEqualTo("green");
 
         // Slack: mrkdwn text with <url|text> links

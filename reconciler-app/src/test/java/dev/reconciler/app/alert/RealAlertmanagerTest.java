@@ -99,7 +99,7 @@ class RealAlertmanagerTest {
         // Alertmanager judges endsAt by its own clock: engine and alert clocks are real time here.
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         rig = new AlertRig(new InMemoryStateStore(), null).startingAt(now.minus(Duration.ofMinutes(5)));
-        rig.clock.now = now;
+        rig.clock.set(now);
         rig.start(AlertsConfig.of("https://reconciler.example.test", List.of(
                 SinkConfig.of("am", SinkType.ALERTMANAGER, base))));
         Discrepancy d = rig.openMissing("AM1").get(0);

@@ -128,4 +128,17 @@ public final class Receiver implements AutoCloseable {
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
+
+    /** HMAC-SHA256 of {@code msg} with {@code key}, computed here, independently of the sinks under test. */
+    public static byte[] hmacSha256(byte[] key, byte[] msg) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        return mac.doFinal(msg);
+    }
+
+    /** The {@code X-Reconciler-Signature} a webhook body must carry: {@code sha256=<hex HMAC>}. */
+    public static String signature(String secret, String body) throws Exception {
+        return "sha256=" + java.util.HexFormat.of().formatHex(hmacSha256(secret.getBytes(StandardCharsets.UTF_8),
+                body.getBytes(StandardCharsets.UTF_8)));
+    }
 }

@@ -52,7 +52,7 @@ class StormControlTest {
         assertThat(rig.scrape().value("reconciler_alert_outbox_size", "sink", "hook"))
                 .as("the aggregated entries stay in the outbox until their aggregate is delivered").isEqualTo(7);
 
-        rig.clock.now = opened.get(0).detectedAt().plus(Duration.ofMinutes(2));   // the minute is over
+        rig.clock.set(opened.get(0).detectedAt().plus(Duration.ofMinutes(2)));   // the minute is over
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.accepted().size() == 4);
         Receiver.Request storm = receiver.accepted().get(3);
         assertThat(storm.header("Idempotency-Key")).isEqualTo("storm:sale:opened:4");

@@ -10,12 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,12 +38,6 @@ class WebhookAlertsTest {
                 .withHeaders(Map.of("X-Team", "orders")).withBackoff(Duration.ofMillis(10), Duration.ofMillis(80));
     }
 
-    private static String hmac(String secret, String body) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
-    }
-
     private static Duration wait(int seconds) {
         return Duration.ofSeconds(seconds);
     }
@@ -64,8 +54,8 @@ class WebhookAlertsTest {
         assertThat(opened.method()).isEqualTo("POST");
         assertThat(opened.path()).isEqualTo("/alerts");
         assertThat(opened.header("X-Reconciler-Signature")).as("HMAC-SHA256 of the raw body with the shared secret")
-                .isEqualTo(hmac(SECRET, opened.body()))
-                .isNotEqualTo(hmac("another-secret", opened.body()));
+                .isEqualTo(Receiver.signature(SECRET, opened.body()))
+                .isNotEqualTo(Receiver.signature("another-secret", opened.body()));
         assertThat(opened.header("Content-Type")).startsWith("application/json");
         assertThat(opened.header("X-Team")).isEqualTo("orders");
         assertThat(opened.header("Idempotency-Key")).isEqualTo(d.id() + ":opened");
@@ -90,7 +80,7 @@ class WebhookAlertsTest {
         assertThat(view.get("right")).isEmpty();
 
         Receiver.Request resolved = receiver.accepted().get(1);
-        assertThat(resolved.header("X-Reconciler-Signature")).isEqualTo(hmac(SECRET, resolved.body()));
+        assertThat(resolved.header("X-Reconciler-Signature")).isEqualTo(Receiver.signature(SECRET, resolved.body()));
         assertThat(resolved.header("Idempotency-Key")).isEqualTo(d.id() + ":resolved");
         JsonNode r = resolved.json();
         assertThat(r.get("status").asText()).isEqualTo("resolved");
@@ -209,7 +199,7 @@ class WebhookAlertsTest {
             rig.openMissing("O4");
             await().atMost(wait(10)).until(() -> receiver.accepted().size() == 4);
             assertThat(rig.service.trim()).isEqualTo(3);
-            rig.clock.now = rig.clock.now.plus(Duration.ofHours(3));
+            rig.clock.advance(Duration.ofHours(3));
             assertThat(rig.service.trim()).isEqualTo(4);
             await().atMost(wait(10)).untilAsserted(() -> assertThat(rig.sent("down", "dropped")).isEqualTo(2 + 1));
         }

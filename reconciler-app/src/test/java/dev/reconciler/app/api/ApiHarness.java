@@ -13,6 +13,7 @@ import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.state.StateStore;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
+import dev.reconciler.core.testing.ManualClock;
 import dev.reconciler.core.testing.OrderInventory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,7 +25,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,17 +43,8 @@ public final class ApiHarness implements AutoCloseable {
     public static final String TOKEN = "test-token-0123456789abcdef";
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A clock the test sets; volatile because the engine thread reads it. */
-    public static final class TestClock implements InstantSource {
-        public volatile Instant now = OrderInventory.T0;
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    public final TestClock clock = new TestClock();
+    /** A clock the test sets. */
+    public final ManualClock clock = new ManualClock(OrderInventory.T0);
     public final StateStore store;
     public final Pipeline pipeline;
     public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -94,7 +85,7 @@ public final class ApiHarness implements AutoCloseable {
 
     /** Hands facts of one source to the engine and moves that source's watermark; waits for the commit. */
     public void submit(String source, Instant watermark, Fact... facts) throws Exception {
-        if (watermark != null && clock.now.isBefore(watermark)) clock.now = watermark;
+        if (watermark != null && clock.instant().isBefore(watermark)) clock.set(watermark);
         pipeline.submit(source, List.of(facts), watermark).get();
     }
 

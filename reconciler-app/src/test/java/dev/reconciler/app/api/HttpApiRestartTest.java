@@ -27,7 +27,7 @@ class HttpApiRestartTest {
             JsonNode items = h.get("/api/discrepancies").json().get("items");
             assertThat(items).hasSize(1);
             id = items.get(0).get("id").asText();
-            h.clock.now = T0.plusSeconds(41);
+            h.clock.set(T0.plusSeconds(41));
             assertThat(h.post("/api/discrepancies/" + id + "/ack", "{\"note\":\"ticket INV-7\"}",
                     "Bearer " + ApiHarness.TOKEN).status()).isEqualTo(200);
         }

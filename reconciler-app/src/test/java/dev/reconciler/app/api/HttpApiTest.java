@@ -192,7 +192,7 @@ class HttpApiTest {
         assertThat(h.post("/api/discrepancies/0123456789abcdef/ack", "{}", "Bearer " + ApiHarness.TOKEN).status())
                 .isEqualTo(404);
 
-        h.clock.now = at(60);
+        h.clock.set(at(60));
         ApiHarness.Reply ok = h.post(path, "{\"note\":\"inventory team is on it\"}", "bearer " + ApiHarness.TOKEN);
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.json().get("acknowledged").get("note").asText()).isEqualTo("inventory team is on it");

@@ -74,7 +74,7 @@ class ReconcilerMetricsTest {
                     .isEqualTo(at(40 - 32).getEpochSecond());
 
             // 3. the deduction arrives late (committed at 45 s, decided at 47 s): resolved, and the pair matches
-            h.clock.now = at(47);
+            h.clock.set(at(47));
             h.submit(INVENTORY, at(46), h.fact(INVENTORY, INVENTORY_TABLE, inventoryRow(1, "O1", 42, "TRY_SALE", 1, 0), at(45)));
             s = scrape(h);
             assertThat(s.value("reconciler_discrepancies_resolved_total", "rule", "sale", "type", "MISSING_RIGHT",
@@ -107,7 +107,7 @@ class ReconcilerMetricsTest {
             assertThat(s.value("reconciler_source_lag_seconds", "source", INVENTORY)).isEqualTo(2.0);
 
             // 5. the wall clock runs on while the inventory watermark stands: the next tick reports it stalled
-            h.clock.now = at(46).plus(Duration.ofMinutes(2));
+            h.clock.set(at(46).plus(Duration.ofMinutes(2)));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(scrape(h).value("reconciler_source_stalled", "source", INVENTORY)).isEqualTo(1));
         }

@@ -37,12 +37,7 @@ class ExampleConfigEndToEndTest {
              LocalMariaDbServer inventory = LocalMariaDbServer.start(tmp.resolve("inventory-db"), 22)) {
             DemoSchema.create(orders, inventory);
             // a capture user with exactly the documented privileges, password from the environment
-            for (LocalMariaDbServer db : List.of(orders, inventory)) {
-                db.execute(null, List.of("CREATE USER 'reconciler'@'%' IDENTIFIED BY 'pa#ss: w0rd'",
-                        "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR"
-                                + " ON *.* TO 'reconciler'@'%'",
-                        "GRANT CREATE, INSERT, UPDATE ON *.* TO 'reconciler'@'%'"));
-            }
+            createCaptureUser(List.of(orders, inventory), "pa#ss: w0rd");
             Map<String, String> env = Map.of(
                     "ORDER_DB_PORT", Integer.toString(orders.port()), "ORDER_DB_PASSWORD", "pa#ss: w0rd",
                     "INVENTORY_DB_PORT", Integer.toString(inventory.port()), "INVENTORY_DB_PASSWORD", "pa#ss: w0rd",
@@ -74,6 +69,16 @@ class ExampleConfigEndToEndTest {
                 assertThat(status).doesNotContain("pa#ss");
             }
             assertThat(Files.exists(tmp.resolve("state").resolve("rocksdb"))).isTrue();
+        }
+    }
+
+    /** The capture user README.md documents (privileges and the heartbeat table's), on every server. */
+    static void createCaptureUser(List<LocalMariaDbServer> servers, String password) throws Exception {
+        for (LocalMariaDbServer db : servers) {
+            db.execute(null, List.of("CREATE USER 'reconciler'@'%' IDENTIFIED BY '" + password + "'",
+                    "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR"
+                            + " ON *.* TO 'reconciler'@'%'",
+                    "GRANT CREATE, INSERT, UPDATE ON *.* TO 'reconciler'@'%'"));
         }
     }
 

@@ -9,8 +9,6 @@ import dev.reconciler.app.metrics.Scrape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -23,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,12 +73,7 @@ class KilledWithAlertsPendingTest {
     private void scenario(Path tmp, LocalMariaDbServer orders, LocalMariaDbServer inventory, Receiver receiver,
                           List<ReconcilerProcess> processes) throws Exception {
         DemoSchema.create(orders, inventory);
-        for (LocalMariaDbServer db : List.of(orders, inventory)) {
-            db.execute(null, List.of("CREATE USER 'reconciler'@'%' IDENTIFIED BY '" + DB_PASSWORD + "'",
-                    "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR"
-                            + " ON *.* TO 'reconciler'@'%'",
-                    "GRANT CREATE, INSERT, UPDATE ON *.* TO 'reconciler'@'%'"));
-        }
+        ExampleConfigEndToEndTest.createCaptureUser(List.of(orders, inventory), DB_PASSWORD);
         receiver.answer(r -> new Receiver.Response(503, "down for maintenance"));
 
         // The shipped file as is, plus an alerts section; everything else from the environment.
@@ -169,7 +161,7 @@ class KilledWithAlertsPendingTest {
         for (Receiver.Request r : receiver.answeredOk()) {
             assertThat(r.path()).isEqualTo("/hooks/reconciler");
             assertThat(r.header("X-Reconciler-Signature")).as("HMAC-SHA256 of the raw body with the secret")
-                    .isEqualTo(hmac(SECRET, r.body()));
+                    .isEqualTo(Receiver.signature(SECRET, r.body()));
             assertThat(r.header("X-Reconciler-Event")).isEqualTo("discrepancy.opened");
             JsonNode body = r.json();
             assertThat(body.get("idempotencyKey").asText()).isEqualTo(r.header("Idempotency-Key"));
@@ -211,7 +203,7 @@ class KilledWithAlertsPendingTest {
         assertThat(keys.indexOf(missing + ":resolved")).as("resolved after its opening: " + keys)
                 .isGreaterThan(keys.indexOf(missing + ":opened"));
         Receiver.Request resolved = receiver.accepted().get(keys.indexOf(missing + ":resolved"));
-        assertThat(resolved.header("X-Reconciler-Signature")).isEqualTo(hmac(SECRET, resolved.body()));
+        assertThat(resolved.header("X-Reconciler-Signature")).isEqualTo(Receiver.signature(SECRET, resolved.body()));
         assertThat(resolved.header("X-Reconciler-Event")).isEqualTo("discrepancy.resolved");
         assertThat(resolved.json().get("status").asText()).isEqualTo("resolved");
         assertThat(resolved.json().get("discrepancy").get("resolution").asText()).isEqualTo("COUNTERPART_ARRIVED");
@@ -343,11 +335,5 @@ class KilledWithAlertsPendingTest {
         HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("GET " + url + ": " + r.body()).isEqualTo(200);
         return r.body();
-    }
-
-    private static String hmac(String secret, String body) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -1,13 +1,15 @@
 package dev.reconciler.app.source;
 
+import dev.reconciler.app.demo.LocalMariaDbServer;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -16,23 +18,15 @@ import java.util.stream.Stream;
  * directory, removed again by {@link #close()}. Root logs in over TCP with an empty password.
  */
 final class LocalMariaDb implements TestDatabase, AutoCloseable {
-    /** From the module directory (the tests) or the repository root (the streaming benchmark). */
-    private static final Path SCRIPT = Stream.of(Path.of("..", "scripts", "local-mariadb.sh"),
-                    Path.of("scripts", "local-mariadb.sh"))
-            .filter(Files::isRegularFile).findFirst().orElse(Path.of("..", "scripts", "local-mariadb.sh"))
-            .toAbsolutePath().normalize();
+    private final LocalMariaDbServer server;
     final Path dir;
     final int port;
-
-    final int serverId;
-    private final String[] extraArgs;
     private final SourceConfig.Flavour flavour;
 
-    private LocalMariaDb(Path dir, int port, int serverId, String[] extraArgs, SourceConfig.Flavour flavour) {
-        this.dir = dir;
-        this.port = port;
-        this.serverId = serverId;
-        this.extraArgs = extraArgs;
+    private LocalMariaDb(LocalMariaDbServer server, SourceConfig.Flavour flavour) {
+        this.server = server;
+        this.dir = server.dir();
+        this.port = server.port();
         this.flavour = flavour;
     }
 
@@ -53,7 +47,7 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
             throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("reconciler-mariadb-");
         try {
-            return new LocalMariaDb(dir, run("start", dir, 0, serverId, extraArgs), serverId, extraArgs, flavour);
+            return new LocalMariaDb(LocalMariaDbServer.start(dir, serverId, List.of(extraArgs)), flavour);
         } catch (IllegalStateException e) {
             deleteTree(dir);
             throw e;
@@ -61,27 +55,13 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
     }
 
     /** Stops the server, keeping its data (a database outage). */
-    void stop() throws IOException, InterruptedException {
-        new ProcessBuilder("bash", SCRIPT.toString(), "stop", dir.toString()).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+    void stop() {
+        server.close();
     }
 
     /** Starts it again on the same port with the same data. */
     void restart() throws IOException, InterruptedException {
-        run("start", dir, port, serverId, extraArgs);
-    }
-
-    private static int run(String command, Path dir, int port, int serverId, String... extraArgs)
-            throws IOException, InterruptedException {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("bash", SCRIPT.toString(), command,
-                dir.toString(), Integer.toString(port), Integer.toString(serverId)));
-        cmd.addAll(java.util.List.of(extraArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("could not start MariaDB with " + SCRIPT + ": " + err);
-        }
-        return Integer.parseInt(out.lines().reduce((a, b) -> b).orElseThrow());
+        server.restart();
     }
 
     /** Kills the server at once (SIGKILL): connections drop mid-statement, as in a crash. Data stays. */
@@ -130,16 +110,11 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        Process p = new ProcessBuilder("bash", SCRIPT.toString(), "stop", dir.toString()).inheritIO().start();
-        try {
-            p.waitFor(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        server.close();
         deleteTree(dir);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);

@@ -5,7 +5,6 @@ import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Multiplicity;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,7 +13,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * <b>Question:</b> how many change events per second go from the binlogs of two databases through embedded Debezium
@@ -133,7 +130,7 @@ public final class StreamingBenchmark {
                 session.close();
             }
         } finally {
-            deleteTree(state);
+            LocalMariaDb.deleteTree(state);
         }
     }
 
@@ -293,13 +290,6 @@ public final class StreamingBenchmark {
                 Thread.sleep(5);
             }
             return done;
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
         }
     }
 }

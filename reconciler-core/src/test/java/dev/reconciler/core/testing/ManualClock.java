@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 
-/** A clock tests move by hand, never by sleeping. */
+/** A clock tests move by hand, never by sleeping. Volatile: engine, pipeline and dispatcher threads read it. */
 public final class ManualClock implements InstantSource {
-    private Instant now;
+    private volatile Instant now;
 
     public ManualClock(Instant start) {
         this.now = start;
