@@ -1,16 +1,12 @@
 package dev.reconciler.app.cli;
 
-import dev.reconciler.app.config.ConfigException;
-import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.runtime.ReconcilerRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -32,18 +28,13 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration file.")
-    Path config;
+    @CommandLine.Mixin
+    ConfigFile config;
 
     @Override
     public Integer call() throws InterruptedException {
-        ReconcilerConfig c;
-        try {
-            c = ConfigLoader.fromEnvironment().load(config);
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            return Main.PROBLEMS;
-        }
+        ReconcilerConfig c = config.load(spec.commandLine().getErr());
+        if (c == null) return Main.PROBLEMS;
         ReconcilerRuntime runtime;
         try {
             runtime = ReconcilerRuntime.start(c, null);

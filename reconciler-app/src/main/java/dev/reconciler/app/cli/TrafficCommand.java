@@ -1,7 +1,5 @@
 package dev.reconciler.app.cli;
 
-import dev.reconciler.app.config.ConfigException;
-import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.demo.FlashSaleTraffic;
 import dev.reconciler.app.source.SourceConfig;
@@ -9,7 +7,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -30,8 +27,8 @@ final class TrafficCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration file.")
-    Path config;
+    @CommandLine.Mixin
+    ConfigFile config;
 
     @Option(names = "--orders-source", defaultValue = "orders", description = "The source holding the order shards (default ${DEFAULT-VALUE}).")
     String ordersSource;
@@ -47,16 +44,13 @@ final class TrafficCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ReconcilerConfig c;
+        ReconcilerConfig c = config.load(spec.commandLine().getErr());
+        if (c == null) return Main.PROBLEMS;
         try {
-            c = ConfigLoader.fromEnvironment().load(config);
             c.source(ordersSource);
             c.source(inventorySource);
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            return Main.PROBLEMS;
         } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println(config + ": " + e.getMessage() + "; name it with --orders-source or"
+            spec.commandLine().getErr().println(config.path + ": " + e.getMessage() + "; name it with --orders-source or"
                     + " --inventory-source");
             return Main.PROBLEMS;
         }

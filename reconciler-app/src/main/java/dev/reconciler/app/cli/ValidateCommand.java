@@ -1,7 +1,5 @@
 package dev.reconciler.app.cli;
 
-import dev.reconciler.app.config.ConfigException;
-import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
 import dev.reconciler.app.runtime.ServerVersion;
@@ -11,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,8 +26,8 @@ final class ValidateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML configuration file.")
-    Path config;
+    @CommandLine.Mixin
+    ConfigFile config;
 
     @Option(names = "--connect", description = "Also connect to every source and check it.")
     boolean connect;
@@ -39,14 +36,9 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ReconcilerConfig c;
-        try {
-            c = ConfigLoader.fromEnvironment().load(config);
-        } catch (ConfigException e) {
-            err.println(e.getMessage());
-            return Main.PROBLEMS;
-        }
-        out.println(config + ": configuration OK: " + c.summary());
+        ReconcilerConfig c = config.load(err);
+        if (c == null) return Main.PROBLEMS;
+        out.println(config.path + ": configuration OK: " + c.summary());
         if (!connect) return Main.OK;
         List<String> problems = new ArrayList<>();
         for (SourceSpec s : c.sources()) {
@@ -60,7 +52,7 @@ final class ValidateCommand implements Callable<Integer> {
             problems.addAll(SourceValidator.validate(r.config(), c.requiredColumns(s)));
         }
         if (!problems.isEmpty()) {
-            err.println(config + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
+            err.println(config.path + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
                     + " with the databases:\n  - " + String.join("\n  - ", problems));
             return Main.PROBLEMS;
         }
