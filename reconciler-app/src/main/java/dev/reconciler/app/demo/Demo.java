@@ -1,5 +1,6 @@
 package dev.reconciler.app.demo;
 
+import dev.reconciler.app.TempDirs;
 import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.runtime.ReconcilerRuntime;
@@ -15,12 +16,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * {@code reconciler demo}: two private MariaDB servers (orders with four shards, inventory), the shipped
@@ -124,7 +123,7 @@ public final class Demo {
             if (runtime != null) runtime.close();
             if (orders != null) orders.close();
             if (inventory != null) inventory.close();
-            deleteTree(dir);
+            TempDirs.delete(dir);
             out.println("demo: stopped; removed " + dir);
         }
     }
@@ -146,15 +145,6 @@ public final class Demo {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not remove " + dir + ": " + e.getMessage(), e);
         }
     }
 }

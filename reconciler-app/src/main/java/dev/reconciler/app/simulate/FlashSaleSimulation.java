@@ -1,5 +1,6 @@
 package dev.reconciler.app.simulate;
 
+import dev.reconciler.app.TempDirs;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Status;
@@ -14,7 +15,6 @@ import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * A flash sale pushed through the engine with the durable RocksDB store, no database needed: orders over four
@@ -87,7 +86,7 @@ public final class FlashSaleSimulation {
             double seconds = (System.nanoTime() - started) / 1e9;
             return report(store, outcomes, seconds);
         } finally {
-            deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -237,19 +236,5 @@ public final class FlashSaleSimulation {
         row.put("deleted", 0);
         inventoryLog.add(new Fact(new RowId(INVENTORY, ArticleRules.INVENTORY_TABLE, Long.toString(id)),
                 Operation.INSERT, row, null, t, new SourcePosition("mariadb-bin.000001", id, 0)));
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

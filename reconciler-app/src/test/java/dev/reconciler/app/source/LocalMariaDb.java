@@ -1,5 +1,6 @@
 package dev.reconciler.app.source;
 
+import dev.reconciler.app.TempDirs;
 import dev.reconciler.app.demo.LocalMariaDbServer;
 
 import java.io.IOException;
@@ -8,10 +9,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A private MariaDB with the binlog on, started by scripts/local-mariadb.sh on a free loopback port in a temp
@@ -49,7 +48,7 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
         try {
             return new LocalMariaDb(LocalMariaDbServer.start(dir, serverId, List.of(extraArgs)), flavour);
         } catch (IllegalStateException e) {
-            deleteTree(dir);
+            TempDirs.delete(dir);
             throw e;
         }
     }
@@ -111,13 +110,6 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        deleteTree(dir);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
-        }
+        TempDirs.delete(dir);
     }
 }

@@ -1,5 +1,6 @@
 package dev.reconciler.app.source;
 
+import dev.reconciler.app.TempDirs;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
@@ -130,7 +131,7 @@ public final class StreamingBenchmark {
                 session.close();
             }
         } finally {
-            LocalMariaDb.deleteTree(state);
+            TempDirs.delete(state);
         }
     }
 
