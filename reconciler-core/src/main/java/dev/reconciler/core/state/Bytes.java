@@ -71,7 +71,7 @@ final class Bytes {
             return raw(b);
         }
 
-        private Writer raw(byte[] b) {
+        Writer raw(byte[] b) {
             ensure(b.length);
             System.arraycopy(b, 0, buf, len, b.length);
             len += b.length;
@@ -119,6 +119,10 @@ final class Bytes {
 
         Reader(byte[] buf) {
             this.buf = buf;
+        }
+
+        int position() {
+            return pos;
         }
 
         int b() {

@@ -189,7 +189,9 @@ public final class StateCodec {
             out.b(r.side().ordinal());
             out.bool(r.live());
             out.instant(r.since());
-            writeImage(out, r.image(), names);
+            EncodedImage e = r.encoded();
+            if (e != null && e.names() == names) out.raw(e.bytes());
+            else writeImage(out, r.image(), names);
         }
         int openBits = 0;
         for (DiscrepancyType t : s.open()) openBits |= 1 << t.ordinal();
@@ -217,7 +219,11 @@ public final class StateCodec {
                 Side side = Side.values()[in.b()];
                 boolean live = in.bool();
                 Instant since = in.instant();
-                rows.add(new StoredRow(side, readImage(in, names), since, live));
+                int start = in.position();
+                RowImage image = readImage(in, names);
+                // The row keeps its bytes: a later write of the pair copies them instead of encoding it again.
+                rows.add(new StoredRow(side, image, since, live,
+                        new EncodedImage(names, Arrays.copyOfRange(bytes, start, in.position()))));
             }
             int openBits = in.b();
             Set<DiscrepancyType> open = EnumSet.noneOf(DiscrepancyType.class);
@@ -311,6 +317,13 @@ public final class StateCodec {
         List<RowImage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(readImage(in, names));
         return out;
+    }
+
+    /** One row image in the format {@link #encode(PairState, NameTable)} writes it, to be copied in later. */
+    public static EncodedImage encodeImage(RowImage image, NameTable names) {
+        Bytes.Writer out = new Bytes.Writer(256);
+        writeImage(out, image, names);
+        return new EncodedImage(names, out.toArray());
     }
 
     private static void writeImage(Bytes.Writer out, RowImage image, NameTable names) {

@@ -69,6 +69,16 @@ public interface StateStore extends AutoCloseable {
 
     Optional<String> meta(String name);
 
+    /**
+     * The image in this store's value format, or null when the store keeps objects. Safe from any thread: the
+     * engine encodes each fact's image while it prepares the fact ({@code ReconciliationEngine.prepare}, on the
+     * source's thread), and the store copies the bytes into every value of the row's pair instead of encoding the
+     * row again on the engine thread.
+     */
+    default EncodedImage encode(dev.reconciler.core.fact.RowImage image) {
+        return null;
+    }
+
     /** Applies all changes atomically, in order. */
     void write(StateWrite write);
 

@@ -10,11 +10,34 @@ import java.util.Objects;
  * A row of a pair as stored: its side, its latest image, since when it has been live in the rule, and whether it
  * is live. A row that was deleted or stopped matching the filter stays as a tombstone ({@code live = false}) so
  * that a replayed older image of it is recognised as stale.
+ *
+ * @param encoded the image in the store's value format when a store made it ({@link StateStore#encode}), else
+ *                null; a cache that does not take part in equality
  */
-public record StoredRow(Side side, RowImage image, Instant since, boolean live) {
+public record StoredRow(Side side, RowImage image, Instant since, boolean live, EncodedImage encoded) {
     public StoredRow {
         Objects.requireNonNull(side, "side");
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(since, "since");
+    }
+
+    public StoredRow(Side side, RowImage image, Instant since, boolean live) {
+        this(side, image, since, live, null);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof StoredRow r && side == r.side && live == r.live && image.equals(r.image)
+                && since.equals(r.since);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(side, image, since, live);
+    }
+
+    @Override
+    public String toString() {
+        return "StoredRow[side=" + side + ", image=" + image + ", since=" + since + ", live=" + live + "]";
     }
 }

@@ -47,6 +47,31 @@ class StateCodecTest {
     }
 
     @Test
+    void aRowEncodedOnceIsCopiedIntoThePairValueOnlyByTheStoreWhoseNamesItUses() {
+        NameTable names = new NameTable();
+        PairState p = pair("1", "mysql-bin.000001");
+        byte[] plain = StateCodec.encode(p, names);
+        List<StoredRow> preEncoded = p.rows().stream().map(r -> new StoredRow(r.side(), r.image(), r.since(),
+                r.live(), StateCodec.encodeImage(r.image(), names))).toList();
+        PairState withBytes = new PairState(p.key(), preEncoded, p.open(), p.occurrences(), p.matched(),
+                p.waitLeft(), p.waitRight(), p.expireAt(), p.lastEventTime());
+        assertThat(withBytes).as("the bytes are a cache, not part of the value").isEqualTo(p);
+        assertThat(StateCodec.encode(withBytes, names)).isEqualTo(plain);
+
+        // a row read back keeps its bytes, and writing the pair again copies them
+        PairState read = StateCodec.decodePair(p.key(), plain, names);
+        assertThat(read.rows()).allSatisfy(r -> assertThat(r.encoded()).isNotNull());
+        assertThat(StateCodec.encode(read, names)).isEqualTo(plain);
+
+        // bytes made with another store's name table are not copied: the row is encoded again with this one's ids
+        NameTable other = new NameTable();
+        other.idOf("unrelated");
+        byte[] elsewhere = StateCodec.encode(read, other);
+        assertThat(StateCodec.decodePair(p.key(), elsewhere, other)).isEqualTo(p);
+        assertThat(elsewhere).isNotEqualTo(plain);
+    }
+
+    @Test
     void aFullTableWritesNewNamesInline() {
         NameTable names = new NameTable(10);
         encodeAndCheck(pair("1", "mysql-bin.000001"), names);

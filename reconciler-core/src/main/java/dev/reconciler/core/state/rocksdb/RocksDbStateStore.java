@@ -1,6 +1,8 @@
 package dev.reconciler.core.state.rocksdb;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.fact.RowImage;
+import dev.reconciler.core.state.EncodedImage;
 import dev.reconciler.core.state.JournalEntry;
 import dev.reconciler.core.state.Lane;
 import dev.reconciler.core.state.NameTable;
@@ -452,6 +454,13 @@ public final class RocksDbStateStore implements StateStore {
     }
 
     // ---------------------------------------------------------------- writes
+
+    /** Encoded with this store's name table, whose new names go into the next batch written. */
+    @Override
+    public EncodedImage encode(RowImage image) {
+        Objects.requireNonNull(image, "image");
+        return call("encode a row image of", image.id(), () -> StateCodec.encodeImage(image, names));
+    }
 
     @Override
     public void write(StateWrite write) {
