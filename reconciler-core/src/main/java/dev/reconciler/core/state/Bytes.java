@@ -71,6 +71,30 @@ final class Bytes {
             return raw(b);
         }
 
+        /**
+         * Text whose UTF-8 length shares a varint with a 2-bit tag: {@code (length + 1) << 2 | tag}, then the bytes
+         * (see {@link ValueCodec}). Short ASCII text is written directly, with a one-byte prefix.
+         */
+        Writer text(String s, int tag) {
+            int n = s.length();
+            if (n < 31) {
+                ensure(1 + n);
+                int start = len;
+                buf[len++] = (byte) ((n + 1) << 2 | tag);
+                int i = 0;
+                for (; i < n; i++) {
+                    char c = s.charAt(i);
+                    if (c >= 0x80) break;
+                    buf[len++] = (byte) c;
+                }
+                if (i == n) return this;
+                len = start;
+            }
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            varLong(((long) b.length + 1) << 2 | tag);
+            return raw(b);
+        }
+
         Writer raw(byte[] b) {
             ensure(b.length);
             System.arraycopy(b, 0, buf, len, b.length);
@@ -157,6 +181,14 @@ final class Bytes {
 
         String string() {
             int n = length();
+            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+            pos += n;
+            return s;
+        }
+
+        /** {@code n} bytes of UTF-8 text (the length was read already). */
+        String text(int n) {
+            if (n < 0 || n > buf.length - pos) throw new IllegalStateException("length " + n + " runs past the value");
             String s = new String(buf, pos, n, StandardCharsets.UTF_8);
             pos += n;
             return s;

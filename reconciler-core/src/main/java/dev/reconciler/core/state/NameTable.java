@@ -5,7 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
- * Short ids for the names a stored row repeats: sources, tables, binlog files and column names. A pair value then
+ * Short ids for the names a stored row repeats: sources, tables, binlog files, column names and enum-like column
+ * values. A pair value then
  * carries small varints instead of ~120 bytes of text per row, which halves what RocksDB writes, flushes and
  * compacts per pair. Ids are assigned on first use and persisted by the store in the same atomic batch as the first
  * value that uses them (see {@link #forEachUnpersisted}), so a value never refers to an id the store does not have.
@@ -34,12 +35,24 @@ public final class NameTable {
 
     /** The id of {@code name}, assigning the next one if new; 0 when the table is full (write the name inline). */
     int idOf(String name) {
+        return idOf(name, capacity);
+    }
+
+    /**
+     * The id of a column value that looks like an enum constant ({@link ValueCodec}). Such values get new ids only
+     * while the table is less than half full, so a column that only looks categorical cannot crowd out the names.
+     */
+    int idOfValue(String value) {
+        return idOf(value, capacity / 2);
+    }
+
+    private int idOf(String name, int limit) {
         Integer id = ids.get(name);
         if (id != null) return id;
         synchronized (this) {
             id = ids.get(name);
             if (id != null) return id;
-            if (size >= capacity) return 0;
+            if (size >= limit) return 0;
             String[] n = names;
             if (size == n.length) n = Arrays.copyOf(n, n.length * 2);
             n[size++] = name;

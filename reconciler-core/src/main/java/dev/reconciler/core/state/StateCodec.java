@@ -41,8 +41,11 @@ import java.util.Set;
  * Values start with a format version byte so that a later release can read what this one wrote.
  */
 public final class StateCodec {
-    /** 2: names (sources, tables, binlog files, column names) as ids of the store's {@link NameTable}. */
-    private static final byte VERSION = 2;
+    /**
+     * 2: names (sources, tables, binlog files, column names) as ids of the store's {@link NameTable}.
+     * 3: column values and primary keys in {@link ValueCodec}'s forms.
+     */
+    private static final byte VERSION = 3;
 
     private StateCodec() {
     }
@@ -330,7 +333,7 @@ public final class StateCodec {
         RowId id = image.id();
         name(out, id.source(), names);
         name(out, id.table(), names);
-        out.string(id.primaryKey());
+        ValueCodec.write(out, id.primaryKey(), names);
         SourcePosition p = image.position();
         name(out, p.file(), names);
         out.signedVarLong(p.offset());
@@ -340,14 +343,16 @@ public final class StateCodec {
         out.varLong(cols.size());
         cols.forEach((column, value) -> {
             name(out, column, names);
-            out.nullableString(value);
+            ValueCodec.write(out, value, names);
         });
     }
 
     private static RowImage readImage(Bytes.Reader in, NameTable names) {
         String source = name(in, names);
         String table = name(in, names);
-        RowId id = new RowId(source, table, in.string());
+        String primaryKey = ValueCodec.read(in, names);
+        if (primaryKey == null) throw new IllegalStateException("row of " + table + " without a primary key");
+        RowId id = new RowId(source, table, primaryKey);
         SourcePosition p = new SourcePosition(name(in, names), in.signedVarLong(), in.signedVarLong());
         Instant eventTime = in.instant();
         int n = (int) in.varLong();
@@ -355,7 +360,7 @@ public final class StateCodec {
         String[] values = new String[n];
         for (int i = 0; i < n; i++) {
             columnNames[i] = name(in, names);
-            values[i] = in.nullableString();
+            values[i] = ValueCodec.read(in, names);
         }
         return new RowImage(id, Columns.wrap(columnNames, values), eventTime, p);
     }

@@ -505,8 +505,8 @@ public final class RocksDbStateStore implements StateStore {
                     throw new IllegalArgumentException("unknown state operation " + op);
                 }
             }
-            putSorted(batch, pairs, pairOps);
-            putSorted(batch, timers, timerOps);
+            putSorted(batch, pairs, pairOps, false);
+            putSorted(batch, timers, timerOps, true);
             // Names first assigned while encoding this batch go into it, so no value outlives its names.
             int upTo = names.forEachUnpersisted((id, name) -> {
                 try {
@@ -526,11 +526,20 @@ public final class RocksDbStateStore implements StateStore {
     private record KeyedOp(byte[] key, byte[] value) {
     }
 
-    private static void putSorted(WriteBatch batch, ColumnFamilyHandle cf, List<KeyedOp> ops) throws RocksDBException {
+    /**
+     * @param writtenOnce every key of {@code cf} is put at most once between deletes, so a delete can be a
+     *                    {@code SingleDelete}: it and the put it cancels both vanish as soon as they meet in a flush
+     *                    or compaction, where a plain tombstone would be carried down to the last level. Deadline
+     *                    entries qualify (the engine writes one only when a pair's deadline changes, in the batch
+     *                    that changes the pair), and so do journal entries (a fresh sequence number each).
+     */
+    private static void putSorted(WriteBatch batch, ColumnFamilyHandle cf, List<KeyedOp> ops, boolean writtenOnce)
+            throws RocksDBException {
         ops.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
         for (KeyedOp op : ops) {
-            if (op.value() == null) batch.delete(cf, op.key());
-            else batch.put(cf, op.key(), op.value());
+            if (op.value() != null) batch.put(cf, op.key(), op.value());
+            else if (writtenOnce) batch.singleDelete(cf, op.key());
+            else batch.delete(cf, op.key());
         }
     }
 
@@ -571,7 +580,7 @@ public final class RocksDbStateStore implements StateStore {
                     WriteBatch batch = new WriteBatch();
                     try {
                         for (it.seek(StateCodec.journalKey(journalFloor)); it.isValid(); it.next()) {
-                            batch.delete(journal, it.key());
+                            batch.singleDelete(journal, it.key());   // each entry is put once (see putSorted)
                             if (batch.count() >= 10_000) {
                                 db.write(writeOptions, batch);
                                 batch.close();
