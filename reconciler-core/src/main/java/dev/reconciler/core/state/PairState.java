@@ -5,7 +5,9 @@ import dev.reconciler.core.fact.RowId;
 import dev.reconciler.core.rule.Side;
 
 import java.time.Instant;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -13,6 +15,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.Set;
 
 /**
@@ -36,14 +39,14 @@ public record PairState(PairKey key, List<StoredRow> rows, Set<DiscrepancyType> 
     private static final Comparator<StoredRow> ORDER =
             Comparator.comparing(StoredRow::side).thenComparing(r -> r.image().id());
 
+    private static final Set<DiscrepancyType> NONE_OPEN =
+            Collections.unmodifiableSet(EnumSet.noneOf(DiscrepancyType.class));
+
     public PairState {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(lastEventTime, "lastEventTime");
-        List<StoredRow> sorted = new ArrayList<>(rows);
-        sorted.sort(ORDER);
-        rows = Collections.unmodifiableList(sorted);
-        open = open.isEmpty() ? Collections.unmodifiableSet(EnumSet.noneOf(DiscrepancyType.class))
-                : Collections.unmodifiableSet(EnumSet.copyOf(open));
+        rows = Rows.sorted(rows);
+        open = open.isEmpty() ? NONE_OPEN : Collections.unmodifiableSet(EnumSet.copyOf(open));
         occurrences = occurrences.isEmpty() ? Map.of()
                 : Collections.unmodifiableMap(new EnumMap<>(occurrences));
     }
@@ -81,17 +84,56 @@ public record PairState(PairKey key, List<StoredRow> rows, Set<DiscrepancyType> 
     }
 
     public PairState withRow(StoredRow row, Instant eventTime) {
-        List<StoredRow> next = new ArrayList<>(rows.size() + 1);
+        // Rows stay in order: the new row goes where it sorts, replacing the row's previous image.
+        StoredRow[] next = new StoredRow[rows.size() + 1];
+        int n = 0;
+        boolean placed = false;
         for (StoredRow r : rows) {
-            if (!r.image().id().equals(row.image().id())) next.add(r);
+            if (r.image().id().equals(row.image().id())) continue;
+            if (!placed && ORDER.compare(row, r) < 0) {
+                next[n++] = row;
+                placed = true;
+            }
+            next[n++] = r;
         }
-        next.add(row);
+        if (!placed) next[n++] = row;
+        List<StoredRow> sorted = new Rows(n == next.length ? next : Arrays.copyOf(next, n));
         Instant last = eventTime.isAfter(lastEventTime) ? eventTime : lastEventTime;
-        return new PairState(key, next, open, occurrences, matched, waitLeft, waitRight, expireAt, last);
+        return new PairState(key, sorted, open, occurrences, matched, waitLeft, waitRight, expireAt, last);
     }
 
     public PairState withDecision(Set<DiscrepancyType> open, Map<DiscrepancyType, Integer> occurrences,
                                   boolean matched, Instant waitLeft, Instant waitRight, Instant expireAt) {
         return new PairState(key, rows, open, occurrences, matched, waitLeft, waitRight, expireAt, lastEventTime);
+    }
+
+    /**
+     * The rows of a state: immutable and in {@link #ORDER}. A state made from another's rows (a new decision, a
+     * row replaced) keeps them as they are instead of copying and sorting them again.
+     */
+    private static final class Rows extends AbstractList<StoredRow> implements RandomAccess {
+        private final StoredRow[] rows;
+
+        private Rows(StoredRow[] rows) {
+            this.rows = rows;
+        }
+
+        static List<StoredRow> sorted(List<StoredRow> rows) {
+            if (rows instanceof Rows r) return r;
+            StoredRow[] copy = rows.toArray(new StoredRow[0]);
+            for (StoredRow r : copy) Objects.requireNonNull(r, "row");
+            Arrays.sort(copy, ORDER);
+            return new Rows(copy);
+        }
+
+        @Override
+        public StoredRow get(int index) {
+            return rows[index];
+        }
+
+        @Override
+        public int size() {
+            return rows.length;
+        }
     }
 }

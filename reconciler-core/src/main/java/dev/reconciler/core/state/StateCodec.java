@@ -58,10 +58,34 @@ public final class StateCodec {
     }
 
     static byte[] encodePairKey(PairKey key) {
+        byte[] ascii = asciiPairKey(key);
+        if (ascii != null) return ascii;
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         escaped(out, key.rule());
         for (String v : key.values()) escaped(out, v);
         return out.toByteArray();
+    }
+
+    /** The common case, written directly: every character ASCII and none of them 0x00 or 0x01 (nothing to escape). */
+    private static byte[] asciiPairKey(PairKey key) {
+        List<String> values = key.values();
+        int n = key.rule().length() + 1;
+        for (String v : values) n += v.length() + 1;
+        byte[] out = new byte[n];
+        int at = asciiPart(out, 0, key.rule());
+        for (int i = 0; at >= 0 && i < values.size(); i++) at = asciiPart(out, at, values.get(i));
+        return at < 0 ? null : out;
+    }
+
+    /** Writes {@code s} and its 0x00 terminator at {@code at}; the next index, or -1 if {@code s} needs escaping. */
+    private static int asciiPart(byte[] out, int at, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x02 || c >= 0x80) return -1;
+            out[at++] = (byte) c;
+        }
+        out[at] = 0;
+        return at + 1;
     }
 
     public static PairKey decodePairKey(byte[] bytes) {

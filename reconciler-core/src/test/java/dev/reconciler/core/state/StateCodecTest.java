@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,6 +70,19 @@ class StateCodecTest {
         byte[] elsewhere = StateCodec.encode(read, other);
         assertThat(StateCodec.decodePair(p.key(), elsewhere, other)).isEqualTo(p);
         assertThat(elsewhere).isNotEqualTo(plain);
+    }
+
+    @net.jqwik.api.Property(tries = 1000)
+    void pairKeysAreEqualExactlyWhenRuleAndValuesAreAndDecodeBack(
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.StringLength(min = 1, max = 5) String rule,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.Size(min = 1, max = 3) List<String> a,
+            @net.jqwik.api.ForAll @net.jqwik.api.constraints.Size(min = 1, max = 3) List<String> b) {
+        PairKey ka = new PairKey(rule, a);
+        PairKey kb = new PairKey(rule, b);
+        assertThat(ka.equals(kb)).as("%s vs %s", a, b).isEqualTo(a.equals(b));
+        assertThat(StateCodec.decodePairKey(StateCodec.pairKey(ka))).isEqualTo(ka);
+        assertThat(StateCodec.decodePairKey(StateCodec.pairKey(ka)).values()).isEqualTo(a);
+        assertThat(Arrays.compareUnsigned(StateCodec.pairKey(ka), StateCodec.pairKey(kb)) == 0).isEqualTo(a.equals(b));
     }
 
     @Test
