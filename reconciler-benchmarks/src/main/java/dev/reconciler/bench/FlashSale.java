@@ -3,6 +3,7 @@ package dev.reconciler.bench;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
 import dev.reconciler.core.fact.RowId;
+import dev.reconciler.core.fact.RowValues;
 import dev.reconciler.core.fact.SourcePosition;
 import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -59,6 +59,19 @@ public final class FlashSale {
     public static final Duration INVENTORY_LAG = Duration.ofMillis(5);
 
     private static final int GOODS = 500;
+    /** Column layouts of the flow tables (DOMAIN.md), as a source would build them once per table. */
+    private static final RowValues.Layout ORDER_FULL = RowValues.Layout.of(List.of("id", "gmt_create",
+            "gmt_modified", "order_id", "buyer_id", "buyer_type", "seller_id", "seller_type", "identifier", "goods_id",
+            "goods_type", "goods_name", "order_amount", "paid_amount", "item_price", "item_count", "order_state",
+            "pay_succeed_time", "order_confirmed_time", "order_finished_time", "order_closed_time", "close_type",
+            "deleted", "lock_version", "snapshot_version", "stream_identifier", "stream_type"));
+    private static final RowValues.Layout ORDER_FIXTURE = RowValues.Layout.of(List.of("id", "order_id", "goods_id",
+            "goods_type", "stream_type", "order_state", "item_count", "deleted"));
+    private static final RowValues.Layout INVENTORY_FULL = RowValues.Layout.of(List.of("id", "gmt_create",
+            "gmt_modified", "collection_id", "changed_quantity", "price", "quantity", "saleable_inventory",
+            "occupied_inventory", "state", "stream_type", "identifier", "deleted", "lock_version", "extend_info"));
+    private static final RowValues.Layout INVENTORY_FIXTURE = RowValues.Layout.of(List.of("id", "identifier",
+            "collection_id", "stream_type", "changed_quantity", "deleted"));
     private static final String ORDER_BINLOG = "mysql-bin.000417";
     private static final String INVENTORY_BINLOG = "mysql-bin.000233";
 
@@ -401,47 +414,20 @@ public final class FlashSale {
             String orderId = "O" + orderNumber[i];
             Goods g = goods[goodsOf[i]];
             int count = itemCount[i];
-            Map<String, Object> m = new LinkedHashMap<>(64);
+            Object[] v;
             if (columns == Columns.FIXTURE) {
-                m.put("id", id);
-                m.put("order_id", orderId);
-                m.put("goods_id", g.id);
-                m.put("goods_type", "COLLECTION");
-                m.put("stream_type", streamType);
-                m.put("order_state", state);
-                m.put("item_count", count);
-                m.put("deleted", ZERO);
+                v = new Object[] {id, orderId, g.id, "COLLECTION", streamType, state, count, ZERO};
             } else {
                 boolean paid = state.equals("PAID");
                 BigDecimal amount = g.price.multiply(BigDecimal.valueOf(count));
-                m.put("id", id);
-                m.put("gmt_create", at);
-                m.put("gmt_modified", at);
-                m.put("order_id", orderId);
-                m.put("buyer_id", "U" + (100_000_000_000L + (orderNumber[i] % 9_000_000_000L)));
-                m.put("buyer_type", "CUSTOMER");
-                m.put("seller_id", "PLATFORM");
-                m.put("seller_type", "PLATFORM");
-                m.put("identifier", "REQ" + Long.toHexString(orderNumber[i]) + (paid ? "P" : "C"));
-                m.put("goods_id", g.id);
-                m.put("goods_type", "COLLECTION");
-                m.put("goods_name", g.name);
-                m.put("order_amount", amount);
-                m.put("paid_amount", paid ? amount : BigDecimal.ZERO.setScale(6));
-                m.put("item_price", g.price);
-                m.put("item_count", count);
-                m.put("order_state", state);
-                m.put("pay_succeed_time", paid ? at : null);
-                m.put("order_confirmed_time", at);
-                m.put("order_finished_time", null);
-                m.put("order_closed_time", null);
-                m.put("close_type", null);
-                m.put("deleted", ZERO);
-                m.put("lock_version", paid ? 2 : 1);
-                m.put("snapshot_version", paid ? 2 : 1);
-                m.put("stream_identifier", orderId + "_" + streamType);
-                m.put("stream_type", streamType);
+                v = new Object[] {id, at, at, orderId, "U" + (100_000_000_000L + (orderNumber[i] % 9_000_000_000L)),
+                        "CUSTOMER", "PLATFORM", "PLATFORM", "REQ" + Long.toHexString(orderNumber[i]) + (paid ? "P" : "C"),
+                        g.id, "COLLECTION", g.name, amount, paid ? amount : BigDecimal.ZERO.setScale(6), g.price, count,
+                        state, paid ? at : null, at, null, null, null, ZERO, paid ? 2 : 1, paid ? 2 : 1,
+                        orderId + "_" + streamType, streamType};
             }
+            // As a source builds rows: one shared column layout per table, the values in its order.
+            RowValues m = RowValues.wrap(columns == Columns.FIXTURE ? ORDER_FIXTURE : ORDER_FULL, v);
             SourcePosition pos = new SourcePosition(ORDER_BINLOG, orderOffset, 0);
             orderOffset += 700 + rnd.nextInt(200);
             return new Fact(new RowId(ORDERS, SHARDS[s], Long.toString(id)), Operation.INSERT, m, null, at, pos);
@@ -449,34 +435,17 @@ public final class FlashSale {
 
         private Fact inventory(Goods g, String identifier, long changed, String streamType, Instant at) {
             long id = ++inventoryId;
-            Map<String, Object> m = new LinkedHashMap<>(32);
+            Object[] v;
             if (columns == Columns.FIXTURE) {
-                m.put("id", id);
-                m.put("identifier", identifier);
-                m.put("collection_id", g.numericId);
-                m.put("stream_type", streamType);
-                m.put("changed_quantity", changed);
-                m.put("deleted", ZERO);
+                v = new Object[] {id, identifier, g.numericId, streamType, changed, ZERO};
             } else {
                 g.saleable -= changed;
                 g.occupied += changed;
                 g.lockVersion++;
-                m.put("id", id);
-                m.put("gmt_create", at);
-                m.put("gmt_modified", at);
-                m.put("collection_id", g.numericId);
-                m.put("changed_quantity", changed);
-                m.put("price", g.price);
-                m.put("quantity", 1_000_000L);
-                m.put("saleable_inventory", g.saleable);
-                m.put("occupied_inventory", g.occupied);
-                m.put("state", "SUCCEED");
-                m.put("stream_type", streamType);
-                m.put("identifier", identifier);
-                m.put("deleted", ZERO);
-                m.put("lock_version", g.lockVersion);
-                m.put("extend_info", null);
+                v = new Object[] {id, at, at, g.numericId, changed, g.price, 1_000_000L, g.saleable, g.occupied,
+                        "SUCCEED", streamType, identifier, ZERO, g.lockVersion, null};
             }
+            RowValues m = RowValues.wrap(columns == Columns.FIXTURE ? INVENTORY_FIXTURE : INVENTORY_FULL, v);
             SourcePosition pos = new SourcePosition(INVENTORY_BINLOG, inventoryOffset, 0);
             inventoryOffset += 400 + rnd.nextInt(100);
             return new Fact(new RowId(INVENTORY, INVENTORY_TABLE, Long.toString(id)), Operation.INSERT, m, null, at,

@@ -3,6 +3,7 @@ package dev.reconciler.app.normalize;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
 import dev.reconciler.core.fact.RowId;
+import dev.reconciler.core.fact.RowValues;
 import dev.reconciler.core.fact.SourcePosition;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -11,7 +12,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -36,8 +38,11 @@ public final class RecordNormalizer {
     }
 
     private static final Skip SKIP = new Skip();
+    private static final int MAX_LAYOUTS = 1024;
     private final String source;
     private final String heartbeatTable;
+    /** Column layouts by Debezium schema (identity). Used by the source's thread only, like the whole normalizer. */
+    private final Map<Schema, RowValues.Layout> layouts = new IdentityHashMap<>();
 
     /**
      * @param heartbeatTable {@code db.table} of the heartbeat table, or null
@@ -92,10 +97,26 @@ public final class RecordNormalizer {
         return String.valueOf(image.hashCode());
     }
 
-    private static Map<String, Object> columns(Struct s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (Field f : s.schema().fields()) m.put(f.name(), value(f.schema(), s.get(f)));
-        return m;
+    /**
+     * The row as {@link RowValues} over its table's column layout, made once per Debezium schema (the connector
+     * reuses one schema object per table until the table changes), so a fact is neither a map built per row nor a
+     * copy of one.
+     */
+    private Map<String, Object> columns(Struct s) {
+        Schema schema = s.schema();
+        RowValues.Layout layout = layouts.get(schema);
+        if (layout == null) {
+            if (layouts.size() >= MAX_LAYOUTS) layouts.clear();   // schemas churned (DDL): start over
+            layout = RowValues.Layout.of(schema.fields().stream().map(Field::name).toList());
+            layouts.put(schema, layout);
+        }
+        List<Field> fields = schema.fields();
+        Object[] values = new Object[fields.size()];
+        for (int i = 0; i < values.length; i++) {
+            Field f = fields.get(i);
+            values[i] = value(f.schema(), s.get(f));
+        }
+        return RowValues.wrap(layout, values);
     }
 
     /** Debezium's temporal logical types to java.time, so row images read as times, not epoch numbers. */

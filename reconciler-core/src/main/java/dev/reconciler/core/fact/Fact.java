@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param row       the row's identity (source, table, primary key)
  * @param operation what happened to the row
  * @param columns   the row after the operation; for a {@link Operation#DELETE} the row before it. Values are
- *                  {@code String}, {@code Number}, {@code Boolean}, {@code Instant} or {@code null}.
+ *                  {@code String}, {@code Number}, {@code Boolean}, {@code Instant} or {@code null}. Copied, unless
+ *                  it is a {@link RowValues} (immutable already).
  * @param before    for an {@link Operation#UPDATE}, the row before it when the source has it (binlog row image
  *                  FULL); lets the engine retract the row from its old key when a key column changed. May be null.
  * @param eventTime the commit time of the change in the source database (binlog {@code source.ts_ms})
@@ -39,6 +40,7 @@ public record Fact(RowId row, Operation operation, Map<String, Object> columns, 
     }
 
     private static Map<String, Object> copy(Map<String, Object> m) {
+        if (m instanceof RowValues) return m;   // immutable already: sources build rows this way, no copy per fact
         // LinkedHashMap (not Map.copyOf) because row images legitimately hold nulls.
         return Collections.unmodifiableMap(new LinkedHashMap<>(m));
     }

@@ -27,11 +27,23 @@ public record RowImage(RowId id, Map<String, String> columns, Instant eventTime,
         String[] names = new String[keep.size()];
         String[] values = new String[names.length];
         int i = 0;
-        for (String name : keep) {
-            Object v = source.get(name);
-            if (v == null && !source.containsKey(name)) continue;   // the row has no such column
-            names[i] = name;
-            values[i++] = Values.canonical(v);
+        if (source instanceof RowValues row) {
+            // By position: the kept columns' places in the table's layout are looked up once per layout.
+            int[] positions = row.layout().positionsOf(keep);
+            int k = 0;
+            for (String name : keep) {
+                int at = positions[k++];
+                if (at < 0) continue;   // the row has no such column
+                names[i] = name;
+                values[i++] = Values.canonical(row.valueAt(at));
+            }
+        } else {
+            for (String name : keep) {
+                Object v = source.get(name);
+                if (v == null && !source.containsKey(name)) continue;   // the row has no such column
+                names[i] = name;
+                values[i++] = Values.canonical(v);
+            }
         }
         if (i < names.length) {
             names = java.util.Arrays.copyOf(names, i);
