@@ -552,8 +552,8 @@ public final class ReconciliationEngine {
 
     private static Map<String, String> keyMap(Rule rule, PairKey key) {
         Map<String, String> m = new LinkedHashMap<>();
-        List<String> names = rule.key().names();
-        for (int i = 0; i < names.size(); i++) m.put(names.get(i), key.values().get(i));
+        List<KeyMapping.Part> parts = rule.key().parts();   // parts, not names(): no stream per matched pair
+        for (int i = 0; i < parts.size(); i++) m.put(parts.get(i).name(), key.values().get(i));
         return m;
     }
 
