@@ -1,6 +1,7 @@
 package dev.reconciler.core.match;
 
 import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.fact.Values;
 import dev.reconciler.core.rule.Multiplicity;
 import dev.reconciler.core.rule.QuantityCheck;
@@ -79,7 +80,11 @@ final class PairEvaluator {
     }
 
     static BigDecimal quantity(StoredRow row, String column) {
-        BigDecimal q = Values.quantity(row.image().column(column));
+        return row.quantity() != null ? row.quantity() : quantity(row.image(), column);   // else parsed when prepared
+    }
+
+    static BigDecimal quantity(RowImage image, String column) {
+        BigDecimal q = Values.quantity(image.column(column));
         return q == null ? BigDecimal.ZERO : q;
     }
 

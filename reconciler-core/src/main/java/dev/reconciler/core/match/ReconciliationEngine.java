@@ -190,10 +190,10 @@ public final class ReconciliationEngine {
      * @param matches whether the row (as of this fact) belongs to the rule side; counted as a fact taken
      * @param keyless the row has no key (it pairs with nothing; counted as such)
      */
-    private record Step(Fact fact, RowImage image, EncodedImage encoded, Routes.Route route, PairKey oldKey,
-                        PairKey key, boolean matches, boolean keyless) {
+    private record Step(Fact fact, RowImage image, EncodedImage encoded, BigDecimal quantity, Routes.Route route,
+                        PairKey oldKey, PairKey key, boolean matches, boolean keyless) {
         Step withEncoded(EncodedImage e) {
-            return new Step(fact, image, e, route, oldKey, key, matches, keyless);
+            return new Step(fact, image, e, quantity, route, oldKey, key, matches, keyless);
         }
     }
 
@@ -212,8 +212,11 @@ public final class ReconciliationEngine {
         // An insert or snapshot read that does not match cannot retract anything: no state lookup for it.
         boolean acts = key != null && (matches || op == Operation.UPDATE || op == Operation.DELETE);
         if (!acts && oldKey == null && !matches) return null;
-        return new Step(fact, image, null, route, oldKey, acts ? new PairKey(rule.name(), key) : null, matches,
-                key == null);
+        // The quantity is parsed here, on the preparing thread, where the row's text is still in the CPU cache.
+        BigDecimal quantity = rule.quantity() == null || !matches ? null
+                : PairEvaluator.quantity(image, rule.quantity().column(side));
+        return new Step(fact, image, null, quantity, route, oldKey, acts ? new PairKey(rule.name(), key) : null,
+                matches, key == null);
     }
 
     private void upsert(UnitOfWork uow, Rule rule, Side side, PairKey pk, Step step) {
@@ -228,7 +231,8 @@ public final class ReconciliationEngine {
         }
         Instant since = existing != null && existing.live() ? existing.since() : fact.eventTime();
         if (state == null) state = PairState.empty(pk, fact.eventTime());
-        state = state.withRow(new StoredRow(side, image, since, true, step.encoded()), fact.eventTime());
+        state = state.withRow(new StoredRow(side, image, since, true, step.encoded(), step.quantity()),
+                fact.eventTime());
         decide(uow, rule, state);
     }
 

@@ -9,6 +9,7 @@ import dev.reconciler.core.state.StateStore;
 import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.TimerEntry;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -22,10 +23,12 @@ import java.util.Map;
  * state, and each pair is written once per batch however often it changed.
  */
 final class UnitOfWork {
+    /** Stands for "no pair" in the two maps below, so that one lookup answers (null means "not known here"). */
+    private static final PairState NONE = PairState.empty(new PairKey("-", List.of("-")), Instant.EPOCH);
     private final StateStore store;
-    /** A null value means the pair was deleted in this unit. */
+    /** {@link #NONE} means the pair was deleted in this unit. */
     private final Map<PairKey, PairState> pairs = new HashMap<>();
-    /** Pairs read ahead from the store; a null value means the store has none. */
+    /** Pairs read ahead from the store; {@link #NONE} means the store has none. */
     private final Map<PairKey, PairState> read = new HashMap<>();
     /** A null value means the discrepancy record was deleted in this unit. */
     private final Map<String, Discrepancy> discrepancies = new LinkedHashMap<>();
@@ -39,16 +42,17 @@ final class UnitOfWork {
     }
 
     PairState pair(PairKey key) {
-        if (pairs.containsKey(key)) return pairs.get(key);
-        if (read.containsKey(key)) return read.get(key);
-        return store.pair(key).orElse(null);
+        PairState s = pairs.get(key);
+        if (s == null) s = read.get(key);
+        if (s == null) return store.pair(key).orElse(null);
+        return s == NONE ? null : s;
     }
 
     /** Reads the given pairs from the store in one call, so the facts that follow find them in memory. */
     void preload(Collection<PairKey> keys) {
         if (keys.isEmpty()) return;
         Map<PairKey, PairState> found = store.pairs(keys);
-        for (PairKey k : keys) read.put(k, found.get(k));
+        for (PairKey k : keys) read.put(k, found.getOrDefault(k, NONE));
     }
 
     void put(PairState state) {
@@ -56,7 +60,7 @@ final class UnitOfWork {
     }
 
     void delete(PairKey key) {
-        pairs.put(key, null);
+        pairs.put(key, NONE);
     }
 
     Discrepancy discrepancy(String id) {
@@ -102,7 +106,7 @@ final class UnitOfWork {
      */
     List<Outcome> commit() {
         pairs.forEach((k, v) -> {
-            if (v == null) write.deletePair(k);
+            if (v == NONE) write.deletePair(k);
             else write.putPair(v);
         });
         timers.forEach((t, put) -> {

@@ -118,8 +118,11 @@ public record PairState(PairKey key, List<StoredRow> rows, Set<DiscrepancyType> 
             this.rows = rows;
         }
 
+        private static final Rows EMPTY = new Rows(new StoredRow[0]);
+
         static List<StoredRow> sorted(List<StoredRow> rows) {
             if (rows instanceof Rows r) return r;
+            if (rows.isEmpty()) return EMPTY;
             StoredRow[] copy = rows.toArray(new StoredRow[0]);
             for (StoredRow r : copy) Objects.requireNonNull(r, "row");
             Arrays.sort(copy, ORDER);

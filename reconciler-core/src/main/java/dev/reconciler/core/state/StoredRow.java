@@ -3,6 +3,7 @@ package dev.reconciler.core.state;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.rule.Side;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -11,10 +12,13 @@ import java.util.Objects;
  * is live. A row that was deleted or stopped matching the filter stays as a tombstone ({@code live = false}) so
  * that a replayed older image of it is recognised as stale.
  *
- * @param encoded the image in the store's value format when a store made it ({@link StateStore#encode}), else
- *                null; a cache that does not take part in equality
+ * @param encoded  the image in the store's value format when a store made it ({@link StateStore#encode}), else
+ *                 null; a cache that does not take part in equality
+ * @param quantity the row's quantity for its rule's quantity check, parsed where the fact was prepared (missing
+ *                 or not a number: 0), or null when not parsed yet; a cache that does not take part in equality
  */
-public record StoredRow(Side side, RowImage image, Instant since, boolean live, EncodedImage encoded) {
+public record StoredRow(Side side, RowImage image, Instant since, boolean live, EncodedImage encoded,
+                        BigDecimal quantity) {
     public StoredRow {
         Objects.requireNonNull(side, "side");
         Objects.requireNonNull(image, "image");
@@ -22,7 +26,11 @@ public record StoredRow(Side side, RowImage image, Instant since, boolean live, 
     }
 
     public StoredRow(Side side, RowImage image, Instant since, boolean live) {
-        this(side, image, since, live, null);
+        this(side, image, since, live, null, null);
+    }
+
+    public StoredRow(Side side, RowImage image, Instant since, boolean live, EncodedImage encoded) {
+        this(side, image, since, live, encoded, null);
     }
 
     @Override
