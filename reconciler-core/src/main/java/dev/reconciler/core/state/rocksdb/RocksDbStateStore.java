@@ -146,6 +146,12 @@ public final class RocksDbStateStore implements StateStore {
     private final ColumnFamilyHandle discrepancies;
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle journal;
+    /** Column family ids, for batches built in their serialized form ({@link BatchRep}). */
+    private final int cfPairs;
+    private final int cfTimers;
+    private final int cfDiscrepancies;
+    private final int cfMeta;
+    private final int cfJournal;
     /** The last journal sequence number committed; changed under {@link #writeLock} after the batch is written. */
     private volatile long journalSeq;
     /**
@@ -205,6 +211,11 @@ public final class RocksDbStateStore implements StateStore {
         this.discrepancies = handles.get(3);
         this.meta = handles.get(4);
         this.journal = handles.get(5);
+        this.cfPairs = pairs.getID();
+        this.cfTimers = timers.getID();
+        this.cfDiscrepancies = discrepancies.getID();
+        this.cfMeta = meta.getID();
+        this.cfJournal = journal.getID();
         this.natives = natives;
         this.writeOptions = natives.writeOptions;
         this.syncWrites = syncWrites;
@@ -476,50 +487,45 @@ public final class RocksDbStateStore implements StateStore {
 
     private void writeBatch(StateWrite write) throws RocksDBException {
         long seq = journalSeq;
-        try (WriteBatch batch = new WriteBatch()) {
-            // Pair and deadline changes are handed to RocksDB in key order: consecutive memtable inserts then walk
-            // the same skip-list nodes, which stay in the CPU cache (random order costs a cache miss per level).
-            // Each key occurs once per batch, and the sort is stable anyway, so the outcome is the same.
-            List<KeyedOp> pairOps = new ArrayList<>();
-            List<KeyedOp> timerOps = new ArrayList<>();
-            for (StateWrite.Op op : write.ops()) {
-                // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
-                if (op instanceof StateWrite.PutPair p) {
-                    pairOps.add(new KeyedOp(StateCodec.pairKey(p.state().key()), StateCodec.encode(p.state(), names)));
-                } else if (op instanceof StateWrite.DeletePair d) {
-                    pairOps.add(new KeyedOp(StateCodec.pairKey(d.key()), null));
-                } else if (op instanceof StateWrite.PutTimer t) {
-                    timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), EMPTY));
-                } else if (op instanceof StateWrite.DeleteTimer t) {
-                    timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), null));
-                } else if (op instanceof StateWrite.PutDiscrepancy d) {
-                    batch.put(discrepancies, bytes(d.discrepancy().id()), StateCodec.encode(d.discrepancy(), names));
-                } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
-                    batch.delete(discrepancies, bytes(d.id()));
-                } else if (op instanceof StateWrite.PutMeta m) {
-                    if (m.value() == null) batch.delete(meta, bytes(m.name()));
-                    else batch.put(meta, bytes(m.name()), bytes(m.value()));
-                } else if (op instanceof StateWrite.AppendJournal j) {
-                    batch.put(journal, StateCodec.journalKey(++seq), StateCodec.encodeJournal(j.outcome(), names));
-                } else {
-                    throw new IllegalArgumentException("unknown state operation " + op);
-                }
+        BatchRep batch = new BatchRep(256 * write.ops().size());
+        // Pair and deadline changes are handed to RocksDB in key order: consecutive memtable inserts then walk
+        // the same skip-list nodes, which stay in the CPU cache (random order costs a cache miss per level).
+        // Each key occurs once per batch, and the sort is stable anyway, so the outcome is the same.
+        List<KeyedOp> pairOps = new ArrayList<>();
+        List<KeyedOp> timerOps = new ArrayList<>();
+        for (StateWrite.Op op : write.ops()) {
+            // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
+            if (op instanceof StateWrite.PutPair p) {
+                pairOps.add(new KeyedOp(StateCodec.pairKey(p.state().key()), StateCodec.encode(p.state(), names)));
+            } else if (op instanceof StateWrite.DeletePair d) {
+                pairOps.add(new KeyedOp(StateCodec.pairKey(d.key()), null));
+            } else if (op instanceof StateWrite.PutTimer t) {
+                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), EMPTY));
+            } else if (op instanceof StateWrite.DeleteTimer t) {
+                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), null));
+            } else if (op instanceof StateWrite.PutDiscrepancy d) {
+                batch.put(cfDiscrepancies, bytes(d.discrepancy().id()), StateCodec.encode(d.discrepancy(), names));
+            } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
+                batch.delete(cfDiscrepancies, bytes(d.id()));
+            } else if (op instanceof StateWrite.PutMeta m) {
+                if (m.value() == null) batch.delete(cfMeta, bytes(m.name()));
+                else batch.put(cfMeta, bytes(m.name()), bytes(m.value()));
+            } else if (op instanceof StateWrite.AppendJournal j) {
+                batch.put(cfJournal, StateCodec.journalKey(++seq), StateCodec.encodeJournal(j.outcome(), names));
+            } else {
+                throw new IllegalArgumentException("unknown state operation " + op);
             }
-            putSorted(batch, pairs, pairOps, false);
-            putSorted(batch, timers, timerOps, true);
-            // Names first assigned while encoding this batch go into it, so no value outlives its names.
-            int upTo = names.forEachUnpersisted((id, name) -> {
-                try {
-                    batch.put(meta, bytes(NAME_PREFIX + id), bytes(name));
-                } catch (RocksDBException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            if (seq != journalSeq) batch.put(meta, bytes(META_JOURNAL_SEQ), bytes(Long.toString(seq)));
-            db.write(writeOptions, batch);
-            names.markPersisted(upTo);
-            journalSeq = seq;
         }
+        putSorted(batch, cfPairs, pairOps, false);
+        putSorted(batch, cfTimers, timerOps, true);
+        // Names first assigned while encoding this batch go into it, so no value outlives its names.
+        int upTo = names.forEachUnpersisted((id, name) -> batch.put(cfMeta, bytes(NAME_PREFIX + id), bytes(name)));
+        if (seq != journalSeq) batch.put(cfMeta, bytes(META_JOURNAL_SEQ), bytes(Long.toString(seq)));
+        try (WriteBatch rocksBatch = new WriteBatch(batch.toArray())) {
+            db.write(writeOptions, rocksBatch);
+        }
+        names.markPersisted(upTo);
+        journalSeq = seq;
     }
 
     /** A put (value) or delete (null value) of one key. */
@@ -533,8 +539,7 @@ public final class RocksDbStateStore implements StateStore {
      *                    entries qualify (the engine writes one only when a pair's deadline changes, in the batch
      *                    that changes the pair), and so do journal entries (a fresh sequence number each).
      */
-    private static void putSorted(WriteBatch batch, ColumnFamilyHandle cf, List<KeyedOp> ops, boolean writtenOnce)
-            throws RocksDBException {
+    private static void putSorted(BatchRep batch, int cf, List<KeyedOp> ops, boolean writtenOnce) {
         ops.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
         for (KeyedOp op : ops) {
             if (op.value() != null) batch.put(cf, op.key(), op.value());
