@@ -108,6 +108,8 @@ public class EngineThroughputBenchmark {
     private long iterationFacts;
     private long threadCpuAtStart;
     private long feedCpuAtStart;
+    /** CPU time of the feed threads of passes that ended (each pass has its own feed thread). */
+    private long retiredFeedCpu;
     private long processCpuAtStart;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -134,7 +136,7 @@ public class EngineThroughputBenchmark {
     public void startIteration(BenchmarkParams params) {
         if (params.getBenchmark().endsWith(".wholeSale") && cursor > 0) rollover();
         iterationFacts = 0;
-        feedCpuAtStart = feed.cpuNanos();
+        feedCpuAtStart = feedCpu();
         threadCpuAtStart = THREADS.getCurrentThreadCpuTime();
         processCpuAtStart = OS.getProcessCpuTime();
     }
@@ -147,7 +149,7 @@ public class EngineThroughputBenchmark {
                         + " CPU per fact: engine thread %.2f us, feed thread %.2f us, process %.2f us]",
                 pass, cursor, batchCount, outcomes, rolloverNanos / 1e6,
                 (THREADS.getCurrentThreadCpuTime() - threadCpuAtStart) / 1e3 / facts,
-                Math.max(0, feed.cpuNanos() - feedCpuAtStart) / 1e3 / facts,
+                (feedCpu() - feedCpuAtStart) / 1e3 / facts,
                 (OS.getProcessCpuTime() - processCpuAtStart) / 1e3 / facts);
         rolloverNanos = 0;
         deleteRetired();
@@ -203,6 +205,11 @@ public class EngineThroughputBenchmark {
         return n;
     }
 
+    /** CPU time of all feed threads so far: a pass that rolls over mid-iteration has two. */
+    private long feedCpu() {
+        return retiredFeedCpu + feed.cpuNanos();
+    }
+
     private void deleteRetired() {
         for (Path d : retiredDirs) Stores.delete(d);
         retiredDirs.clear();
@@ -219,7 +226,10 @@ public class EngineThroughputBenchmark {
             rolloverNanos += System.nanoTime() - t;
             retiredDirs.add(currentDir);
         }
-        if (feed != null) feed.close();
+        if (feed != null) {
+            feed.close();
+            retiredFeedCpu += feed.cpuNanos();
+        }
         pass++;
         cursor = 0;
         outcomes = 0;
