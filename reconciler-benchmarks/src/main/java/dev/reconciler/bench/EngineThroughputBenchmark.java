@@ -62,7 +62,7 @@ import java.util.concurrent.TimeUnit;
  * mvn -pl reconciler-benchmarks -am package -DskipTests
  * java -jar reconciler-benchmarks/target/benchmarks.jar EngineThroughputBenchmark.applyBatch \
  *     -f 1 -wi 2 -i 5 -w 5s -r 5s
- * java -jar reconciler-benchmarks/target/benchmarks.jar EngineThroughputBenchmark.wholeSale -f 1 -wi 1 -i 3
+ * java -jar reconciler-benchmarks/target/benchmarks.jar EngineThroughputBenchmark.wholeSale -f 1 -wi 2 -i 4
  * java -jar reconciler-benchmarks/target/benchmarks.jar EngineThroughputBenchmark.applyBatch -p store=rocksdb -prof gc
  * </pre>
  * The fork gets a fixed 14 GB heap: the in-memory baseline keeps up to a million pairs on the heap; a smaller heap
@@ -182,8 +182,8 @@ public class EngineThroughputBenchmark {
     @BenchmarkMode(Mode.SingleShotTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @OperationsPerInvocation(SALE_FACTS)
-    @Warmup(iterations = 1)
-    @Measurement(iterations = 3)
+    @Warmup(iterations = 2)
+    @Measurement(iterations = 4)
     public long wholeSale() {
         long n = 0;
         while (cursor < batchCount) {
