@@ -1,11 +1,8 @@
 package dev.reconciler.core.fact;
 
 import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
@@ -77,32 +74,7 @@ public final class Columns extends AbstractMap<String, String> {
 
     @Override
     public Set<Map.Entry<String, String>> entrySet() {
-        return new AbstractSet<>() {
-            @Override
-            public Iterator<Map.Entry<String, String>> iterator() {
-                return new Iterator<>() {
-                    private int i;
-
-                    @Override
-                    public boolean hasNext() {
-                        return i < names.length;
-                    }
-
-                    @Override
-                    public Map.Entry<String, String> next() {
-                        if (i >= names.length) throw new NoSuchElementException();
-                        Map.Entry<String, String> e = new SimpleImmutableEntry<>(names[i], values[i]);
-                        i++;
-                        return e;
-                    }
-                };
-            }
-
-            @Override
-            public int size() {
-                return names.length;
-            }
-        };
+        return new ArrayEntries<>(names, values);
     }
 
     @Override

@@ -1,12 +1,9 @@
 package dev.reconciler.core.fact;
 
 import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiConsumer;
@@ -124,31 +121,6 @@ public final class RowValues extends AbstractMap<String, Object> {
 
     @Override
     public Set<Map.Entry<String, Object>> entrySet() {
-        return new AbstractSet<>() {
-            @Override
-            public Iterator<Map.Entry<String, Object>> iterator() {
-                return new Iterator<>() {
-                    private int i;
-
-                    @Override
-                    public boolean hasNext() {
-                        return i < values.length;
-                    }
-
-                    @Override
-                    public Map.Entry<String, Object> next() {
-                        if (i >= values.length) throw new NoSuchElementException();
-                        Map.Entry<String, Object> e = new SimpleImmutableEntry<>(layout.names[i], values[i]);
-                        i++;
-                        return e;
-                    }
-                };
-            }
-
-            @Override
-            public int size() {
-                return values.length;
-            }
-        };
+        return new ArrayEntries<>(layout.names, values);
     }
 }
