@@ -1,6 +1,7 @@
 package dev.reconciler.core.fact;
 
 import java.util.AbstractMap;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +42,6 @@ public final class RowValues extends AbstractMap<String, Object> {
             return new Layout(names.toArray(new String[0]));
         }
 
-        public int size() {
-            return names.length;
-        }
-
         /** The position of a column, or -1 if the table has none of that name. */
         public int positionOf(Object name) {
             Integer p = positions.get(name);
@@ -64,7 +61,7 @@ public final class RowValues extends AbstractMap<String, Object> {
             int i = 0;
             for (String name : keep) out[i++] = positionOf(name);
             if (cached.length < 16) {   // a handful of streams read a table; more sets than that are not worth keeping
-                Pick[] next = java.util.Arrays.copyOf(cached, cached.length + 1);
+                Pick[] next = Arrays.copyOf(cached, cached.length + 1);
                 next[cached.length] = new Pick(keep, out);
                 picks = next;
             }

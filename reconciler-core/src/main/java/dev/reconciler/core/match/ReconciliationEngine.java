@@ -121,7 +121,8 @@ public final class ReconciliationEngine {
 
     /**
      * Routes facts and converts them to canonical images (filter, key, old key), and has the store encode each image
-     * a pair will hold ({@link StateStore#encode}). Changes no state and is safe from any thread, so a source's
+     * a pair will hold ({@link StateStore#encode}). Changes no pair state (encoding may add names to the store's name
+     * table, which the next batch persists) and is safe from any thread, so a source's
      * thread can do it while the engine thread applies the previous batch: converting and encoding a row is cheapest
      * on the thread that built it, and is about half of the work per fact.
      */
