@@ -357,7 +357,7 @@ public final class StateCodec {
         RowId id = image.id();
         name(out, id.source(), names);
         name(out, id.table(), names);
-        ValueCodec.write(out, id.primaryKey(), names);
+        ValueCodec.write(out, id.primaryKey(), names, false);   // an identifier: never a name-table entry
         SourcePosition p = image.position();
         name(out, p.file(), names);
         out.signedVarLong(p.offset());

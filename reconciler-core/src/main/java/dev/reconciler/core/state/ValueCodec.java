@@ -36,6 +36,14 @@ final class ValueCodec {
     }
 
     static void write(Bytes.Writer out, String v, NameTable names) {
+        write(out, v, names, true);
+    }
+
+    /**
+     * @param constants whether enum-like text may become a name id; not for identifiers (primary keys), which would
+     *                  fill the name table with one entry per row
+     */
+    static void write(Bytes.Writer out, String v, NameTable names, boolean constants) {
         if (v == null) {
             out.varLong(0);
             return;
@@ -45,7 +53,7 @@ final class ValueCodec {
             out.varLong(number << 2 | NUMBER);
             return;
         }
-        if (isConstant(v)) {
+        if (constants && isConstant(v)) {
             int id = names.idOfValue(v);
             if (id > 0) {
                 out.varLong((long) id << 2 | NAME);

@@ -54,6 +54,15 @@ class ValueCodecTest {
     }
 
     @Test
+    void primaryKeysNeverBecomeNameIdsEvenWhenTheyLookLikeConstants() {
+        NameTable names = new NameTable();
+        Bytes.Writer out = new Bytes.Writer(8);
+        ValueCodec.write(out, "SKU_ABC", names, false);
+        assertThat(names.size()).isZero();
+        assertThat(ValueCodec.read(new Bytes.Reader(out.toArray()), names)).isEqualTo("SKU_ABC");
+    }
+
+    @Test
     void constantsGetIdsOnlyWhileTheTableIsLessThanHalfFull() {
         NameTable names = new NameTable(4);
         roundTrip("ONE", names);
