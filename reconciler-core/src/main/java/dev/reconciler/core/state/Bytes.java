@@ -56,43 +56,20 @@ final class Bytes {
         }
 
         Writer string(String s) {
-            if (ascii(s, 0)) return this;
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            varLong(b.length);
-            return raw(b);
+            return text(s, 1, 0);
         }
 
         /** Length + 1, so 0 stands for null. */
         Writer nullableString(String s) {
-            if (s == null) return varLong(0);
-            if (ascii(s, 1)) return this;
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            varLong(b.length + 1L);
-            return raw(b);
+            return s == null ? varLong(0) : text(s, 1, 1);
         }
 
         /**
          * Text whose UTF-8 length shares a varint with a 2-bit tag: {@code (length + 1) << 2 | tag}, then the bytes
-         * (see {@link ValueCodec}). Short ASCII text is written directly, with a one-byte prefix.
+         * (see {@link ValueCodec}).
          */
         Writer text(String s, int tag) {
-            int n = s.length();
-            if (n < 31) {
-                ensure(1 + n);
-                int start = len;
-                buf[len++] = (byte) ((n + 1) << 2 | tag);
-                int i = 0;
-                for (; i < n; i++) {
-                    char c = s.charAt(i);
-                    if (c >= 0x80) break;
-                    buf[len++] = (byte) c;
-                }
-                if (i == n) return this;
-                len = start;
-            }
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            varLong(((long) b.length + 1) << 2 | tag);
-            return raw(b);
+            return text(s, 4, 4 + tag);
         }
 
         Writer raw(byte[] b) {
@@ -103,24 +80,27 @@ final class Bytes {
         }
 
         /**
-         * The common case, written without an intermediate byte array: a short ASCII string (its UTF-8 is its
-         * chars, its length prefix one byte). Returns false, having written nothing, for anything else.
+         * A varint prefix of {@code scale * UTF-8 length + offset}, then the UTF-8 bytes. The common case, a short
+         * ASCII string (its UTF-8 is its chars, its prefix one byte), is written without an intermediate byte array.
          */
-        private boolean ascii(String s, int lengthBias) {
+        private Writer text(String s, int scale, int offset) {
             int n = s.length();
-            if (n + lengthBias >= 0x80) return false;
-            ensure(1 + n);
-            int start = len;
-            buf[len++] = (byte) (n + lengthBias);
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c >= 0x80) {
-                    len = start;
-                    return false;
+            if ((long) n * scale + offset < 0x80) {
+                ensure(1 + n);
+                int start = len;
+                buf[len++] = (byte) (n * scale + offset);
+                int i = 0;
+                for (; i < n; i++) {
+                    char c = s.charAt(i);
+                    if (c >= 0x80) break;
+                    buf[len++] = (byte) c;
                 }
-                buf[len++] = (byte) c;
+                if (i == n) return this;
+                len = start;
             }
-            return true;
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            varLong((long) b.length * scale + offset);
+            return raw(b);
         }
 
         Writer instant(Instant t) {
@@ -180,10 +160,7 @@ final class Bytes {
         }
 
         String string() {
-            int n = length();
-            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
-            pos += n;
-            return s;
+            return text(length());
         }
 
         /** {@code n} bytes of UTF-8 text (the length was read already). */
@@ -196,12 +173,7 @@ final class Bytes {
 
         String nullableString() {
             long n = varLong();
-            if (n == 0) return null;
-            long len = n - 1;
-            if (len > buf.length - pos) throw new IllegalStateException("length " + len + " runs past the value");
-            String s = new String(buf, pos, (int) len, StandardCharsets.UTF_8);
-            pos += (int) len;
-            return s;
+            return n == 0 ? null : text((int) Math.min(Integer.MAX_VALUE, n - 1));
         }
 
         /** A string likely to repeat across rows (a column name): one shared instance per distinct name. */
