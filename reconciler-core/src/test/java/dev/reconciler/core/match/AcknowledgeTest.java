@@ -6,7 +6,6 @@ import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.outcome.Outcome;
-import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 import dev.reconciler.core.testing.EngineTestDriver;
 import dev.reconciler.core.testing.OrderInventory;
 import org.junit.jupiter.api.Test;
@@ -28,9 +27,7 @@ class AcknowledgeTest {
 
     @Test
     void anAcknowledgementIsStoredSurvivesARestartAndStaysWhenTheDiscrepancyResolves(@TempDir Path dir) {
-        RocksDbStateStore.Options options = RocksDbStateStore.Options.defaults().withBlockCacheBytes(8L << 20);
-        try (EngineTestDriver d = new EngineTestDriver(OrderInventory.config(Duration.ofSeconds(30)),
-                RocksDbStateStore.open(dir, options), () -> RocksDbStateStore.open(dir, options))) {
+        try (EngineTestDriver d = EngineTestDriver.onRocksDb(OrderInventory.config(Duration.ofSeconds(30)), dir)) {
             d.insert(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0), T0);
             Discrepancy opened = d.watermarkAll(T0.plusSeconds(40)).stream()
                     .filter(o -> o instanceof Outcome.DiscrepancyOpened)

@@ -2,7 +2,6 @@ package dev.reconciler.core.match;
 
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.state.JournalEntry;
-import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 import dev.reconciler.core.testing.EngineTestDriver;
 import dev.reconciler.core.testing.OrderInventory;
 import org.junit.jupiter.api.Test;
@@ -26,9 +25,7 @@ class OutcomeJournalTest {
 
     @Test
     void discrepanciesAndStallsAreJournaledInOrderMatchesAreNotAndTheJournalSurvivesARestart(@TempDir Path dir) {
-        RocksDbStateStore.Options options = RocksDbStateStore.Options.defaults().withBlockCacheBytes(8L << 20);
-        try (EngineTestDriver d = new EngineTestDriver(OrderInventory.config(Duration.ofSeconds(30)),
-                RocksDbStateStore.open(dir, options), () -> RocksDbStateStore.open(dir, options))) {
+        try (EngineTestDriver d = EngineTestDriver.onRocksDb(OrderInventory.config(Duration.ofSeconds(30)), dir)) {
             // O1 matched at once; O2 waits and is reported missing; its late deduction resolves it
             d.insert(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0), T0);
             d.insert(INVENTORY, INVENTORY_TABLE, inventoryRow(1, "O1", 42, "TRY_SALE", 1, 0), T0);

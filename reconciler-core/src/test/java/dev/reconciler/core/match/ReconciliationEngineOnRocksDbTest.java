@@ -1,7 +1,6 @@
 package dev.reconciler.core.match;
 
 import dev.reconciler.core.rule.EngineConfig;
-import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 import dev.reconciler.core.testing.EngineTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,9 +22,7 @@ class ReconciliationEngineOnRocksDbTest extends ReconciliationEngineTest {
     @Override
     EngineTestDriver newDriver(EngineConfig config) {
         Path storeDir = dir.resolve("state-" + stores++);
-        EngineTestDriver driver = new EngineTestDriver(config,
-                RocksDbStateStore.open(storeDir, RocksDbStateStore.Options.defaults()),
-                () -> RocksDbStateStore.open(storeDir, RocksDbStateStore.Options.defaults()));
+        EngineTestDriver driver = EngineTestDriver.onRocksDb(config, storeDir);
         drivers.add(driver);
         return driver;
     }

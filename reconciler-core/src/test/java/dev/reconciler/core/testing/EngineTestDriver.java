@@ -9,7 +9,9 @@ import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.state.InMemoryStateStore;
 import dev.reconciler.core.state.StateStore;
+import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,6 +51,13 @@ public final class EngineTestDriver implements AutoCloseable {
         this.reopen = reopen;
         this.clock = new ManualClock(OrderInventory.T0);
         this.engine = new ReconciliationEngine(config, store, clock);
+    }
+
+    /** A driver over a RocksDB store in {@code dir} (small cache), which {@link #restart()} closes and reopens. */
+    public static EngineTestDriver onRocksDb(EngineConfig config, Path dir) {
+        RocksDbStateStore.Options options = RocksDbStateStore.Options.defaults().withBlockCacheBytes(8L << 20);
+        return new EngineTestDriver(config, RocksDbStateStore.open(dir, options),
+                () -> RocksDbStateStore.open(dir, options));
     }
 
     public ReconciliationEngine engine() {
