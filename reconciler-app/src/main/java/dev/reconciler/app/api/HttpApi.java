@@ -170,10 +170,8 @@ public final class HttpApi implements AutoCloseable {
             String method = x.getRequestMethod().toUpperCase(Locale.ROOT);
             Router.Match match = router.route(method, x.getRequestURI().getRawPath());
             authorize(match.route().access(), x.getRequestHeaders().getFirst("Authorization"));
-            byte[] body = readBody(x.getRequestBody());
-            Router.Request req = new Router.Request(method, x.getRequestURI().getRawPath(), match.params(),
-                    Router.parseQuery(x.getRequestURI().getRawQuery()), x.getRequestHeaders().getFirst("Authorization"),
-                    body);
+            Router.Request req = new Router.Request(match.params(), Router.parseQuery(x.getRequestURI().getRawQuery()),
+                    readBody(x.getRequestBody()));
             reply = match.route().handler().handle(req);
         } catch (ApiException e) {
             reply = Router.Reply.json(e.status(), new Views.Error(e.getMessage(), e.fix()));

@@ -34,8 +34,7 @@ final class Router {
     }
 
     /** A request as the handlers see it. */
-    record Request(String method, String path, List<String> params, Map<String, List<String>> query, String authorization,
-                   byte[] body) {
+    record Request(List<String> params, Map<String, List<String>> query, byte[] body) {
         /** The single value of a query parameter, or null; more than one value is a 400. */
         String query(String name) {
             List<String> v = query.get(name);

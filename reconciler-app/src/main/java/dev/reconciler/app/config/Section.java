@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One object of the configuration tree with its path, e.g. {@code sources[1]}: reads its keys with environment
@@ -80,7 +81,7 @@ final class Section {
             problem(key, "expected a single value, found " + kind(n));
             return null;
         }
-        return substitute(path(key), key, n.asText());
+        return substituteAt(path(key), n.asText());
     }
 
     String text(String key, String dflt) {
@@ -103,22 +104,17 @@ final class Section {
     Integer integer(String key, int dflt, int min, int max) {
         String t = text(key);
         if (t == null || t.isBlank()) return dflt;
-        try {
-            long v = Long.parseLong(t.trim());
-            if (v < min || v > max) {
-                problem(key, shown(key, t) + " is out of range; use " + min + " to " + max);
-                return null;
-            }
-            return (int) v;
-        } catch (NumberFormatException e) {
-            problem(key, shown(key, t) + " is not a whole number; use " + min + " to " + max);
-            return null;
-        }
+        Long v = whole(key, t, min, max);
+        return v == null ? null : v.intValue();
     }
 
     Long longValue(String key, long min, long max) {
         String t = text(key);
-        if (t == null || t.isBlank()) return null;
+        return t == null || t.isBlank() ? null : whole(key, t, min, max);
+    }
+
+    /** A whole number in {@code [min, max]}, or null (and a problem). */
+    private Long whole(String key, String t, long min, long max) {
         try {
             long v = Long.parseLong(t.trim());
             if (v < min || v > max) {
@@ -146,21 +142,19 @@ final class Section {
     }
 
     Duration duration(String key, Duration dflt) {
-        String t = text(key);
-        if (t == null || t.isBlank()) return dflt;
-        try {
-            return Durations.parse(t);
-        } catch (IllegalArgumentException e) {
-            problem(key, e.getMessage());
-            return null;
-        }
+        return parsed(key, dflt, Durations::parse);
     }
 
     Long size(String key, long dflt) {
+        return parsed(key, dflt, Sizes::parse);
+    }
+
+    /** The value as {@code parser} reads it, {@code dflt} when absent, null (and the parser's message) if invalid. */
+    private <T> T parsed(String key, T dflt, Function<String, T> parser) {
         String t = text(key);
         if (t == null || t.isBlank()) return dflt;
         try {
-            return Sizes.parse(t);
+            return parser.apply(t);
         } catch (IllegalArgumentException e) {
             problem(key, e.getMessage());
             return null;
@@ -187,7 +181,7 @@ final class Section {
         if (n == null || n.isNull()) return null;
         List<String> out = new ArrayList<>();
         if (n.isValueNode()) {
-            out.add(substitute(path(key), key, n.asText()));
+            out.add(substituteAt(path(key), n.asText()));
             return out;
         }
         if (!n.isArray()) {
@@ -201,7 +195,7 @@ final class Section {
                 problems.add(p + ": expected a single value, found " + kind(e));
                 continue;
             }
-            String v = substitute(p, key, e.asText());
+            String v = substituteAt(p, e.asText());
             if (v != null) out.add(v);
         }
         return out;
@@ -239,22 +233,18 @@ final class Section {
         return out;
     }
 
-    /** Substitutes a free-form value (a filter value) found under {@code path}. */
+    /** Fills in {@code ${VAR}} references of a value found under {@code path}; null (and a problem) if unresolved. */
     String substituteAt(String path, String value) {
-        return substitute(path, "", value);
-    }
-
-    List<String> problems() {
-        return problems;
-    }
-
-    private String substitute(String path, String key, String value) {
         try {
             return env.apply(value);
         } catch (EnvSubstitution.Unresolved e) {
             problems.add(path + ": " + e.getMessage());
             return null;
         }
+    }
+
+    List<String> problems() {
+        return problems;
     }
 
     /** The value for a message, or a placeholder for secrets. */

@@ -25,22 +25,20 @@ public final class FlashSaleTraffic implements Runnable {
 
     /** The faults, as the rules report them. */
     public enum Fault {
-        SALE_MISSING_RIGHT("sale", "MISSING_RIGHT", "order confirmed, inventory never deducted"),
-        SALE_MISSING_LEFT("sale", "MISSING_LEFT", "inventory deducted, no order"),
-        SALE_QUANTITY_MISMATCH("sale", "QUANTITY_MISMATCH", "deducted more or less than ordered"),
-        SALE_DUPLICATE_RIGHT("sale", "DUPLICATE_RIGHT", "inventory deducted twice"),
-        SALE_DUPLICATE_LEFT("sale", "DUPLICATE_LEFT", "order confirmed twice"),
-        CANCEL_MISSING_RIGHT("cancel", "MISSING_RIGHT", "order closed, inventory never released"),
-        CANCEL_MISSING_LEFT("cancel", "MISSING_LEFT", "inventory released, order not closed");
+        SALE_MISSING_RIGHT("sale", "MISSING_RIGHT"),       // order confirmed, inventory never deducted
+        SALE_MISSING_LEFT("sale", "MISSING_LEFT"),         // inventory deducted, no order
+        SALE_QUANTITY_MISMATCH("sale", "QUANTITY_MISMATCH"), // deducted more or less than ordered
+        SALE_DUPLICATE_RIGHT("sale", "DUPLICATE_RIGHT"),   // inventory deducted twice
+        SALE_DUPLICATE_LEFT("sale", "DUPLICATE_LEFT"),     // order confirmed twice
+        CANCEL_MISSING_RIGHT("cancel", "MISSING_RIGHT"),   // order closed, inventory never released
+        CANCEL_MISSING_LEFT("cancel", "MISSING_LEFT");     // inventory released, order not closed
 
         public final String rule;
         public final String type;
-        public final String meaning;
 
-        Fault(String rule, String type, String meaning) {
+        Fault(String rule, String type) {
             this.rule = rule;
             this.type = type;
-            this.meaning = meaning;
         }
     }
 

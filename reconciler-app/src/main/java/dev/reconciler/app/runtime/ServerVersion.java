@@ -24,9 +24,9 @@ public record ServerVersion(String version, SourceConfig.Flavour flavour) {
     /** @throws SQLException when the server cannot be reached or logged into */
     public static ServerVersion of(SourceConfig source) throws SQLException {
         // The flavour is not known yet: the configured one's driver first, then the other.
-        String mariadb = "jdbc:mariadb://" + source.host() + ":" + source.port() + "/?connectTimeout=5000";
-        String mysql = "jdbc:mysql://" + source.host() + ":" + source.port()
-                + "/?connectTimeout=5000&allowPublicKeyRetrieval=true";
+        String mariadb = source.withFlavour(SourceConfig.Flavour.MARIADB).jdbcUrl() + "?connectTimeout=5000";
+        String mysql = source.withFlavour(SourceConfig.Flavour.MYSQL).jdbcUrl()
+                + "?connectTimeout=5000&allowPublicKeyRetrieval=true";
         boolean mysqlFirst = source.flavour() == SourceConfig.Flavour.MYSQL;
         try {
             return query(mysqlFirst ? mysql : mariadb, source);
