@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.BiConsumer;
 
 /**
  * The columns of one changed row as a source delivers them: an immutable map (SQL NULL allowed) over a table's
@@ -109,11 +108,6 @@ public final class RowValues extends AbstractMap<String, Object> {
     public Object get(Object key) {
         int i = layout.positionOf(key);
         return i < 0 ? null : values[i];
-    }
-
-    @Override
-    public void forEach(BiConsumer<? super String, ? super Object> action) {
-        for (int i = 0; i < values.length; i++) action.accept(layout.names[i], values[i]);
     }
 
     @Override

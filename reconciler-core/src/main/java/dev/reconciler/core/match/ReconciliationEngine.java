@@ -130,24 +130,16 @@ public final class ReconciliationEngine {
         List<Step> steps = new ArrayList<>(facts.size() * 2);
         Set<PairKey> touched = new HashSet<>();
         for (Fact fact : facts) {
-            RowImage image = null;
-            EncodedImage encoded = null;
-            Set<String> imageKeeps = null;
+            Image image = null;
             for (Routes.Route route : routes.of(fact.source(), fact.table())) {
                 // One canonical image per fact, unless its table feeds streams that keep different columns. The
                 // image holds every column a rule reads (EngineConfig#columnsKept), so key and filter read it
                 // instead of converting the same raw values again.
-                if (image == null || imageKeeps != route.keep()) {
-                    imageKeeps = route.keep();
-                    image = RowImage.of(fact, imageKeeps);
-                    encoded = null;
+                if (image == null || image.keep != route.keep()) {
+                    image = new Image(route.keep(), RowImage.of(fact, route.keep()));
                 }
-                Step step = plan(fact, image, route);
+                Step step = plan(fact, image, route, store);
                 if (step == null) continue;
-                if (step.key() != null || step.oldKey() != null) {
-                    if (encoded == null) encoded = store.encode(image);
-                    step = step.withEncoded(encoded);
-                }
                 steps.add(step);
                 if (step.oldKey() != null) touched.add(step.oldKey());
                 if (step.key() != null) touched.add(step.key());
@@ -170,7 +162,8 @@ public final class ReconciliationEngine {
             Rule rule = step.route().rule();
             Side side = step.route().side();
             if (step.matches()) {
-                if (step.keyless()) counters.countWithoutKey(rule.name(), side);
+                // A matching row without a key pairs with nothing: counted as such.
+                if (step.key() == null) counters.countWithoutKey(rule.name(), side);
                 else counters.countFact(rule.name(), side);
             }
             if (step.oldKey() != null) retract(uow, rule, side, step.oldKey(), step);
@@ -189,16 +182,30 @@ public final class ReconciliationEngine {
      * @param oldKey  the pair the row leaves because a key column changed (UPDATE with a before image), or null
      * @param key     the pair the row is upserted into ({@code matches}) or retracted from, or null for nothing
      * @param matches whether the row (as of this fact) belongs to the rule side; counted as a fact taken
-     * @param keyless the row has no key (it pairs with nothing; counted as such)
      */
     private record Step(Fact fact, RowImage image, EncodedImage encoded, BigDecimal quantity, Routes.Route route,
-                        PairKey oldKey, PairKey key, boolean matches, boolean keyless) {
-        Step withEncoded(EncodedImage e) {
-            return new Step(fact, image, e, quantity, route, oldKey, key, matches, keyless);
+                        PairKey oldKey, PairKey key, boolean matches) {
+    }
+
+    /** A fact's canonical image for one kept-column set, encoded by the store at most once, when a pair holds it. */
+    private static final class Image {
+        final Set<String> keep;
+        final RowImage image;
+        private EncodedImage encoded;
+
+        Image(Set<String> keep, RowImage image) {
+            this.keep = keep;
+            this.image = image;
+        }
+
+        EncodedImage encoded(StateStore store) {
+            if (encoded == null) encoded = store.encode(image);
+            return encoded;
         }
     }
 
-    private static Step plan(Fact fact, RowImage image, Routes.Route route) {
+    private static Step plan(Fact fact, Image canonical, Routes.Route route, StateStore store) {
+        RowImage image = canonical.image;
         Rule rule = route.rule();
         Side side = route.side();
         Operation op = fact.operation();
@@ -216,8 +223,8 @@ public final class ReconciliationEngine {
         // The quantity is parsed here, on the preparing thread, where the row's text is still in the CPU cache.
         BigDecimal quantity = rule.quantity() == null || !matches ? null
                 : PairEvaluator.quantity(image, rule.quantity().column(side));
-        return new Step(fact, image, null, quantity, route, oldKey, acts ? new PairKey(rule.name(), key) : null,
-                matches, key == null);
+        return new Step(fact, image, acts || oldKey != null ? canonical.encoded(store) : null, quantity, route,
+                oldKey, acts ? new PairKey(rule.name(), key) : null, matches);
     }
 
     private void upsert(UnitOfWork uow, Rule rule, Side side, PairKey pk, Step step) {
@@ -480,16 +487,16 @@ public final class ReconciliationEngine {
         return Optional.ofNullable(watermarks.of(source));
     }
 
-    /**
-     * Every fact of the rule with an event time up to the returned instant has been decided: matched, or reported.
-     * Empty until both sides' sources have reported a watermark.
-     */
     /** A rule side's watermark: the lowest of its stream's sources, empty until every one of them has reported. */
     public Optional<Instant> watermark(String rule, Side side) {
         Rule r = config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
         return Optional.ofNullable(watermarks.of(r, side));
     }
 
+    /**
+     * Every fact of the rule with an event time up to the returned instant has been decided: matched, or reported.
+     * Empty until both sides' sources have reported a watermark.
+     */
     public Optional<Instant> reconciledUntil(String rule) {
         Rule r = config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
         Instant both = watermarks.bothSides(r);

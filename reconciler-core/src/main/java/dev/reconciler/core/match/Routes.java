@@ -6,6 +6,8 @@ import dev.reconciler.core.rule.Side;
 import dev.reconciler.core.rule.StreamDef;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +42,9 @@ final class Routes {
 
     private Set<String> keep(StreamDef stream) {
         return keepByStream.computeIfAbsent(stream.name(),
-                n -> Optional.ofNullable(config.columnsKept(stream)).map(Set::copyOf)).orElse(null);
+                // In the configuration's order (Set.copyOf's order changes from run to run): images list their columns so.
+                n -> Optional.ofNullable(config.columnsKept(stream))
+                        .map(k -> Collections.unmodifiableSet(new LinkedHashSet<>(k)))).orElse(null);
     }
 
     private List<Route> resolve(String source, String table) {

@@ -122,7 +122,13 @@ final class Bytes {
         private int pos;
 
         Reader(byte[] buf) {
+            this(buf, 0);
+        }
+
+        /** Reads {@code buf} from {@code from} on. */
+        Reader(byte[] buf, int from) {
             this.buf = buf;
+            this.pos = from;
         }
 
         int position() {

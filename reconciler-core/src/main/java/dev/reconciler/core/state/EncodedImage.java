@@ -19,17 +19,6 @@ public record EncodedImage(NameTable names, byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
     }
 
-    /** A cache, not part of the value: equal whatever the bytes. */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof EncodedImage;
-    }
-
-    @Override
-    public int hashCode() {
-        return 0;
-    }
-
     @Override
     public String toString() {
         return "EncodedImage[" + bytes.length + " bytes]";

@@ -26,6 +26,14 @@ public final class PairKey {
         this.encoded = StateCodec.encodePairKey(this);
     }
 
+    /** A key decoded from {@code encoded}, its own bytes (taken, not copied): not encoded again. */
+    PairKey(String rule, List<String> values, byte[] encoded) {
+        this.rule = Objects.requireNonNull(rule, "rule");
+        this.values = List.copyOf(values);
+        this.hash = 31 * rule.hashCode() + this.values.hashCode();
+        this.encoded = encoded;
+    }
+
     public String rule() {
         return rule;
     }

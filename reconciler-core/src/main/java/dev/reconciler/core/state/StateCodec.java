@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Byte layouts of keys and values, shared by the stores.
@@ -106,7 +107,9 @@ public final class StateCodec {
                 cur.write(b);
             }
         }
-        return new PairKey(parts.get(0), parts.subList(1, parts.size()));
+        // The layout is canonical: the decoded key's bytes are the ones it was decoded from.
+        return new PairKey(parts.get(0), parts.subList(1, parts.size()),
+                from == 0 ? bytes : Arrays.copyOfRange(bytes, from, bytes.length));
     }
 
     /** Prefix of every pair key of one rule. */
@@ -301,8 +304,13 @@ public final class StateCodec {
     }
 
     public static Discrepancy decodeDiscrepancy(byte[] bytes, NameTable names) {
+        return decodeDiscrepancy(bytes, 0, names);
+    }
+
+    /** The discrepancy encoded from {@code from} on (a journal entry holds one after its two header bytes). */
+    private static Discrepancy decodeDiscrepancy(byte[] bytes, int from, NameTable names) {
         try {
-            Bytes.Reader in = new Bytes.Reader(bytes);
+            Bytes.Reader in = new Bytes.Reader(bytes, from);
             checkVersion(in.b(), "discrepancy");
             String id = in.string();
             String rule = in.string();
@@ -428,8 +436,20 @@ public final class StateCodec {
      * like every stored discrepancy) or the source outcome's fields.
      */
     public static byte[] encodeJournal(Outcome outcome, NameTable names) {
-        if (outcome instanceof Outcome.DiscrepancyOpened o) return journalDiscrepancy(JOURNAL_OPENED, o.discrepancy(), names);
-        if (outcome instanceof Outcome.DiscrepancyResolved r) return journalDiscrepancy(JOURNAL_RESOLVED, r.discrepancy(), names);
+        return encodeJournal(outcome, names, d -> encode(d, names));
+    }
+
+    /**
+     * @param discrepancy the encoding of a discrepancy ({@link #encode(Discrepancy, NameTable)}): a batch that stores
+     *                    a discrepancy and journals it passes the bytes it already has
+     */
+    public static byte[] encodeJournal(Outcome outcome, NameTable names, Function<Discrepancy, byte[]> discrepancy) {
+        if (outcome instanceof Outcome.DiscrepancyOpened o) {
+            return journalDiscrepancy(JOURNAL_OPENED, discrepancy.apply(o.discrepancy()));
+        }
+        if (outcome instanceof Outcome.DiscrepancyResolved r) {
+            return journalDiscrepancy(JOURNAL_RESOLVED, discrepancy.apply(r.discrepancy()));
+        }
         Bytes.Writer out = new Bytes.Writer(64);
         out.b(VERSION);
         if (outcome instanceof Outcome.SourceStalled s) {
@@ -450,8 +470,7 @@ public final class StateCodec {
         return out.toArray();
     }
 
-    private static byte[] journalDiscrepancy(byte kind, Discrepancy d, NameTable names) {
-        byte[] body = encode(d, names);
+    private static byte[] journalDiscrepancy(byte kind, byte[] body) {
         byte[] value = new byte[body.length + 2];
         value[0] = VERSION;
         value[1] = kind;
@@ -466,9 +485,9 @@ public final class StateCodec {
             int kind = in.b();
             Outcome outcome = switch (kind) {
                 case JOURNAL_OPENED -> new Outcome.DiscrepancyOpened(
-                        decodeDiscrepancy(Arrays.copyOfRange(bytes, 2, bytes.length), names));
+                        decodeDiscrepancy(bytes, 2, names));
                 case JOURNAL_RESOLVED -> new Outcome.DiscrepancyResolved(
-                        decodeDiscrepancy(Arrays.copyOfRange(bytes, 2, bytes.length), names));
+                        decodeDiscrepancy(bytes, 2, names));
                 case JOURNAL_STALLED -> new Outcome.SourceStalled(in.string(), in.nullableInstant(),
                         Duration.ofSeconds(in.signedVarLong(), in.varLong()), in.instant());
                 case JOURNAL_RECOVERED -> new Outcome.SourceRecovered(in.string(), in.nullableInstant(), in.instant());

@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Locale;
@@ -493,6 +494,7 @@ public final class RocksDbStateStore implements StateStore {
         // Each key occurs once per batch, and the sort is stable anyway, so the outcome is the same.
         List<KeyedOp> pairOps = new ArrayList<>();
         List<KeyedOp> timerOps = new ArrayList<>();
+        Map<Discrepancy, byte[]> stored = new IdentityHashMap<>();
         for (StateWrite.Op op : write.ops()) {
             // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
             if (op instanceof StateWrite.PutPair p) {
@@ -504,14 +506,19 @@ public final class RocksDbStateStore implements StateStore {
             } else if (op instanceof StateWrite.DeleteTimer t) {
                 timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), null));
             } else if (op instanceof StateWrite.PutDiscrepancy d) {
-                batch.put(cfDiscrepancies, bytes(d.discrepancy().id()), StateCodec.encode(d.discrepancy(), names));
+                byte[] value = StateCodec.encode(d.discrepancy(), names);
+                stored.put(d.discrepancy(), value);
+                batch.put(cfDiscrepancies, bytes(d.discrepancy().id()), value);
             } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
                 batch.delete(cfDiscrepancies, bytes(d.id()));
             } else if (op instanceof StateWrite.PutMeta m) {
                 if (m.value() == null) batch.delete(cfMeta, bytes(m.name()));
                 else batch.put(cfMeta, bytes(m.name()), bytes(m.value()));
             } else if (op instanceof StateWrite.AppendJournal j) {
-                batch.put(cfJournal, StateCodec.journalKey(++seq), StateCodec.encodeJournal(j.outcome(), names));
+                // A journaled discrepancy is the one stored earlier in the batch (UnitOfWork puts records first):
+                // its bytes are reused, not encoded again.
+                batch.put(cfJournal, StateCodec.journalKey(++seq), StateCodec.encodeJournal(j.outcome(), names,
+                        dd -> stored.computeIfAbsent(dd, x -> StateCodec.encode(x, names))));
             } else {
                 throw new IllegalArgumentException("unknown state operation " + op);
             }
