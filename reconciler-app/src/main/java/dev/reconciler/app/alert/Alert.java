@@ -80,8 +80,9 @@ public sealed interface Alert {
     }
 
     /** {@code order_id=O2,goods_id=43}: a key as one label value. */
-    static String keyText(Map<String, String> key) {
-        return key.entrySet().stream().map(k -> k.getKey() + "=" + k.getValue()).collect(Collectors.joining(","));
+    /** {@code order_id=O1,goods_id=7}: labels join with {@code ","}, messages with {@code ", "}. */
+    static String keyText(Map<String, String> key, String separator) {
+        return key.entrySet().stream().map(k -> k.getKey() + "=" + k.getValue()).collect(Collectors.joining(separator));
     }
 
     /** A discrepancy opened ({@code firing}) or resolved; its record carries the row images of the moment. */
@@ -97,7 +98,7 @@ public sealed interface Alert {
             l.put("alertname", ALERTNAME_DISCREPANCY);
             l.put("rule", discrepancy.rule());
             l.put("type", discrepancy.type().name());
-            l.put("key", keyText(discrepancy.key()));
+            l.put("key", keyText(discrepancy.key(), ","));
             return l;
         }
 

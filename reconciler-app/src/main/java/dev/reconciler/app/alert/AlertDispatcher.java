@@ -405,13 +405,12 @@ final class AlertDispatcher implements AutoCloseable {
 
     private void idle() {
         Instant now = clock.instant();
+        // Never later than the poll interval: the injected clock may stand still (tests).
         Instant until = now.plus(IDLE_POLL);
         Instant stormDue = storm == null ? null : storm.nextDue();
         if (stormDue != null && stormDue.isBefore(until)) until = stormDue;
         if (firing != null && nextResend.isBefore(until)) until = nextResend;
         long nanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Duration.between(now, until).toNanos());
-        // The injected clock may stand still (tests): never wait longer than the poll interval of real time.
-        nanos = Math.min(nanos, IDLE_POLL.toNanos());
         lock.lock();
         try {
             if (!wakeUp && running) woken.awaitNanos(nanos);

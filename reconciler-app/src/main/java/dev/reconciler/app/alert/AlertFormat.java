@@ -54,7 +54,7 @@ final class AlertFormat {
     static String summary(Alert a) {
         if (a instanceof Alert.DiscrepancyAlert x) {
             Discrepancy d = x.discrepancy();
-            String what = d.rule() + ": " + d.type() + " (" + meaning(d) + ") for " + keyText(d.key());
+            String what = d.rule() + ": " + d.type() + " (" + meaning(d) + ") for " + Alert.keyText(d.key(), ", ");
             return x.firing() ? what : "resolved (" + d.resolution() + "): " + what;
         }
         if (a instanceof Alert.SourceAlert s) {
@@ -76,10 +76,6 @@ final class AlertFormat {
             case DUPLICATE_LEFT -> "more than one left row";
             case DUPLICATE_RIGHT -> "more than one right row";
         };
-    }
-
-    static String keyText(Map<String, String> key) {
-        return key.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
     }
 
     private static String types(Map<DiscrepancyType, Integer> byType) {
@@ -205,7 +201,7 @@ final class AlertFormat {
                     + (x.firing() ? " opened" : " resolved");
             lines.add(style.bold(title));
             lines.add(x.firing() ? meaning(d) : "resolved: " + d.resolution() + " (was: " + meaning(d) + ")");
-            lines.add("Key: " + style.code(keyText(d.key())));
+            lines.add("Key: " + style.code(Alert.keyText(d.key(), ", ")));
             lines.add("Detected: " + d.detectedAt() + (d.resolvedAt() == null ? "" : " · resolved: " + d.resolvedAt()));
             if (d.difference() != null) lines.add("Difference (right − left): " + d.difference().toPlainString());
             rows(lines, "Left", d.left(), style);
@@ -227,7 +223,7 @@ final class AlertFormat {
             lines.add("Storm control: in the minute from " + s.windowStart() + " these were not sent one by one.");
             lines.add("By type: " + types(s.byType()));
             lines.add("Between " + s.first() + " and " + s.last());
-            lines.add("Sample: " + s.sample().stream().map(x -> style.code(keyText(x.key())) + " " + x.type())
+            lines.add("Sample: " + s.sample().stream().map(x -> style.code(Alert.keyText(x.key(), ", ")) + " " + x.type())
                     .collect(Collectors.joining("; ")));
         }
         String link = link(a, publicUrl);

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +103,7 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
 
     @Override
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", "root", "");
+        return server.connect(null);
     }
 
     @Override
