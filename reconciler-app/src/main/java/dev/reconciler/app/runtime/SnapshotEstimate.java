@@ -7,7 +7,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.regex.Pattern;
+import java.util.function.Predicate;
 
 /** About how many rows an initial snapshot reads (the servers' table statistics), for progress percentages. */
 final class SnapshotEstimate {
@@ -22,15 +22,10 @@ final class SnapshotEstimate {
              Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT CONCAT(table_schema, '.', table_name), table_rows"
                      + " FROM information_schema.tables WHERE table_type = 'BASE TABLE'")) {
+            Predicate<String> captured = source.capturedTable();
             long total = 0;
             while (r.next()) {
-                String table = r.getString(1);
-                for (String regex : source.tables()) {
-                    if (Pattern.compile(regex).matcher(table).matches()) {
-                        total += r.getLong(2);
-                        break;
-                    }
-                }
+                if (captured.test(r.getString(1))) total += r.getLong(2);
             }
             return total;
         } catch (SQLException e) {

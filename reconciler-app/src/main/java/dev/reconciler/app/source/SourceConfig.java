@@ -3,6 +3,7 @@ package dev.reconciler.app.source;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -104,6 +105,12 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
     }
 
     /** The JDBC URL of the server (no database), for the driver that matches the flavour. */
+    /** Whether the source captures a table ({@code db.table}): one of its table regexes matches it (compiled once). */
+    public Predicate<String> capturedTable() {
+        List<Pattern> patterns = tables.stream().map(Pattern::compile).toList();
+        return t -> patterns.stream().anyMatch(p -> p.matcher(t).matches());
+    }
+
     public String jdbcUrl() {
         return (flavour == Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://") + host + ":" + port + "/";
     }

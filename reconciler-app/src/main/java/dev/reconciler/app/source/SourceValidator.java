@@ -51,11 +51,7 @@ public final class SourceValidator {
      * matching one of its table regexes. Sorted.
      */
     static List<String> capturedTables(SourceConfig source, Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
-        for (String t : baseTables(source, c)) {
-            if (source.tables().stream().anyMatch(regex -> Pattern.compile(regex).matcher(t).matches())) out.add(t);
-        }
-        return out;
+        return baseTables(source, c).stream().filter(source.capturedTable()).toList();
     }
 
     private static List<String> baseTables(SourceConfig source, Connection c) throws SQLException {
@@ -145,7 +141,7 @@ public final class SourceValidator {
                         + " orders\\.trade_order_stream_\\d{4})");
             }
         }
-        List<String> captured = capturedTables(source, c);
+        List<String> captured = tables.stream().filter(source.capturedTable()).toList();
         if (captured.isEmpty()) return;
         Map<String, Set<String>> columns = columnsOf(source, c);
 
