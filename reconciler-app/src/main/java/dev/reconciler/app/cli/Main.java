@@ -3,6 +3,7 @@ package dev.reconciler.app.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code reconciler}: the command line. Exit codes (docs/cli.md): 0 success, 1 the configuration or a database
@@ -44,6 +45,20 @@ public final class Main implements Runnable {
     }
 
     /** The command line with its exit codes: usage errors 2, failures 3. */
+    /**
+     * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), runs {@code onSignal} in the shutdown hook
+     * {@code threadName}, and returns {@link #OK} once it finished; for commands that run until stopped.
+     */
+    static int untilSignal(String threadName, Runnable onSignal) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            onSignal.run();
+            stopped.countDown();
+        }, threadName));
+        stopped.await();
+        return OK;
+    }
+
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? USAGE : FAILED);

@@ -8,7 +8,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs the reconciler: tails every source's binlog, reconciles the rules, serves the HTTP API"
@@ -42,14 +41,9 @@ final class RunCommand implements Callable<Integer> {
             log.error("could not start:\n  - {}", e.getMessage().replace("\n", "\n  - "));
             return Main.FAILED;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
+        return Main.untilSignal("reconciler-shutdown", () -> {
             log.info("stopping (signal)");
             runtime.close();
-            stopped.countDown();
-        }, "reconciler-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        stopped.await();
-        return Main.OK;
+        });
     }
 }

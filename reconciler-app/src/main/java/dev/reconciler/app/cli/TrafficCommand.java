@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 
 @Command(name = "traffic", mixinStandardHelpOptions = true,
@@ -46,29 +45,25 @@ final class TrafficCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         ReconcilerConfig c = config.load(spec.commandLine().getErr());
         if (c == null) return Main.PROBLEMS;
+        SourceConfig orders;
+        SourceConfig inventory;
         try {
-            c.source(ordersSource);
-            c.source(inventorySource);
+            orders = c.source(ordersSource).config();
+            inventory = c.source(inventorySource).config();
         } catch (IllegalArgumentException e) {
             spec.commandLine().getErr().println(config.path + ": " + e.getMessage() + "; name it with --orders-source or"
                     + " --inventory-source");
             return Main.PROBLEMS;
         }
-        FlashSaleTraffic traffic = new FlashSaleTraffic(connections(c.source(ordersSource).config()),
-                connections(c.source(inventorySource).config()), rate, faultRate, System.nanoTime()).start();
+        FlashSaleTraffic traffic = new FlashSaleTraffic(connections(orders), connections(inventory), rate, faultRate,
+                System.nanoTime()).start();
         spec.commandLine().getOut().printf("traffic: %.0f orders/s, fault rate %.3f; Ctrl-C stops%n", rate, faultRate);
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            traffic.stop();
-            done.countDown();
-        }, "traffic-shutdown"));
-        done.await();
-        return Main.OK;
+        return Main.untilSignal("traffic-shutdown", traffic::stop);
     }
 
     private static Supplier<Connection> connections(SourceConfig s) {
         return () -> {
-            String url = "jdbc:mysql://" + s.host() + ":" + s.port() + "/" + s.databases().get(0)
+            String url = s.withFlavour(SourceConfig.Flavour.MYSQL).jdbcUrl() + s.databases().get(0)
                     + "?allowPublicKeyRetrieval=true&useSSL=false";
             try {
                 return DriverManager.getConnection(url, s.user(), s.password());
