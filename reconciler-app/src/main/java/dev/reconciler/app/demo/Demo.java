@@ -106,8 +106,7 @@ public final class Demo {
                 if (o.ansi() || frames % 5 == 0) view[0].frame();
             }
             traffic.stop();
-            Map<String, Long> injected = new java.util.TreeMap<>();
-            traffic.injected().forEach((f, n) -> injected.merge(f.rule + "/" + f.type, n, Long::sum));
+            Map<String, Long> injected = traffic.injectedByRuleType();
             Map<String, Long> open = new java.util.TreeMap<>();
             runtime.pipeline().snapshot().rules().forEach((rule, n) -> {
                 for (DiscrepancyType t : DiscrepancyType.values()) {

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -96,9 +97,10 @@ public final class FlashSaleTraffic implements Runnable {
         }
     }
 
-    public Map<Fault, Long> injected() {
-        Map<Fault, Long> out = new EnumMap<>(Fault.class);
-        injected.forEach((k, v) -> out.put(k, v.get()));
+    /** What was injected, by {@code rule/TYPE} as the engine reports it (sorted). */
+    public Map<String, Long> injectedByRuleType() {
+        Map<String, Long> out = new TreeMap<>();
+        injected.forEach((f, n) -> out.merge(f.rule + "/" + f.type, n.get(), Long::sum));
         return out;
     }
 

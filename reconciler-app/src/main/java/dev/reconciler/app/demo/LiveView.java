@@ -108,13 +108,10 @@ public final class LiveView implements Consumer<List<Outcome>> {
             b.append(String.format("  source %-10s %-10s lag %s%n", s.name(), s.phase(), lag));
         }
         b.append('\n').append(String.format("%-8s %-18s %8s %10s%n", "rule", "discrepancy", "open", "injected"));
-        Map<FlashSaleTraffic.Fault, Long> injected = traffic.injected();
+        Map<String, Long> injected = traffic.injectedByRuleType();
         for (Map.Entry<String, EngineSnapshot.RuleNumbers> r : snap.rules().entrySet()) {
             for (DiscrepancyType t : DiscrepancyType.values()) {
-                long inj = 0;
-                for (Map.Entry<FlashSaleTraffic.Fault, Long> f : injected.entrySet()) {
-                    if (f.getKey().rule.equals(r.getKey()) && f.getKey().type.equals(t.name())) inj += f.getValue();
-                }
+                long inj = injected.getOrDefault(r.getKey() + "/" + t, 0L);
                 long open = r.getValue().open().getOrDefault(t, 0L);
                 if (open > 0 || inj > 0) b.append(String.format("%-8s %-18s %8d %10d%n", r.getKey(), t, open, inj));
             }
