@@ -56,6 +56,12 @@ abstract class EndToEndScenarios {
     abstract TestDatabase inventory();
 
     /** {@code database} with the four order shards of DOMAIN.md (the columns the tests and the preset use). */
+    /** The order flow in database {@code orders} of one server, the inventory flow in {@code inventory} of the other. */
+    static void createSchemas(TestDatabase orders, TestDatabase inventory) throws Exception {
+        createOrderSchema(orders, "orders");
+        createInventorySchema(inventory, "inventory");
+    }
+
     static void createOrderSchema(TestDatabase db, String database) throws Exception {
         List<String> ddl = new ArrayList<>(List.of("CREATE DATABASE IF NOT EXISTS " + database));
         for (int i = 0; i < 4; i++) {
@@ -94,8 +100,12 @@ abstract class EndToEndScenarios {
     }
 
     static SourceConfig source(String name, TestDatabase db, String database, String tables, long serverId) {
+        return source(name, db, database, List.of(tables), serverId);
+    }
+
+    static SourceConfig source(String name, TestDatabase db, String database, List<String> tables, long serverId) {
         return new SourceConfig(name, db.flavour(), db.host(), db.port(), db.user(), db.password(),
-                List.of(database), List.of(tables), serverId, SourceConfig.Snapshot.INITIAL,
+                List.of(database), tables, serverId, SourceConfig.Snapshot.INITIAL,
                 database + ".reconciler_heartbeat", Duration.ofMillis(500));
     }
 

@@ -3,9 +3,8 @@ package dev.reconciler.app.source;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -27,31 +26,17 @@ import static org.awaitility.Awaitility.await;
  * what needs a server that can be stopped and killed: database outages while streaming and while snapshotting.
  */
 class MariaDbEndToEndTest extends EndToEndScenarios {
-    static LocalMariaDb orders;
-    static LocalMariaDb inventory;
+    @RegisterExtension
+    static final LocalMariaDbPair DATABASES = new LocalMariaDbPair(id -> LocalMariaDb.start(id), 11, 12);
 
-    @BeforeAll
-    static void startDatabases() throws Exception {
-        orders = LocalMariaDb.start(11);
-        inventory = LocalMariaDb.start(12);
-        createOrderSchema(orders, "orders");
-        createInventorySchema(inventory, "inventory");
-    }
-
-    @AfterAll
-    static void stopDatabases() throws Exception {
-        if (orders != null) orders.close();
-        if (inventory != null) inventory.close();
+    @Override
+    LocalMariaDb orders() {
+        return DATABASES.orders();
     }
 
     @Override
-    TestDatabase orders() {
-        return orders;
-    }
-
-    @Override
-    TestDatabase inventory() {
-        return inventory;
+    LocalMariaDb inventory() {
+        return DATABASES.inventory();
     }
 
     @Test
@@ -60,22 +45,22 @@ class MariaDbEndToEndTest extends EndToEndScenarios {
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         try (Session s = session(config, state, outcomes)) {
             // both sources are past their snapshots and streaming once a pair committed now is matched
-            orders.execute(order(0, "S0", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
-            inventory.execute(deduction("S0", 9, 1, "TRY_SALE"));
+            orders().execute(order(0, "S0", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
+            inventory().execute(deduction("S0", 9, 1, "TRY_SALE"));
             await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream().anyMatch(
                     x -> x instanceof Outcome.PairMatched m && "S0".equals(m.key().get("order_id"))));
-            inventory.stop();
+            inventory().stop();
             try {
-                orders.execute(order(0, "S1", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
+                orders().execute(order(0, "S1", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
                 // far longer than grace + skew, and than the stall bound
                 await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream().anyMatch(
                         x -> x instanceof Outcome.SourceStalled st && st.source().equals("inventory")));
                 Thread.sleep(3000);   // orders keep flowing meanwhile: its watermark is far past S1's grace
                 assertThat(open(s.store, "S")).as("lag is not absence").isEmpty();
             } finally {
-                inventory.restart();
+                inventory().restart();
             }
-            inventory.execute(deduction("S1", 9, 1, "TRY_SALE"));
+            inventory().execute(deduction("S1", 9, 1, "TRY_SALE"));
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
                 assertThat(outcomes).anyMatch(x -> x instanceof Outcome.SourceRecovered r && r.source().equals("inventory"));
                 assertThat(outcomes).anyMatch(x -> x instanceof Outcome.PairMatched m && "S1".equals(m.key().get("order_id")));
@@ -93,8 +78,8 @@ class MariaDbEndToEndTest extends EndToEndScenarios {
     void anOutageDuringTheInitialSnapshotLosesNothingAndRepeatsNothing(@TempDir Path state) throws Exception {
         int n = 30_000;
         // own databases, so that the other scenarios' sessions do not snapshot these rows
-        createOrderSchema(orders, "bulk_orders");
-        createInventorySchema(inventory, "bulk_inventory");
+        createOrderSchema(orders(), "bulk_orders");
+        createInventorySchema(inventory(), "bulk_inventory");
         Set<String> missingRight = Set.of("B7919", "B15838", "B23757");   // confirmed, never deducted
         Set<String> short2 = Set.of("B10007", "B20014");                   // ordered 2, deducted 1
         List<String> orphans = List.of("BX1", "BX2");                      // deducted, no order
@@ -110,27 +95,27 @@ class MariaDbEndToEndTest extends EndToEndScenarios {
         for (int shard = 0; shard < 4; shard++) {
             List<String> rows = new ArrayList<>();
             for (int i = shard; i < orderRows.size(); i += 4) rows.add(orderRows.get(i));
-            insertInChunks(orders, String.format("INSERT INTO bulk_orders.trade_order_stream_%04d (order_id, goods_id,"
+            insertInChunks(orders(), String.format("INSERT INTO bulk_orders.trade_order_stream_%04d (order_id, goods_id,"
                     + " goods_type, item_count, item_price, order_state, stream_type) VALUES ", shard), rows);
         }
-        insertInChunks(inventory, "INSERT INTO bulk_inventory.collection_inventory_stream (collection_id,"
+        insertInChunks(inventory(), "INSERT INTO bulk_inventory.collection_inventory_stream (collection_id,"
                 + " changed_quantity, stream_type, identifier) VALUES ", deductionRows);
 
         EngineConfig config = saleRule(Duration.ofSeconds(60));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         try (Session s = new Session(config, state, outcomes,
-                source("orders", orders, "bulk_orders", "bulk_orders\\.trade_order_stream_\\d{4}", 5431),
-                source("inventory", inventory, "bulk_inventory", "bulk_inventory\\.collection_inventory_stream", 5432))) {
+                source("orders", orders(), "bulk_orders", "bulk_orders\\.trade_order_stream_\\d{4}", 5431),
+                source("inventory", inventory(), "bulk_inventory", "bulk_inventory\\.collection_inventory_stream", 5432))) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(2))
                     .until(() -> s.orderSource.status().snapshotRows() > 0);
-            orders.kill();
+            orders().kill();
             long readAtKill = s.orderSource.status().snapshotRows();
             try {
                 assertThat(readAtKill).as("killed in the middle of the snapshot").isLessThan(n);
                 await().atMost(Duration.ofSeconds(30)).until(() -> s.orderSource.status().lastError() != null);
                 Thread.sleep(2000);
             } finally {
-                orders.restart();
+                orders().restart();
             }
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 assertThat(outcomes.stream().filter(o -> o instanceof Outcome.PairMatched).count())

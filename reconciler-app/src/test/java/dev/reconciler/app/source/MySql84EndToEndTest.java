@@ -32,8 +32,7 @@ class MySql84EndToEndTest extends EndToEndScenarios {
     static void createSchemas() throws Exception {
         orders = new ContainerDatabase(ORDERS);
         inventory = new ContainerDatabase(INVENTORY);
-        createOrderSchema(orders, "orders");
-        createInventorySchema(inventory, "inventory");
+        createSchemas(orders, inventory);
     }
 
     @Override

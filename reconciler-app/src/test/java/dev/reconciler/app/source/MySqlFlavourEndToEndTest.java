@@ -7,9 +7,8 @@ import dev.reconciler.core.rule.ArticleRules;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Multiplicity;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -28,36 +27,23 @@ import static org.awaitility.Awaitility.await;
  * Real MySQL 8.4 runs the same scenarios in {@link MySql84EndToEndTest} where Docker exists.
  */
 class MySqlFlavourEndToEndTest extends EndToEndScenarios {
-    static LocalMariaDb orders;
-    static LocalMariaDb inventory;
+    @RegisterExtension
+    static final LocalMariaDbPair DATABASES = new LocalMariaDbPair(LocalMariaDb::startPosingAsMySql57, 21, 22);
 
-    @BeforeAll
-    static void startDatabases() throws Exception {
-        orders = LocalMariaDb.startPosingAsMySql57(21);
-        inventory = LocalMariaDb.startPosingAsMySql57(22);
-        createOrderSchema(orders, "orders");
-        createInventorySchema(inventory, "inventory");
-    }
-
-    @AfterAll
-    static void stopDatabases() throws Exception {
-        if (orders != null) orders.close();
-        if (inventory != null) inventory.close();
+    @Override
+    LocalMariaDb orders() {
+        return DATABASES.orders();
     }
 
     @Override
-    TestDatabase orders() {
-        return orders;
-    }
-
-    @Override
-    TestDatabase inventory() {
-        return inventory;
+    LocalMariaDb inventory() {
+        return DATABASES.inventory();
     }
 
     @Test
     void oneSourceCanCarryBothStreams(@TempDir Path state) throws Exception {
         // one database holds both flows here: one source, two streams
+        LocalMariaDb orders = orders();
         createOrderSchema(orders, "shop");
         createInventorySchema(orders, "shop");
         EngineConfig config = new EngineConfig(
@@ -65,10 +51,8 @@ class MySqlFlavourEndToEndTest extends EndToEndScenarios {
                 List.of(ArticleRules.sale(Duration.ofSeconds(1), Multiplicity.ONE_TO_ONE)),
                 Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofDays(7));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        SourceConfig source = new SourceConfig("shop", SourceConfig.Flavour.MYSQL, orders.host(), orders.port(),
-                orders.user(), orders.password(), List.of("shop"),
-                List.of("shop\\.trade_order_stream_\\d{4}", "shop\\.collection_inventory_stream"),
-                5421, SourceConfig.Snapshot.INITIAL, "shop.reconciler_heartbeat", Duration.ofMillis(500));
+        SourceConfig source = source("shop", orders, "shop",
+                List.of("shop\\.trade_order_stream_\\d{4}", "shop\\.collection_inventory_stream"), 5421);
         try (RocksDbStateStore store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
              Pipeline pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()),
                      outcomes::addAll, Duration.ofSeconds(1));

@@ -84,8 +84,7 @@ public final class StreamingBenchmark {
         BINLOG_CLIENT.setLevel(java.util.logging.Level.WARNING);
         Path state = Files.createTempDirectory("reconciler-streaming-bench-");
         try (LocalMariaDb orders = LocalMariaDb.start(61); LocalMariaDb inventory = LocalMariaDb.start(62)) {
-            EndToEndScenarios.createOrderSchema(orders, "orders");
-            EndToEndScenarios.createInventorySchema(inventory, "inventory");
+            EndToEndScenarios.createSchemas(orders, inventory);
             System.out.printf("%d cores, Java %s, %s; pairs %,d, backlog %,d, batch %,d, steady %,d pairs/s for %d s%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                     version(orders), pairs, backlog, batch, rate, seconds);
