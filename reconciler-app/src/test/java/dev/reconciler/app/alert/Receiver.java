@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.reconciler.app.api.Json;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,7 +28,7 @@ import java.util.function.Function;
  * test says. {@link #accepted()} is what a receiver that deduplicates on {@code Idempotency-Key} keeps.
  */
 public final class Receiver implements AutoCloseable {
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = Json.MAPPER;
 
     public record Request(String method, String path, String query, Map<String, String> headers, String body) {
         public String header(String name) {

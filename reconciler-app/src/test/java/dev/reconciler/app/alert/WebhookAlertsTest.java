@@ -6,6 +6,7 @@ import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.state.InMemoryStateStore;
 import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
+import dev.reconciler.core.testing.EngineTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,9 +137,9 @@ class WebhookAlertsTest {
 
     @Test
     void afterARestartUndeliveredAlertsArriveAndARepeatedDeliveryIsRecognisedByItsKey(@TempDir Path dir) {
-        RocksDbStateStore.Options options = RocksDbStateStore.Options.defaults().withBlockCacheBytes(8L << 20);
         Path state = dir.resolve("state");
-        rig = new AlertRig(RocksDbStateStore.open(state, options), () -> RocksDbStateStore.open(state, options));
+        rig = new AlertRig(RocksDbStateStore.open(state, EngineTestDriver.SMALL_ROCKSDB),
+                () -> RocksDbStateStore.open(state, EngineTestDriver.SMALL_ROCKSDB));
         receiver.answer(r -> new Receiver.Response(503, "down for the night"));
         AlertsConfig config = AlertsConfig.of(null, List.of(hook(receiver, "hook")));
         rig.start(config);

@@ -41,7 +41,7 @@ import java.util.function.Supplier;
  */
 public final class ApiHarness implements AutoCloseable {
     public static final String TOKEN = "test-token-0123456789abcdef";
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.MAPPER;
 
     /** A clock the test sets. */
     public final ManualClock clock = new ManualClock(OrderInventory.T0);

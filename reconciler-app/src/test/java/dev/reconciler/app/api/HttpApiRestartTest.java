@@ -3,6 +3,7 @@ package dev.reconciler.app.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.metrics.Scrape;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
+import dev.reconciler.core.testing.EngineTestDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,12 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the API shows survives a restart of the process on the same RocksDB state directory. */
 class HttpApiRestartTest {
-    static final RocksDbStateStore.Options SMALL = RocksDbStateStore.Options.defaults().withBlockCacheBytes(8L << 20);
 
     @Test
     void anAcknowledgementAndTheOpenGaugesSurviveAStoreReopen(@TempDir Path dir) throws Exception {
         String id;
-        try (ApiHarness h = new ApiHarness(RocksDbStateStore.open(dir, SMALL), ApiConfig.defaults().withToken(ApiHarness.TOKEN))) {
+        try (ApiHarness h = new ApiHarness(RocksDbStateStore.open(dir, EngineTestDriver.SMALL_ROCKSDB), ApiConfig.defaults().withToken(ApiHarness.TOKEN))) {
             h.submit(ORDERS, null, h.fact(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0), T0));
             h.watermarks(T0.plusSeconds(40));
             JsonNode items = h.get("/api/discrepancies").json().get("items");
@@ -31,7 +31,7 @@ class HttpApiRestartTest {
             assertThat(h.post("/api/discrepancies/" + id + "/ack", "{\"note\":\"ticket INV-7\"}",
                     "Bearer " + ApiHarness.TOKEN).status()).isEqualTo(200);
         }
-        try (ApiHarness h = new ApiHarness(RocksDbStateStore.open(dir, SMALL), ApiConfig.defaults())) {
+        try (ApiHarness h = new ApiHarness(RocksDbStateStore.open(dir, EngineTestDriver.SMALL_ROCKSDB), ApiConfig.defaults())) {
             JsonNode d = h.get("/api/discrepancies/" + id).json();
             assertThat(d.get("status").asText()).isEqualTo("OPEN");
             assertThat(d.get("acknowledged").get("note").asText()).isEqualTo("ticket INV-7");
