@@ -6,6 +6,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
 import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.state.InMemoryStateStore;
 import dev.reconciler.core.state.StateStore;
 import dev.reconciler.core.testing.EngineTestDriver;
 import dev.reconciler.core.testing.ManualClock;
@@ -44,6 +45,11 @@ final class AlertRig implements AutoCloseable {
     private long rowId;
     /** The engine's event time: moved forward by each step so that nothing waits on an old watermark. */
     private Instant time = T0;
+
+    /** Over an in-memory store, which a restart keeps. */
+    AlertRig() {
+        this(new InMemoryStateStore(), null);
+    }
 
     AlertRig(StateStore store, Supplier<StateStore> reopen) {
         driver = new EngineTestDriver(OrderInventory.config(GRACE), store, reopen);

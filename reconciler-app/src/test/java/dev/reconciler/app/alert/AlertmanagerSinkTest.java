@@ -3,7 +3,6 @@ package dev.reconciler.app.alert;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.core.discrepancy.Discrepancy;
-import dev.reconciler.core.state.InMemoryStateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +38,7 @@ class AlertmanagerSinkTest {
 
     @Test
     void firingAlertsAreReSentWithAFutureEndResolvedOnesWithTheirRealEndAndAStallIsOneSourceAlert() {
-        rig = new AlertRig(new InMemoryStateStore(), null);
+        rig = new AlertRig();
         AlertsConfig config = AlertsConfig.of("https://reconciler.example.test", List.of(
                 SinkConfig.of("am", SinkType.ALERTMANAGER, am.url() + "/").withResend(Duration.ofSeconds(1), null)));
         rig.start(config);

@@ -7,7 +7,6 @@ import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.fact.RowId;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.fact.SourcePosition;
-import dev.reconciler.core.state.InMemoryStateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +46,7 @@ class ChatSinksTest {
         dingtalk.answer(r -> dingCalls.incrementAndGet() == 1
                 ? new Receiver.Response(200, "{\"errcode\":130101,\"errmsg\":\"send too fast\"}")
                 : new Receiver.Response(200, "{\"errcode\":0,\"errmsg\":\"ok\"}"));
-        rig = new AlertRig(new InMemoryStateStore(), null);
+        rig = new AlertRig();
         Duration fast = Duration.ofMillis(10);
         rig.start(AlertsConfig.of("https://reconciler.example.test", List.of(
                 SinkConfig.of("ding", SinkType.DINGTALK, dingtalk.url() + "/robot/send?access_token=tok123")

@@ -2,7 +2,6 @@ package dev.reconciler.app.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.core.discrepancy.Discrepancy;
-import dev.reconciler.core.state.InMemoryStateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,7 +97,7 @@ class RealAlertmanagerTest {
 
         // Alertmanager judges endsAt by its own clock: engine and alert clocks are real time here.
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        rig = new AlertRig(new InMemoryStateStore(), null).startingAt(now.minus(Duration.ofMinutes(5)));
+        rig = new AlertRig().startingAt(now.minus(Duration.ofMinutes(5)));
         rig.clock.set(now);
         rig.start(AlertsConfig.of("https://reconciler.example.test", List.of(
                 SinkConfig.of("am", SinkType.ALERTMANAGER, base))));

@@ -3,7 +3,6 @@ package dev.reconciler.app.alert;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.Status;
-import dev.reconciler.core.state.InMemoryStateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +25,7 @@ class StormControlTest {
     }
 
     private void start(int threshold) {
-        rig = new AlertRig(new InMemoryStateStore(), null);
+        rig = new AlertRig();
         rig.start(AlertsConfig.of("https://reconciler.example.test", List.of(
                 SinkConfig.of("hook", SinkType.WEBHOOK, receiver.url()).withStormThreshold(threshold)))
                 .withStorm(null, 2));

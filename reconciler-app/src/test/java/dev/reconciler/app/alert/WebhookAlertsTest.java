@@ -3,7 +3,6 @@ package dev.reconciler.app.alert;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.Status;
-import dev.reconciler.core.state.InMemoryStateStore;
 import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 import dev.reconciler.core.testing.EngineTestDriver;
@@ -45,7 +44,7 @@ class WebhookAlertsTest {
 
     @Test
     void eachEventIsOneSignedJsonDocumentWithItsIdempotencyKeyRowImagesAndALink() throws Exception {
-        rig = new AlertRig(new InMemoryStateStore(), null);
+        rig = new AlertRig();
         rig.start(AlertsConfig.of(PUBLIC, List.of(hook(receiver, "hook"))));
         Discrepancy d = rig.openMissing("O1").get(0);
         rig.deduct("O1");
@@ -102,7 +101,7 @@ class WebhookAlertsTest {
     void aReceiverThatFailsGetsEverythingInJournalOrderOnceItRecovers() {
         AtomicInteger calls = new AtomicInteger();
         receiver.answer(r -> calls.incrementAndGet() <= 5 ? new Receiver.Response(503, "down") : Receiver.Response.OK);
-        rig = new AlertRig(new InMemoryStateStore(), null);
+        rig = new AlertRig();
         rig.start(AlertsConfig.of(null, List.of(hook(receiver, "hook"))));
         List<Discrepancy> d = rig.openMissing("O1", "O2", "O3");
         rig.deduct("O2");
@@ -127,7 +126,7 @@ class WebhookAlertsTest {
     void aRequestTheReceiverRejectsAsMalformedIsSkippedAndCounted() {
         AtomicInteger calls = new AtomicInteger();
         receiver.answer(r -> calls.incrementAndGet() == 1 ? new Receiver.Response(400, "bad") : Receiver.Response.OK);
-        rig = new AlertRig(new InMemoryStateStore(), null);
+        rig = new AlertRig();
         rig.start(AlertsConfig.of(null, List.of(hook(receiver, "hook"))));
         List<Discrepancy> d = rig.openMissing("O1", "O2");
         await().atMost(wait(10)).until(() -> receiver.accepted().size() == 1);
@@ -172,7 +171,7 @@ class WebhookAlertsTest {
     void theJournalIsTrimmedOnceEverySinkPassedItOrWhenItExceedsItsBounds() {
         Receiver down = new Receiver().answer(r -> new Receiver.Response(502, ""));
         try (down) {
-            rig = new AlertRig(new InMemoryStateStore(), null);
+            rig = new AlertRig();
             AlertsConfig config = AlertsConfig.of(null, List.of(hook(receiver, "good"), hook(down, "down")));
             rig.start(config);
             rig.openMissing("O1", "O2", "O3");
@@ -208,7 +207,7 @@ class WebhookAlertsTest {
 
     @Test
     void openDiscrepanciesStayInTheStoreWhateverTheAlertsDo() {
-        rig = new AlertRig(new InMemoryStateStore(), null);
+        rig = new AlertRig();
         rig.start(AlertsConfig.of(null, List.of(hook(receiver, "hook").withStormThreshold(1))));
         rig.openMissing("O1", "O2", "O3");
         assertThat(rig.driver.discrepancies(Status.OPEN)).hasSize(3);
