@@ -82,7 +82,14 @@ public final class Main implements Runnable {
         java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
         root.setLevel(java.util.logging.Level.WARNING);
         for (java.util.logging.Handler h : root.getHandlers()) h.setLevel(java.util.logging.Level.WARNING);
+        // The binlog client logs its keep-alive reconnects here, every 5 s, outside our log format; the source reports
+        // the connection's state itself, once per change (docs/operations.md).
+        BINLOG_CLIENT_LOGGER.setLevel(java.util.logging.Level.OFF);
     }
+
+    /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger BINLOG_CLIENT_LOGGER =
+            java.util.logging.Logger.getLogger("com.github.shyiko.mysql.binlog");
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
