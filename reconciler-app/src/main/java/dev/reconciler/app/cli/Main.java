@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "reconciler", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reconciles two data flows (orders and inventory) from their databases' binlogs in real time.",
-        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, TrafficCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, ResyncCommand.class, DemoCommand.class, TrafficCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  reconciler demo                                  # see it work on two private MariaDB servers",
@@ -31,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, demo or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, demo or version");
     }
 
     public static void main(String[] args) {

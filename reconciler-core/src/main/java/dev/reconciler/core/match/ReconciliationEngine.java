@@ -521,6 +521,14 @@ public final class ReconciliationEngine {
 
     // ------------------------------------------------------------------------------------------------ queries
 
+    /**
+     * A source's watermark as the store holds it, read without an engine (e.g. by a command run while the reconciler
+     * is stopped); empty before the source's first.
+     */
+    public static Optional<Instant> storedWatermark(StateStore store, String source) {
+        return store.meta(META_WATERMARK + source).map(Instant::parse);
+    }
+
     public Optional<Instant> watermark(String source) {
         return Optional.ofNullable(watermarks.of(source));
     }
