@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * A discrepancy's value: version, id, rule, type, key, occurrence, status, times, resolution, difference, the left
- * and right row images, and the acknowledgement. A journal entry embeds the same encoding.
+ * and right row images, the acknowledgement, and (from format 4) an extension block of optional tagged fields.
+ * A journal entry embeds the same encoding.
  */
 public final class DiscrepancyCodec {
     private DiscrepancyCodec() {
@@ -47,6 +48,7 @@ public final class DiscrepancyCodec {
             out.instant(ack.at());
             out.string(ack.note());
         }
+        out.varLong(0);   // format 4: the extension block, empty (see FormatVersion)
         return out.toArray();
     }
 
@@ -58,7 +60,8 @@ public final class DiscrepancyCodec {
     static Discrepancy decode(byte[] bytes, int from, NameTable names) {
         try {
             Bytes.Reader in = new Bytes.Reader(bytes, from);
-            FormatVersion.check(in.b(), "discrepancy");
+            int version = in.b();
+            FormatVersion.check(version, "discrepancy");
             String id = in.string();
             String rule = in.string();
             DiscrepancyType type = DiscrepancyType.values()[in.b()];
@@ -74,11 +77,24 @@ public final class DiscrepancyCodec {
             List<RowImage> left = RowImageCodec.readAll(in, names);
             List<RowImage> right = RowImageCodec.readAll(in, names);
             Acknowledgement ack = in.bool() ? new Acknowledgement(in.instant(), in.string()) : null;
+            if (version >= 4) skipExtensions(in);
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
                     res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right,
                     ack);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("corrupt discrepancy record: " + e.getMessage(), e);
+            throw new UnreadableValueException("corrupt discrepancy record: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The extension block of format 4: a count, then per field a tag, a length and the bytes. This release knows
+     * no tag yet; a later one that adds an optional field writes it here, and this release skips it.
+     */
+    private static void skipExtensions(Bytes.Reader in) {
+        long n = in.varLong();
+        for (long i = 0; i < n; i++) {
+            in.varLong();   // the tag
+            in.skip(in.length());
         }
     }
 }

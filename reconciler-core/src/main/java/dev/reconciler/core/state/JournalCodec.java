@@ -80,7 +80,7 @@ public final class JournalCodec {
 
     private static byte[] withDiscrepancy(byte kind, byte[] body) {
         byte[] value = new byte[body.length + 2];
-        value[0] = FormatVersion.CURRENT;
+        value[0] = (byte) FormatVersion.CURRENT;
         value[1] = kind;
         System.arraycopy(body, 0, value, 2, body.length);
         return value;
@@ -103,7 +103,7 @@ public final class JournalCodec {
             };
             return new JournalEntry(seq, outcome);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("corrupt journal entry " + seq + ": " + e.getMessage(), e);
+            throw new UnreadableValueException("corrupt journal entry " + seq + ": " + e.getMessage(), e);
         }
     }
 }

@@ -80,7 +80,7 @@ public final class PairStateCodec {
             Instant last = in.instant();
             return new PairState(key, rows, open, occ, matched, waitLeft, waitRight, expireAt, last);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("corrupt pair state of " + key + ": " + e.getMessage(), e);
+            throw new UnreadableValueException("corrupt pair state of " + key + ": " + e.getMessage(), e);
         }
     }
 }
