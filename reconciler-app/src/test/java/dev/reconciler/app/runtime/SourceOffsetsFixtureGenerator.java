@@ -26,10 +26,12 @@ import static org.awaitility.Awaitility.await;
  * test: it runs only when the system property {@code state.fixture.out} names the output folder, and writes
  * {@code sources/orders/offsets.dat} and {@code schema-history.dat} there.
  *
- * <p>The fixture {@code src/test/resources/state-fixtures/format-3-app} was made with it:
+ * <p>The fixture {@code src/test/resources/state-fixtures/format-3-app} was made with it, run against the release
+ * at 4f2a18f in a temporary worktree (as {@code StateFixtureGenerator} in core describes; copy this file there too):
  * <pre>
- * mvn -B -o -q -pl reconciler-app -am verify -Dtest=SourceOffsetsFixtureGenerator \
- *     -Dsurefire.failIfNoSpecifiedTests=false -Dstate.fixture.out=/tmp/format-3-app
+ * (cd /tmp/fixture-gen &amp;&amp; mvn -B -o -q -pl reconciler-app -am verify -Dtest=SourceOffsetsFixtureGenerator \
+ *     -Dsurefire.failIfNoSpecifiedTests=false -Dstate.fixture.out=/tmp/format-3-app)
+ * rm -r reconciler-app/src/test/resources/state-fixtures/format-3-app
  * cp -r /tmp/format-3-app reconciler-app/src/test/resources/state-fixtures/format-3-app
  * </pre>
  * These files are Debezium's (Kafka's file offset store, Debezium's file schema history), not the reconciler's
