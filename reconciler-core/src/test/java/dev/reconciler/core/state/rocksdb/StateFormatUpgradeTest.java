@@ -210,7 +210,8 @@ class StateFormatUpgradeTest {
             List<byte[]> names = RocksDB.listColumnFamilies(o, dir.toString());
             for (byte[] n : names) descriptors.add(new ColumnFamilyDescriptor(n));
             List<ColumnFamilyHandle> handles = new ArrayList<>();
-            try (DBOptions dbo = new DBOptions(); RocksDB db = RocksDB.open(dbo, dir.toString(), descriptors, handles)) {
+            try (DBOptions dbo = new DBOptions();
+                 RocksDB db = RocksDB.open(dbo, dir.toString(), descriptors, handles)) {
                 for (int i = 0; i < names.size(); i++) {
                     if (new String(names.get(i), StandardCharsets.UTF_8).equals(cf)) {
                         db.put(handles.get(i), key.getBytes(StandardCharsets.UTF_8), value);
