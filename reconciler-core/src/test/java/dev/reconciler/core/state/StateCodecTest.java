@@ -179,6 +179,15 @@ class StateCodecTest {
         v3[2] = 3;   // the embedded discrepancy's own version
         assertThat(JournalCodec.decode(7, v3, names).outcome()).isEqualTo(opened);
         assertThat(FormatVersion.migrateJournal(7, v3, names)).isEqualTo(v4);
+
+        // Source outcomes keep their layout: only the version byte changes.
+        var gap = new dev.reconciler.core.outcome.Outcome.CoverageGap("orders", T, T.plusSeconds(60),
+                "binlog purged", T.plusSeconds(90));
+        byte[] gap4 = JournalCodec.encode(gap, names);
+        byte[] gap3 = gap4.clone();
+        gap3[0] = 3;
+        assertThat(JournalCodec.decode(8, gap3, names).outcome()).isEqualTo(gap);
+        assertThat(FormatVersion.migrateJournal(8, gap3, names)).isEqualTo(gap4);
     }
 
     private static byte[] encodeAndCheck(PairState p, NameTable names) {
