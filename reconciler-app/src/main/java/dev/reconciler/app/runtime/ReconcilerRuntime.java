@@ -104,14 +104,16 @@ public final class ReconcilerRuntime implements AutoCloseable {
                     + "); choose a directory the reconciler may write", e);
         }
         try {
-            store = RocksDbStateStore.open(config.state().storeDir(), config.state().storeOptions());
+            // Format steps (a new store, or each step of migrating an older one, with counts) go to the log.
+            store = RocksDbStateStore.open(config.state().storeDir(), config.state().storeOptions(),
+                    line -> log.info("state: {}", line));
         } catch (RuntimeException e) {
             String msg = String.valueOf(e.getMessage());
             throw new StartupException("state.dir " + config.state().dir() + ": cannot open the state store ("
                     + msg + ")" + (msg.toLowerCase().contains("lock") ? "; another reconciler uses this directory:"
                     + " stop it or give this one its own state.dir" : ""), e);
         }
-        log.info("state: RocksDB open at {}", config.state().storeDir());
+        log.info("state: RocksDB open at {} (format {})", config.state().storeDir(), store.format());
 
         pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()),
                 outcomes == null ? x -> { } : outcomes, Duration.ofSeconds(1));
