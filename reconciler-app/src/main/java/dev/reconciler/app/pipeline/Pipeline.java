@@ -84,6 +84,25 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
+     * As {@link #call}, for an engine call that reports outcomes (a verification's findings): they are handed to the
+     * listeners (metrics, alert wake-up) like a batch's, after the state that produced them is committed.
+     */
+    public <T> CompletableFuture<T> callReporting(Function<ReconciliationEngine, T> call,
+                                                  Function<T, List<Outcome>> outcomesOf) {
+        if (closed) return CompletableFuture.failedFuture(new IllegalStateException("pipeline is closed"));
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                T result = call.apply(engine);
+                publish();
+                deliver(outcomesOf.apply(result));
+                return result;
+            }, thread);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("pipeline is closed"));
+        }
+    }
+
+    /**
      * Adds a listener for outcomes (after the one given to the constructor). Add listeners before sources start:
      * outcomes delivered earlier are not replayed.
      */
