@@ -169,7 +169,7 @@ public final class WindowVerifier {
                 Map.of("left", run.read[0], "right", run.read[1]), Map.of("left", run.inRule[0], "right", run.inRule[1]),
                 run.counterparts, run.findings, run.opened, run.alreadyOpen, run.resolved, seconds,
                 run.throttle.sleptMillis() / 1000.0, run.examples, notes);
-        log.info("verify {} [{} .. {}): {} rows read, {} findings ({} new), {} resolved, {} s", rule.name(), from, to,
+        log.debug("verify {} [{} .. {}): {} rows read, {} findings ({} new), {} resolved, {} s", rule.name(), from, to,
                 run.throttle.rows(), summary.totalFindings(), run.opened, run.resolved, String.format("%.1f", seconds));
         return summary;
     }
