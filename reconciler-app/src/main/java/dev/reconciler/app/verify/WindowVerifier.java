@@ -283,7 +283,7 @@ public final class WindowVerifier {
                     out.add(new VerificationFinding(rule.name(), e.getKey().values(), type,
                             side == Side.LEFT ? unobserved : other, side == Side.LEFT ? other : unobserved, null));
                 } else if (state != null && state.open().isEmpty() && state.waitLeft() == null
-                        && state.waitRight() == null) {
+                        && state.waitRight() == null && !(side == Side.RIGHT && judgedFromLeft(state))) {
                     candidates.add(e.getKey());
                 }
             }
@@ -357,6 +357,19 @@ public final class WindowVerifier {
             opened += result.opened();
             // an id found for the first time in this run but not opened by it was open before the run
             alreadyOpen = found.size() - opened;
+        }
+
+        /**
+         * Whether the left pass already judged this pair as a whole: one of its live left rows changed inside the
+         * window (by its binlog commit time, which the database's change time follows within the clock skew). Saves
+         * reading every matched pair's rows by primary key twice.
+         */
+        boolean judgedFromLeft(PairState state) {
+            for (StoredRow r : state.liveRows(Side.LEFT)) {
+                Instant t = r.image().eventTime();
+                if (!t.isBefore(from) && t.isBefore(to)) return true;
+            }
+            return false;
         }
 
         /** Whether the state holds this row, live, with this quantity: the binlog showed the reconciler this version. */
