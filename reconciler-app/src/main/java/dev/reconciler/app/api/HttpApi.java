@@ -366,7 +366,7 @@ public final class HttpApi implements AutoCloseable {
             if (e.getMessage().startsWith("no rule")) throw ApiException.notFound(e.getMessage(), "see GET /api/status");
             throw new ApiException(400, e.getMessage(), "see docs/api.md");
         } catch (IllegalStateException e) {
-            throw new ApiException(503, e.getMessage(), "see docs/ops-notes/verify.md");
+            throw new ApiException(503, e.getMessage(), "fix what the message names, then verify again");
         } finally {
             verifying.set(false);
         }
