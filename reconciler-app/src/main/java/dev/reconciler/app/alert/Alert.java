@@ -33,6 +33,10 @@ public sealed interface Alert {
     String ALERTNAME_DISCREPANCY = "ReconcilerDiscrepancy";
     String ALERTNAME_STALLED = "ReconcilerSourceStalled";
     String ALERTNAME_STORM = "ReconcilerDiscrepancyStorm";
+    String ALERTNAME_COVERAGE_GAP = "ReconcilerCoverageGap";
+
+    /** How long Alertmanager shows a coverage gap (an event with no end of its own). */
+    Duration COVERAGE_GAP_SHOWN = Duration.ofHours(24);
 
     /** The journal sequence number of the entry (of the first aggregated entry, for a storm). */
     long seq();
@@ -75,11 +79,13 @@ public sealed interface Alert {
         if (o instanceof Outcome.SourceStalled x) {
             return new SourceAlert(e.seq(), x.source(), x.watermark(), x.behind(), x.detectedAt(), true);
         }
+        if (o instanceof Outcome.CoverageGap g) {
+            return new CoverageGapAlert(e.seq(), g.source(), g.from(), g.to(), g.reason(), g.at());
+        }
         Outcome.SourceRecovered x = (Outcome.SourceRecovered) o;
         return new SourceAlert(e.seq(), x.source(), x.watermark(), null, x.at(), false);
     }
 
-    /** {@code order_id=O2,goods_id=43}: a key as one label value. */
     /** {@code order_id=O1,goods_id=7}: labels join with {@code ","}, messages with {@code ", "}. */
     static String keyText(Map<String, String> key, String separator) {
         return key.entrySet().stream().map(k -> k.getKey() + "=" + k.getValue()).collect(Collectors.joining(separator));
@@ -150,6 +156,47 @@ public sealed interface Alert {
         @Override
         public Instant endsAt() {
             return firing ? null : at;
+        }
+    }
+
+    /**
+     * A window of a source's history that was never observed (binlog purged, re-read from a later instant): told
+     * once, as firing; it has no end of its own, so Alertmanager shows it for {@link #COVERAGE_GAP_SHOWN} and it is
+     * not part of the re-sent firing set.
+     */
+    record CoverageGapAlert(long seq, String source, Instant from, Instant to, String reason, Instant at)
+            implements Alert {
+        @Override
+        public boolean firing() {
+            return true;
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return "coverage-gap:" + source + ":" + from + ":" + to;
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            Map<String, String> l = new LinkedHashMap<>();
+            l.put("alertname", ALERTNAME_COVERAGE_GAP);
+            l.put("source", source);
+            return l;
+        }
+
+        @Override
+        public String event() {
+            return "source.coverage_gap";
+        }
+
+        @Override
+        public Instant startsAt() {
+            return at;
+        }
+
+        @Override
+        public Instant endsAt() {
+            return null;
         }
     }
 

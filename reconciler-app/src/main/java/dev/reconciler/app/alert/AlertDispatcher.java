@@ -334,6 +334,7 @@ final class AlertDispatcher implements AutoCloseable {
     // ---------------------------------------------------------------- Alertmanager: firing set and re-sends
 
     private void track(Alert a) {
+        if (a instanceof Alert.CoverageGapAlert) return;   // an event: sent once with its own endsAt, not re-sent
         String fp = a.fingerprint();
         if (!a.firing()) {
             firing.remove(fp);

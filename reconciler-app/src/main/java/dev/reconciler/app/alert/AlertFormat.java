@@ -57,6 +57,11 @@ final class AlertFormat {
             String what = d.rule() + ": " + d.type() + " (" + meaning(d) + ") for " + Alert.keyText(d.key(), ", ");
             return x.firing() ? what : "resolved (" + d.resolution() + "): " + what;
         }
+        if (a instanceof Alert.CoverageGapAlert g) {
+            return "source " + g.source() + ": its changes from " + g.from() + " to " + g.to() + " were never observed ("
+                    + g.reason() + "); pairs whose counterpart falls in that window are not reported missing: run"
+                    + " reconciler verify over it";
+        }
         if (a instanceof Alert.SourceAlert s) {
             return s.firing()
                     ? "source " + s.source() + " stalled: its watermark is " + human(s.behind()) + " behind; pairs"
@@ -93,7 +98,10 @@ final class AlertFormat {
     record WebhookPayload(int version, String event, String status, String idempotencyKey, long sequence,
                           String fingerprint, Map<String, String> labels, String summary, Instant startsAt,
                           Instant endsAt, String link, Views.DiscrepancyView discrepancy, SourceView source,
-                          StormView storm) {
+                          StormView storm, GapView coverageGap) {
+    }
+
+    record GapView(String source, Instant from, Instant to, String reason, Instant at) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -112,6 +120,8 @@ final class AlertFormat {
         Views.DiscrepancyView discrepancy = null;
         SourceView source = null;
         StormView storm = null;
+        GapView gap = null;
+        if (a instanceof Alert.CoverageGapAlert g) gap = new GapView(g.source(), g.from(), g.to(), g.reason(), g.at());
         if (a instanceof Alert.DiscrepancyAlert d) discrepancy = Views.DiscrepancyView.of(d.discrepancy());
         if (a instanceof Alert.SourceAlert s) {
             source = new SourceView(s.source(), s.watermark(),
@@ -128,7 +138,7 @@ final class AlertFormat {
         }
         return json(new WebhookPayload(1, a.event(), a.firing() ? "firing" : "resolved", a.idempotencyKey(), a.seq(),
                 a.fingerprint(), a.labels(), summary(a), a.startsAt(), a.endsAt(), link(a, publicUrl), discrepancy,
-                source, storm));
+                source, storm, gap));
     }
 
     // ---------------------------------------------------------------- Alertmanager
@@ -152,6 +162,11 @@ final class AlertFormat {
             ann.put("left", new String(json(Views.rows(d.left())), StandardCharsets.UTF_8));
             ann.put("right", new String(json(Views.rows(d.right())), StandardCharsets.UTF_8));
             ann.put("event_times", eventTimes(d));
+        } else if (a instanceof Alert.CoverageGapAlert g) {
+            ann.put("from", g.from().toString());
+            ann.put("to", g.to().toString());
+            ann.put("reason", g.reason());
+            firingEndsAt = g.at().plus(Alert.COVERAGE_GAP_SHOWN);
         } else if (a instanceof Alert.SourceAlert s) {
             if (s.watermark() != null) ann.put("watermark", s.watermark().toString());
             if (s.behind() != null) ann.put("behind_seconds", Long.toString(s.behind().toSeconds()));
@@ -210,6 +225,12 @@ final class AlertFormat {
             if (d.difference() != null) lines.add("Difference (right − left): " + d.difference().toPlainString());
             rows(lines, "Left", d.left(), style);
             rows(lines, "Right", d.right(), style);
+        } else if (a instanceof Alert.CoverageGapAlert g) {
+            title = "🟠 [Reconciler] source " + g.source() + ": coverage gap";
+            lines.add(style.bold(title));
+            lines.add("Changes from " + g.from() + " to " + g.to() + " were never observed (" + g.reason() + ").");
+            lines.add("Pairs whose counterpart falls in that window are not reported missing; check the window with"
+                    + " " + style.code("reconciler verify") + ".");
         } else if (a instanceof Alert.SourceAlert s) {
             title = (s.firing() ? "🟠 " : "✅ ") + "[Reconciler] source " + s.source() + (s.firing() ? " stalled" : " recovered");
             lines.add(style.bold(title));

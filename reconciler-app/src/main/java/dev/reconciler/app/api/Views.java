@@ -90,20 +90,27 @@ public final class Views {
         }
     }
 
-    record SourceView(String name, String flavour, String phase, Boolean connected, Instant lastCommit,
+    /**
+     * @param state   one line for people: {@code WAITING: 127.0.0.1:3306 connection refused, next try in 8s}
+     * @param reason  why the source is in its phase, when that is not the normal course; null otherwise
+     */
+    record SourceView(String name, String flavour, String phase, String state, String reason, Instant phaseSince,
+                      Instant nextAttemptAt, Boolean connected, Instant lastCommit,
                       Double lagSeconds, Instant lastBatchAt, Instant watermark, boolean stalled, long snapshotRows,
-                      Map<String, Long> eventsByTable, String lastError) {
+                      Map<String, Long> eventsByTable, String lastError, long disconnects) {
         static SourceView of(String name, SourceStatus s, EngineSnapshot.SourceNumbers engine, Instant now) {
             Instant watermark = engine == null ? null : engine.watermark();
             boolean stalled = engine != null && engine.stalled();
             if (s == null) {
                 // A source the engine knows but no capture reports on (fed by other means, e.g. a test).
-                return new SourceView(name, null, null, null, null, null, null, watermark, stalled, 0, Map.of(), null);
+                return new SourceView(name, null, null, null, null, null, null, null, null, null, null, watermark,
+                        stalled, 0, Map.of(), null, 0);
             }
             Double lag = s.lagSeconds(now);
             return new SourceView(name, s.flavour() == null ? null : s.flavour().name(), s.phase().name(),
-                    s.connected(), s.lastCommit(), lag, s.lastBatchAt(), watermark, stalled, s.snapshotRows(),
-                    s.eventsByTable(), s.lastError());
+                    s.describe(now), s.reason(), s.phaseSince(), s.nextAttemptAt(), s.connected(), s.lastCommit(), lag,
+                    s.lastBatchAt(), watermark, stalled, s.snapshotRows(), s.eventsByTable(), s.lastError(),
+                    s.disconnects());
         }
     }
 

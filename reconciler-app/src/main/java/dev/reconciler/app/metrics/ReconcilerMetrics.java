@@ -129,6 +129,14 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
             Gauge.builder("reconciler.source.connected", status, x -> x.get().connected() ? 1 : 0)
                     .description("1 while the source reads its database (snapshot or binlog)")
                     .tag("source", name).strongReference(true).register(registry);
+            for (SourceStatus.Phase phase : SourceStatus.Phase.values()) {
+                Gauge.builder("reconciler.source.state", status, x -> x.get().phase() == phase ? 1 : 0)
+                        .description("1 for the phase the source is in (WAITING, STREAMING, BINLOG_GAP, ...), 0 for the others")
+                        .tags("source", name, "state", phase.name()).strongReference(true).register(registry);
+            }
+            FunctionCounter.builder("reconciler.source.disconnects", status, x -> x.get().disconnects())
+                    .description("Connections the source lost while reading, since the process started")
+                    .tag("source", name).register(registry);
             Gauge.builder("reconciler.source.lag.seconds", status, x -> lag(x.get()))
                     .description("Wall clock minus the commit time of the newest event the source delivered; NaN before the first")
                     .tag("source", name).strongReference(true).register(registry);

@@ -63,6 +63,7 @@ public final class ReconciliationEngine {
     private final Routes routes;
     private final Watermarks watermarks;
     private final Set<String> stalled = new HashSet<>();
+    private final CoverageGaps gaps;
     private final Counters counters;
     /** Per (rule, lane): the time up to which the deadline index was handled. Persisted, loaded on start. */
     private final Map<String, Instant> scannedUpTo = new HashMap<>();
@@ -80,6 +81,7 @@ public final class ReconciliationEngine {
             store.meta(META_WATERMARK + source).ifPresent(w -> watermarks.advance(source, Instant.parse(w)));
             if (store.meta(META_STALLED + source).isPresent()) stalled.add(source);
         }
+        this.gaps = new CoverageGaps(config, store);
         this.counters = new Counters(config.rules(), store);
         for (Rule rule : config.rules()) {
             for (Lane lane : Lane.values()) {
@@ -310,6 +312,7 @@ public final class ReconciliationEngine {
         }
         for (DiscrepancyType type : v.discrepancies()) {
             if (open.contains(type)) continue;
+            if (hiddenByGap(rule, type, left, right)) continue;   // cannot be judged: the gap is reported instead
             int occurrence = occurrences.getOrDefault(type, 0) + 1;
             occurrences.put(type, occurrence);
             open.add(type);
@@ -332,6 +335,41 @@ public final class ReconciliationEngine {
         schedule(uow, state, Lane.WAIT_RIGHT, state.waitRight(), v.waitRight());
         schedule(uow, state, Lane.EXPIRE, state.expireAt(), expireAt);
         uow.put(state.withDecision(open, occurrences, v.matched(), v.waitLeft(), v.waitRight(), expireAt));
+    }
+
+    /**
+     * Whether a MISSING_* counterpart may have been committed in a window its source never showed (a coverage gap):
+     * then the absence proves nothing.
+     */
+    private boolean hiddenByGap(Rule rule, DiscrepancyType type, List<StoredRow> left, List<StoredRow> right) {
+        Duration wait = rule.grace().plus(config.clockSkew());
+        if (type == DiscrepancyType.MISSING_RIGHT) {
+            return gaps.hides(rule, Side.RIGHT, earliestSince(left), wait, watermarks);
+        }
+        if (type == DiscrepancyType.MISSING_LEFT) {
+            return gaps.hides(rule, Side.LEFT, earliestSince(right), wait, watermarks);
+        }
+        return false;
+    }
+
+    private static Instant earliestSince(List<StoredRow> rows) {
+        Instant min = rows.get(0).since();
+        for (StoredRow r : rows) if (r.since().isBefore(min)) min = r.since();
+        return min;
+    }
+
+    /**
+     * Records that {@code source} never showed its changes committed in [{@code from}, {@code to}) (e.g. a resync
+     * re-read only from {@code to}): reported once as {@link Outcome.CoverageGap} (journaled, so it alerts), and from
+     * now on pairs whose counterpart from that source would have fallen in the window are not reported missing.
+     * Idempotent: the same window again changes nothing and reports nothing.
+     */
+    public List<Outcome> recordCoverageGap(String source, Instant from, Instant to, String reason) {
+        if (!config.sources().contains(source)) throw new IllegalArgumentException("unknown source '" + source + "'");
+        if (!from.isBefore(to)) return List.of();
+        UnitOfWork uow = new UnitOfWork(store);
+        if (gaps.add(uow, source, from, to)) uow.emit(new Outcome.CoverageGap(source, from, to, reason, clock.instant()));
+        return uow.commit();
     }
 
     /** Keeps the pending and open gauges in step with the pair's change. */
@@ -485,6 +523,14 @@ public final class ReconciliationEngine {
     }
 
     // ------------------------------------------------------------------------------------------------ queries
+
+    /**
+     * A source's watermark as the store holds it, read without an engine (e.g. by a command run while the reconciler
+     * is stopped); empty before the source's first.
+     */
+    public static Optional<Instant> storedWatermark(StateStore store, String source) {
+        return store.meta(META_WATERMARK + source).map(Instant::parse);
+    }
 
     public Optional<Instant> watermark(String source) {
         return Optional.ofNullable(watermarks.of(source));

@@ -41,4 +41,12 @@ public sealed interface Outcome {
     /** A stalled source caught up again. */
     record SourceRecovered(String source, Instant watermark, Instant at) implements Outcome {
     }
+
+    /**
+     * A window of a source's history that was not observed (its binlog purged before it was read, and the re-read
+     * started later): changes committed in it were never seen. Pairs whose counterpart would have come from it are
+     * not reported missing; {@code reconciler verify} checks the window against the databases.
+     */
+    record CoverageGap(String source, Instant from, Instant to, String reason, Instant at) implements Outcome {
+    }
 }

@@ -30,7 +30,8 @@ public record JournalEntry(long seq, Outcome outcome) {
     /** Whether the engine journals this kind of outcome: everything but {@link Outcome.PairMatched}. */
     public static boolean journaled(Outcome o) {
         return o instanceof Outcome.DiscrepancyOpened || o instanceof Outcome.DiscrepancyResolved
-                || o instanceof Outcome.SourceStalled || o instanceof Outcome.SourceRecovered;
+                || o instanceof Outcome.SourceStalled || o instanceof Outcome.SourceRecovered
+                || o instanceof Outcome.CoverageGap;
     }
 
     /**
@@ -41,6 +42,7 @@ public record JournalEntry(long seq, Outcome outcome) {
         if (outcome instanceof Outcome.DiscrepancyOpened o) return o.discrepancy().detectedAt();
         if (outcome instanceof Outcome.DiscrepancyResolved r) return r.discrepancy().resolvedAt();
         if (outcome instanceof Outcome.SourceStalled s) return s.detectedAt();
+        if (outcome instanceof Outcome.CoverageGap g) return g.at();
         return ((Outcome.SourceRecovered) outcome).at();
     }
 }

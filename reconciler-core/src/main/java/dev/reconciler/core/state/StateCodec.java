@@ -415,6 +415,7 @@ public final class StateCodec {
     private static final byte JOURNAL_RESOLVED = 2;
     private static final byte JOURNAL_STALLED = 3;
     private static final byte JOURNAL_RECOVERED = 4;
+    private static final byte JOURNAL_COVERAGE_GAP = 5;
 
     public static byte[] journalKey(long seq) {
         byte[] key = new byte[8];
@@ -464,6 +465,13 @@ public final class StateCodec {
             out.string(r.source());
             out.nullableInstant(r.watermark());
             out.instant(r.at());
+        } else if (outcome instanceof Outcome.CoverageGap g) {
+            out.b(JOURNAL_COVERAGE_GAP);
+            out.string(g.source());
+            out.instant(g.from());
+            out.instant(g.to());
+            out.string(g.reason());
+            out.instant(g.at());
         } else {
             throw new IllegalArgumentException("not a journaled outcome: " + outcome);
         }
@@ -491,6 +499,8 @@ public final class StateCodec {
                 case JOURNAL_STALLED -> new Outcome.SourceStalled(in.string(), in.nullableInstant(),
                         Duration.ofSeconds(in.signedVarLong(), in.varLong()), in.instant());
                 case JOURNAL_RECOVERED -> new Outcome.SourceRecovered(in.string(), in.nullableInstant(), in.instant());
+                case JOURNAL_COVERAGE_GAP -> new Outcome.CoverageGap(in.string(), in.instant(), in.instant(),
+                        in.string(), in.instant());
                 default -> throw new IllegalStateException("unknown kind " + kind);
             };
             return new JournalEntry(seq, outcome);
