@@ -80,6 +80,10 @@ final class AlertFormat {
             case QUANTITY_MISMATCH -> "quantities differ by " + (d.difference() == null ? "?" : d.difference().toPlainString());
             case DUPLICATE_LEFT -> "more than one left row";
             case DUPLICATE_RIGHT -> "more than one right row";
+            case UNOBSERVED_LEFT -> "left row in the database that the binlog never showed (found by verify)";
+            case UNOBSERVED_RIGHT -> "right row in the database that the binlog never showed (found by verify)";
+            case UNREPORTED_INCONSISTENCY -> "the database's rows are inconsistent, the reconciler saw them consistent"
+                    + " (found by verify)";
         };
     }
 

@@ -47,6 +47,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import dev.reconciler.app.verify.VerifySummary;
+import dev.reconciler.app.verify.WindowBounds;
+import dev.reconciler.app.verify.WindowVerifier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -81,6 +84,9 @@ public final class HttpApi implements AutoCloseable {
     private final Router router = new Router();
     private final byte[] token;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** What {@code POST /api/rules/{rule}/verify} runs; null when this process cannot verify. */
+    private volatile Verification verification;
+    private final AtomicBoolean verifying = new AtomicBoolean();
     private HttpServer server;
     private ExecutorService workers;
 
@@ -116,10 +122,23 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/api/discrepancies/([^/]+)", Router.Access.READ, this::discrepancy)
                 .add("POST", "/api/discrepancies/([^/]+)/ack", Router.Access.WRITE, this::acknowledge)
                 .add("GET", "/api/pairs/([^/]+)", Router.Access.READ, this::pair)
+                .add("POST", "/api/rules/([^/]+)/verify", Router.Access.WRITE, this::verify)
                 .add("GET", "/api/status", Router.Access.READ, this::status)
                 .add("POST", "/api/sources/([^/]+)/resync", Router.Access.WRITE, this::resync)
                 .add("GET", "/health/live", Router.Access.OPEN, this::live)
                 .add("GET", "/health/ready", Router.Access.OPEN, this::ready);
+    }
+
+    /** A window verification of a running reconciler ({@code dev.reconciler.app.verify.WindowVerifier}). */
+    @FunctionalInterface
+    public interface Verification {
+        VerifySummary run(String rule, Instant since, Instant until) throws InterruptedException;
+    }
+
+    /** Enables {@code POST /api/rules/{rule}/verify}; call before {@link #start()}. */
+    public HttpApi withVerification(Verification verification) {
+        this.verification = verification;
+        return this;
     }
 
     /**
@@ -320,6 +339,55 @@ public final class HttpApi implements AutoCloseable {
         }
         log.info("discrepancy {} ({} {}) acknowledged through the API", acked.id(), acked.rule(), acked.type());
         return Router.Reply.json(200, Views.DiscrepancyView.of(acked));
+    }
+
+    /**
+     * Verifies a rule's window straight from the databases and answers the summary (docs/api.md). Synchronous: the
+     * answer comes when the verification is done (minutes for millions of rows); one at a time.
+     */
+    private Router.Reply verify(Router.Request req) throws InterruptedException {
+        String rule = req.params().get(0);
+        for (String name : req.query().keySet()) {
+            if (!name.equals("since") && !name.equals("until")) {
+                throw ApiException.badParameter(name, "unknown", "this endpoint takes since and until");
+            }
+        }
+        Verification v = verification;
+        if (v == null) {
+            throw new ApiException(503, "this process cannot verify windows",
+                    "run `reconciler verify` with the reconciler's configuration");
+        }
+        Instant now = Instant.now();
+        String sinceText = req.query("since");
+        if (sinceText == null) {
+            throw ApiException.badParameter("since", "missing", "give the window's start, e.g. since=6h or"
+                    + " since=2026-12-01T22:00:00Z");
+        }
+        Instant since;
+        Instant until;
+        try {
+            since = WindowBounds.parse("since", sinceText, now);
+            String u = req.query("until");
+            until = u == null ? now : WindowBounds.parse("until", u, now);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage(), "see docs/api.md");
+        }
+        if (!verifying.compareAndSet(false, true)) {
+            throw new ApiException(409, "a verification is already running in this process",
+                    "wait for it to finish, then ask again");
+        }
+        try {
+            VerifySummary summary = v.run(rule, since, until);
+            log.info("rule {} verified through the API: {} findings", rule, summary.totalFindings());
+            return Router.Reply.json(200, summary);
+        } catch (WindowVerifier.BadRequest e) {
+            if (e.getMessage().startsWith("no rule")) throw ApiException.notFound(e.getMessage(), "see GET /api/status");
+            throw new ApiException(400, e.getMessage(), "see docs/api.md");
+        } catch (IllegalStateException e) {
+            throw new ApiException(503, e.getMessage(), "fix what the message names, then verify again");
+        } finally {
+            verifying.set(false);
+        }
     }
 
     /**

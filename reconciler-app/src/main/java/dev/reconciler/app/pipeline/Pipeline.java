@@ -91,6 +91,19 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
+     * As {@link #call}, for an engine call that reports outcomes in its result (a verification's findings): they
+     * are handed to the listeners (metrics, alert wake-up) like a batch's, once committed.
+     */
+    public <T> CompletableFuture<T> callReporting(Function<ReconciliationEngine, T> call,
+                                                  Function<T, List<Outcome>> outcomesOf) {
+        return call(e -> {
+            T result = call.apply(e);
+            deliver(outcomesOf.apply(result));
+            return result;
+        });
+    }
+
+    /**
      * {@link #call} for an engine call that reports outcomes (e.g. a coverage gap): they are handed to the listeners
      * like a batch's, once committed.
      */

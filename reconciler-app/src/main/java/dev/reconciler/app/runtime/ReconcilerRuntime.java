@@ -11,6 +11,8 @@ import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.app.source.ResyncRequest;
 import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.app.source.SourceStatus;
+import dev.reconciler.app.verify.FindingSink;
+import dev.reconciler.app.verify.WindowVerifier;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
@@ -46,6 +48,8 @@ import java.util.function.Supplier;
 public final class ReconcilerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReconcilerRuntime.class);
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+    /** How long a verification's engine call may wait behind the sources' batches. */
+    static final Duration VERIFY_ENGINE_WAIT = Duration.ofSeconds(60);
 
     private final ReconcilerConfig config;
     private RocksDbStateStore store;
@@ -130,7 +134,13 @@ public final class ReconcilerRuntime implements AutoCloseable {
         // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
         alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
         try {
-            api = new HttpApi(config.http(), pipeline, store, statuses, metrics, this::resync).start();
+            WindowVerifier verifier = new WindowVerifier(config.engine(),
+                    config.sources().stream().map(SourceSpec::config).toList(), store,
+                    FindingSink.through(pipeline, VERIFY_ENGINE_WAIT), WindowVerifier.Options.defaults());
+            api = new HttpApi(config.http(), pipeline, store, statuses, metrics, this::resync)
+                    .withVerification((rule, since, until) -> verifier.verify(rule, since, until,
+                            reconciledUntil(verifier, rule)))
+                    .start();
         } catch (RuntimeException e) {
             throw new StartupException(e.getMessage(), e);
         }
@@ -147,6 +157,21 @@ public final class ReconcilerRuntime implements AutoCloseable {
         }
         if (!problems.isEmpty()) throw new ConfigurationException(String.join("\n", problems));
         monitor.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The rule's reconciled-until as the engine thread sees it now (null until both sides reported). */
+    private Instant reconciledUntil(WindowVerifier verifier, String rule) {
+        verifier.rule(rule);   // an unknown rule is the caller's mistake, not the engine's
+        try {
+            return pipeline.call(e -> e.reconciledUntil(rule).orElse(null))
+                    .get(VERIFY_ENGINE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the engine for the rule's progress", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the engine did not answer within " + VERIFY_ENGINE_WAIT.toSeconds()
+                    + " s (it is working through a backlog); verify again later", e);
+        }
     }
 
     /** A configuration that cannot run (exit code 1, like the loader's problems), as opposed to a start-up failure. */

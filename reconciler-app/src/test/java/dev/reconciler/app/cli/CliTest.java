@@ -38,14 +38,14 @@ class CliTest {
 
     @Test
     void everyCommandHasHelpWithExamples() {
-        for (String command : List.of("run", "validate", "resync", "demo", "traffic", "version")) {
+        for (String command : List.of("run", "validate", "resync", "verify", "demo", "traffic", "version")) {
             Run r = run(command, "--help");
             assertThat(r.code()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: reconciler " + command).contains("Example")
                     .contains("reconciler " + command);
         }
         Run top = run("--help");
-        assertThat(top.out()).contains("run", "validate", "demo", "version", "Examples:", "Exit codes");
+        assertThat(top.out()).contains("run", "validate", "verify", "demo", "version", "Examples:", "Exit codes");
     }
 
     @Test

@@ -68,6 +68,7 @@ public final class ReconciliationEngine {
     /** Per (rule, lane): the time up to which the deadline index was handled. Persisted, loaded on start. */
     private final Map<String, Instant> scannedUpTo = new HashMap<>();
     private final Instant startedAt;
+    private VerificationRecorder verification;
 
     public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -413,6 +414,8 @@ public final class ReconciliationEngine {
             case MISSING_LEFT -> left.isEmpty() ? Resolution.RETRACTED : Resolution.COUNTERPART_ARRIVED;
             case QUANTITY_MISMATCH -> left.isEmpty() || right.isEmpty() ? Resolution.RETRACTED : Resolution.CORRECTED;
             case DUPLICATE_LEFT, DUPLICATE_RIGHT -> Resolution.RETRACTED;
+            // never in a pair's open set: only a verification opens and resolves them (VerificationRecorder)
+            case UNOBSERVED_LEFT, UNOBSERVED_RIGHT, UNREPORTED_INCONSISTENCY -> Resolution.REVERIFIED;
         };
     }
 
@@ -591,6 +594,44 @@ public final class ReconciliationEngine {
         uow.put(acknowledged);
         uow.commit();
         return Optional.of(acknowledged);
+    }
+
+    // ------------------------------------------------------------------------------------------------ verification
+
+    /**
+     * What one {@link #recordVerification} or {@link #closeVerification} call did.
+     *
+     * @param ids      the discrepancy id of each finding, in order (an open one found again keeps its id)
+     * @param opened   findings recorded as new discrepancies
+     * @param resolved earlier findings resolved because the verification no longer found them
+     * @param outcomes the opened and resolved discrepancies, committed and journaled (alerts deliver them)
+     */
+    public record VerificationResult(List<String> ids, int opened, int resolved, List<Outcome> outcomes) {
+        public VerificationResult {
+            ids = List.copyOf(ids);
+            outcomes = List.copyOf(outcomes);
+        }
+    }
+
+    /**
+     * Records a window verification's findings as discrepancies of the verification types, in one committed and
+     * journaled batch. Idempotent: a finding whose discrepancy is still open is not opened again.
+     */
+    public VerificationResult recordVerification(List<VerificationFinding> findings) {
+        return verification().record(findings);
+    }
+
+    /**
+     * Ends a verification of {@code rule} over {@code [from, to)}: resolves ({@code REVERIFIED}) the open findings of
+     * earlier verifications that lie in that window and are not among {@code found} (the ids this one recorded).
+     */
+    public VerificationResult closeVerification(String rule, Instant from, Instant to, Set<String> found) {
+        return verification().close(rule, from, to, found);
+    }
+
+    private VerificationRecorder verification() {
+        if (verification == null) verification = new VerificationRecorder(config, store, counters, clock);
+        return verification;
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
