@@ -64,15 +64,17 @@ final class DeadlineScanner {
     private final StateStore store;
     private final Watermarks watermarks;
     private final Counters counters;
+    private final RulePauses pauses;
     private final Marks marks;
     private final PairDecider decider;
 
-    DeadlineScanner(EngineConfig config, StateStore store, Watermarks watermarks, Counters counters, Marks marks,
-                    PairDecider decider) {
+    DeadlineScanner(EngineConfig config, StateStore store, Watermarks watermarks, Counters counters,
+                    RulePauses pauses, Marks marks, PairDecider decider) {
         this.config = config;
         this.store = store;
         this.watermarks = watermarks;
         this.counters = counters;
+        this.pauses = pauses;
         this.marks = marks;
         this.decider = decider;
     }
@@ -84,6 +86,12 @@ final class DeadlineScanner {
         for (Rule rule : config.rules()) {
             boolean left = watermarks.feeds(rule, Side.LEFT, source);
             boolean right = watermarks.feeds(rule, Side.RIGHT, source);
+            if (pauses.isPaused(rule)) {
+                // Pairs held: the wait lanes are not scanned (their marks stay) until the rule resumes, so every
+                // wait that passes meanwhile is decided then, against the real watermarks.
+                if (left || right) outcomes.addAll(fire(rule, Lane.EXPIRE, watermarks.bothSides(rule), moved));
+                continue;
+            }
             if (left) outcomes.addAll(fire(rule, Lane.WAIT_LEFT, watermarks.of(rule, Side.LEFT), moved));
             if (right) outcomes.addAll(fire(rule, Lane.WAIT_RIGHT, watermarks.of(rule, Side.RIGHT), moved));
             if (left || right) outcomes.addAll(fire(rule, Lane.EXPIRE, watermarks.bothSides(rule), moved));

@@ -15,7 +15,9 @@ import dev.reconciler.core.state.StateStore;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -43,9 +45,11 @@ final class FactPlanner {
      * @param oldKey  the pair the row leaves because a key column changed (UPDATE with a before image), or null
      * @param key     the pair the row is upserted into ({@code matches}) or retracted from, or null for nothing
      * @param matches whether the row (as of this fact) belongs to the rule side; counted as a fact taken
+     * @param missing a column the rule reads that the row lacks (dropped or renamed): the row cannot be judged and
+     *                pauses the rule (see {@link RulePauses}); null when the row has every column
      */
     record Step(Fact fact, RowImage image, EncodedImage encoded, BigDecimal quantity, Routes.Route route,
-                PairKey oldKey, PairKey key, boolean matches) {
+                PairKey oldKey, PairKey key, boolean matches, String missing) {
     }
 
     /** A fact's canonical image for one kept-column set, encoded by the store at most once, when a pair holds it. */
@@ -75,6 +79,8 @@ final class FactPlanner {
     ReconciliationEngine.Prepared prepare(List<Fact> facts) {
         List<Step> steps = new ArrayList<>(facts.size() * 2);
         Set<PairKey> touched = new HashSet<>();
+        // Routes whose latest row in this batch carried every column the rule reads (see the marker step below).
+        Map<Routes.Route, Boolean> complete = new IdentityHashMap<>();
         for (Fact fact : facts) {
             Image image = null;
             for (Routes.Route route : routes.of(fact.source(), fact.table())) {
@@ -85,7 +91,17 @@ final class FactPlanner {
                     image = new Image(route.keep(), RowImage.of(fact, route.keep()));
                 }
                 Step step = plan(fact, image, route, store);
-                if (step == null) continue;
+                if (step == null) {
+                    // Nothing for the pairs, but the row has the rule's columns: a paused rule side resumes on it.
+                    // One marker per route until a row of it lacks a column again, so a batch keeps the order of
+                    // "column gone" and "column back" without a step per row.
+                    if (complete.putIfAbsent(route, Boolean.TRUE) == null) {
+                        steps.add(new Step(fact, image.image, null, null, route, null, null, false, null));
+                    }
+                    continue;
+                }
+                if (step.missing() != null) complete.remove(route);
+                else complete.put(route, Boolean.TRUE);
                 steps.add(step);
                 if (step.oldKey() != null) touched.add(step.oldKey());
                 if (step.key() != null) touched.add(step.key());
@@ -99,6 +115,8 @@ final class FactPlanner {
         Rule rule = route.rule();
         Side side = route.side();
         Operation op = fact.operation();
+        String missing = missingColumn(fact, canonical, route);
+        if (missing != null) return new Step(fact, image, null, null, route, null, null, false, missing);
         List<String> key = keyOf(rule, side, image.columns()::get);
         PairKey oldKey = null;
         if (op == Operation.UPDATE && fact.before() != null) {
@@ -114,7 +132,20 @@ final class FactPlanner {
         BigDecimal quantity = rule.quantity() == null || !matches ? null
                 : PairEvaluator.quantity(image, rule.quantity().column(side));
         return new Step(fact, image, acts || oldKey != null ? canonical.encoded(store) : null, quantity, route,
-                oldKey, acts ? new PairKey(rule.name(), key) : null, matches);
+                oldKey, acts ? new PairKey(rule.name(), key) : null, matches, null);
+    }
+
+    /**
+     * The first column the rule reads on the route's side that the row lacks, or null. A column that is there with
+     * SQL NULL is present (a row's layout names its columns): only a dropped or renamed column is missing. The image
+     * holds every kept column the row has, so when it has them all (the usual case) nothing is looked up.
+     */
+    private static String missingColumn(Fact fact, Image canonical, Routes.Route route) {
+        if (canonical.keep != null && canonical.image.columns().size() == canonical.keep.size()) return null;
+        for (String column : route.read()) {
+            if (!fact.columns().containsKey(column)) return column;
+        }
+        return null;
     }
 
     /**

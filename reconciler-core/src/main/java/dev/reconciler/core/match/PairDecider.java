@@ -37,15 +37,15 @@ import java.util.Set;
 final class PairDecider {
     private final EngineConfig config;
     private final InstantSource clock;
-    private final Watermarks watermarks;
+    private final RulePauses pauses;
     private final Counters counters;
     private final DeadlineScanner.Marks marks;
 
-    PairDecider(EngineConfig config, InstantSource clock, Watermarks watermarks, Counters counters,
+    PairDecider(EngineConfig config, InstantSource clock, RulePauses pauses, Counters counters,
                 DeadlineScanner.Marks marks) {
         this.config = config;
         this.clock = clock;
-        this.watermarks = watermarks;
+        this.pauses = pauses;
         this.counters = counters;
         this.marks = marks;
     }
@@ -84,7 +84,8 @@ final class PairDecider {
         List<StoredRow> left = state.liveRows(Side.LEFT);
         List<StoredRow> right = state.liveRows(Side.RIGHT);
         Verdict v = PairEvaluator.evaluate(rule, config.clockSkew(), left, right,
-                watermarks.of(rule, Side.LEFT), watermarks.of(rule, Side.RIGHT));
+                // A paused rule is judged against the watermarks of the moment it paused: no wait passes meanwhile.
+                pauses.watermark(rule, Side.LEFT), pauses.watermark(rule, Side.RIGHT));
         Instant now = clock.instant();
         List<RowImage> leftImages = images(left);
         List<RowImage> rightImages = images(right);

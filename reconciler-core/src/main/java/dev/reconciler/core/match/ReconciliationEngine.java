@@ -29,7 +29,8 @@ import java.util.Set;
  *
  * <p>A façade over its parts: {@link FactPlanner} (facts to steps, any thread), {@link PairDecider} (a pair's
  * verdict and what changed), {@link DeadlineScanner} (deadlines fired as watermarks move) and
- * {@link StallDetector} (sources behind the wall clock).
+ * {@link StallDetector} (sources behind the wall clock), {@link RulePauses} (rules paused by a column their rows
+ * lack).
  *
  * <p>Single-threaded: one owner calls it. Reads of the store from other threads are fine.
  * See docs/architecture.md for the time model and the guarantees.
@@ -46,6 +47,7 @@ public final class ReconciliationEngine {
     private final PairDecider decider;
     private final DeadlineScanner deadlines;
     private final StallDetector stalls;
+    private final RulePauses pauses;
 
     public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -58,10 +60,11 @@ public final class ReconciliationEngine {
         }
         this.stalls = new StallDetector(config, watermarks, store, startedAt);
         this.counters = new Counters(config.rules(), store);
+        this.pauses = new RulePauses(config, store, watermarks, startedAt);
         DeadlineScanner.Marks marks = new DeadlineScanner.Marks(config, store);
         this.planner = new FactPlanner(config, store);
-        this.decider = new PairDecider(config, clock, watermarks, counters, marks);
-        this.deadlines = new DeadlineScanner(config, store, watermarks, counters, marks, decider);
+        this.decider = new PairDecider(config, clock, pauses, counters, marks);
+        this.deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider);
     }
 
     public EngineConfig config() {
@@ -115,10 +118,18 @@ public final class ReconciliationEngine {
             throw new IllegalArgumentException("facts prepared by an engine with another configuration");
         }
         UnitOfWork uow = new UnitOfWork(store);
+        pauses.flushDroppedAtOpen(uow);
         uow.preload(prepared.touched);
         for (FactPlanner.Step step : prepared.steps) {
             Rule rule = step.route().rule();
             Side side = step.route().side();
+            if (step.missing() != null) {
+                // The row lacks a column the rule reads: it cannot be judged (neither matched nor without key).
+                counters.countHeld(rule.name(), side);
+                pauses.hold(uow, rule, side, step.fact(), step.missing(), clock.instant());
+                continue;
+            }
+            pauses.columnsPresent(uow, rule, side, step.fact(), clock.instant());
             if (step.matches()) {
                 // A matching row without a key pairs with nothing: counted as such.
                 if (step.key() == null) counters.countWithoutKey(rule.name(), side);
@@ -143,6 +154,7 @@ public final class ReconciliationEngine {
     public List<Outcome> advanceWatermark(String source, Instant watermark) {
         if (!watermarks.advance(source, watermark)) return List.of();
         UnitOfWork uow = new UnitOfWork(store);
+        pauses.flushDroppedAtOpen(uow);
         uow.putMeta(META_WATERMARK + source, watermark.toString());
         stalls.check(uow, source, clock.instant());
         List<Outcome> outcomes = new ArrayList<>(uow.commit());
@@ -156,6 +168,7 @@ public final class ReconciliationEngine {
      */
     public List<Outcome> tick() {
         UnitOfWork uow = new UnitOfWork(store);
+        pauses.flushDroppedAtOpen(uow);
         Instant now = clock.instant();
         for (String source : config.sources()) stalls.check(uow, source, now);
         return uow.commit();
@@ -175,11 +188,13 @@ public final class ReconciliationEngine {
 
     /**
      * Every fact of the rule with an event time up to the returned instant has been decided: matched, or reported.
-     * Empty until both sides' sources have reported a watermark.
+     * Empty until both sides' sources have reported a watermark. While the rule is paused it stays where it was when
+     * the pause began.
      */
     public Optional<Instant> reconciledUntil(String rule) {
         Rule r = config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
-        Instant both = watermarks.bothSides(r);
+        Instant both = pauses.isPaused(r) ? earlier(pauses.watermark(r, Side.LEFT), pauses.watermark(r, Side.RIGHT))
+                : watermarks.bothSides(r);
         return both == null ? Optional.empty() : Optional.of(both.minus(r.grace()).minus(config.clockSkew()));
     }
 
@@ -203,8 +218,23 @@ public final class ReconciliationEngine {
         return counters.withoutKey(rule, side);
     }
 
+    /** Rows routed to a rule's side that were held, not judged, because they lacked a column the rule reads. */
+    public long factsHeld(String rule, Side side) {
+        return counters.held(rule, side);
+    }
+
+    /** The rule's pauses (one per side and table whose rows lack a column it reads); empty while it runs. */
+    public List<RulePause> pauses(String rule) {
+        config.rule(rule).orElseThrow(() -> new IllegalArgumentException("unknown rule '" + rule + "'"));
+        return pauses.of(rule);
+    }
+
     public boolean isStalled(String source) {
         return stalls.isStalled(source);
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null || b == null ? null : a.isBefore(b) ? a : b;
     }
 
     // ------------------------------------------------------------------------------------------------ people

@@ -415,6 +415,8 @@ public final class StateCodec {
     private static final byte JOURNAL_RESOLVED = 2;
     private static final byte JOURNAL_STALLED = 3;
     private static final byte JOURNAL_RECOVERED = 4;
+    private static final byte JOURNAL_RULE_PAUSED = 5;
+    private static final byte JOURNAL_RULE_RESUMED = 6;
 
     public static byte[] journalKey(long seq) {
         byte[] key = new byte[8];
@@ -464,6 +466,28 @@ public final class StateCodec {
             out.string(r.source());
             out.nullableInstant(r.watermark());
             out.instant(r.at());
+        } else if (outcome instanceof Outcome.RulePaused p) {
+            out.b(JOURNAL_RULE_PAUSED);
+            out.string(p.rule());
+            out.b((byte) p.side().ordinal());
+            out.string(p.source());
+            out.string(p.table());
+            out.string(p.column());
+            position(out, p.position());
+            out.instant(p.at());
+        } else if (outcome instanceof Outcome.RuleResumed r) {
+            out.b(JOURNAL_RULE_RESUMED);
+            out.string(r.rule());
+            out.b((byte) r.side().ordinal());
+            out.string(r.source());
+            out.string(r.table());
+            out.string(r.column());
+            out.b((byte) r.why().ordinal());
+            out.b((byte) (r.position() == null ? 0 : 1));
+            if (r.position() != null) position(out, r.position());
+            out.instant(r.pausedAt());
+            out.varLong(r.held());
+            out.instant(r.at());
         } else {
             throw new IllegalArgumentException("not a journaled outcome: " + outcome);
         }
@@ -491,11 +515,26 @@ public final class StateCodec {
                 case JOURNAL_STALLED -> new Outcome.SourceStalled(in.string(), in.nullableInstant(),
                         Duration.ofSeconds(in.signedVarLong(), in.varLong()), in.instant());
                 case JOURNAL_RECOVERED -> new Outcome.SourceRecovered(in.string(), in.nullableInstant(), in.instant());
+                case JOURNAL_RULE_PAUSED -> new Outcome.RulePaused(in.string(), Side.values()[in.b()], in.string(),
+                        in.string(), in.string(), position(in), in.instant());
+                case JOURNAL_RULE_RESUMED -> new Outcome.RuleResumed(in.string(), Side.values()[in.b()], in.string(),
+                        in.string(), in.string(), Outcome.RuleResumed.Why.values()[in.b()],
+                        in.b() == 0 ? null : position(in), in.instant(), in.varLong(), in.instant());
                 default -> throw new IllegalStateException("unknown kind " + kind);
             };
             return new JournalEntry(seq, outcome);
         } catch (RuntimeException e) {
             throw new IllegalStateException("corrupt journal entry " + seq + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void position(Bytes.Writer out, SourcePosition p) {
+        out.string(p.file());
+        out.varLong(p.offset());
+        out.varLong(p.row());
+    }
+
+    private static SourcePosition position(Bytes.Reader in) {
+        return new SourcePosition(in.string(), in.varLong(), in.varLong());
     }
 }
