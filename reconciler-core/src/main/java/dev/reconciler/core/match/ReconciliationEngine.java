@@ -129,7 +129,7 @@ public final class ReconciliationEngine {
                 pauses.hold(uow, rule, side, step.fact(), step.missing(), clock.instant());
                 continue;
             }
-            pauses.columnsPresent(uow, rule, side, step.fact(), clock.instant());
+            pauses.columnsPresent(uow, rule, side, step.fact(), clock);
             if (step.matches()) {
                 // A matching row without a key pairs with nothing: counted as such.
                 if (step.key() == null) counters.countWithoutKey(rule.name(), side);

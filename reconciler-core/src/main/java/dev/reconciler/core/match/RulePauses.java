@@ -9,6 +9,7 @@ import dev.reconciler.core.rule.Side;
 import dev.reconciler.core.state.StateStore;
 
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -52,7 +53,16 @@ final class RulePauses {
         this.config = config;
         this.watermarks = watermarks;
         for (Rule rule : config.rules()) {
-            store.meta(META_PAUSED + rule.name()).ifPresent(text -> load(rule, text, now));
+            store.meta(META_PAUSED + rule.name()).ifPresent(text -> {
+                try {
+                    load(rule, text, now);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("state: the pauses of rule '" + rule.name() + "' (engine metadata '"
+                            + META_PAUSED + rule.name() + "') cannot be read (" + e + "); the state directory was"
+                            + " written by another release or damaged: restore it from a backup, or remove it and"
+                            + " let the sources snapshot again", e);
+                }
+            });
         }
     }
 
@@ -116,8 +126,11 @@ final class RulePauses {
         uow.emit(new Outcome.RulePaused(rule.name(), side, fact.source(), fact.table(), column, fact.position(), now));
     }
 
-    /** A row routed to a rule side carries every column the rule reads: ends the side's pause for its table. */
-    void columnsPresent(UnitOfWork uow, Rule rule, Side side, Fact fact, Instant now) {
+    /**
+     * A row routed to a rule side carries every column the rule reads: ends the side's pause for its table. On the
+     * per-fact path: with nothing paused it returns at once (the clock is read only on a resume).
+     */
+    void columnsPresent(UnitOfWork uow, Rule rule, Side side, Fact fact, InstantSource clock) {
         if (byRule.isEmpty()) return;   // the per-fact path: nothing paused, nothing to look up
         Paused p = byRule.get(rule.name());
         if (p == null) return;
@@ -125,7 +138,7 @@ final class RulePauses {
         if (pause == null) return;
         if (p.pauses.isEmpty()) byRule.remove(rule.name());
         persist(uow, rule.name());
-        uow.emit(resumed(pause, Outcome.RuleResumed.Why.COLUMN_BACK, fact.position(), now));
+        uow.emit(resumed(pause, Outcome.RuleResumed.Why.COLUMN_BACK, fact.position(), clock.instant()));
     }
 
     List<RulePause> of(String rule) {
