@@ -119,8 +119,12 @@ public final class ReconcilerRuntime implements AutoCloseable {
         }
         log.info("state: RocksDB open at {} (format {})", config.state().storeDir(), store.format());
 
-        pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()),
-                outcomes == null ? x -> { } : outcomes, Duration.ofSeconds(1));
+        Consumer<List<Outcome>> listener = batch -> {
+            logPauses(batch);
+            if (outcomes != null) outcomes.accept(batch);
+        };
+        pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()), listener,
+                Duration.ofSeconds(1));
         for (SourceSpec spec : config.sources()) {
             // The flavour is settled against the server at every connection attempt: a database that is down at
             // start is detected once it answers.
@@ -194,6 +198,21 @@ public final class ReconcilerRuntime implements AutoCloseable {
             snapshotEstimates.put(spec.name(), SnapshotEstimate.rows(r.config()));
         }
         return r.config();
+    }
+
+    /** A paused rule is in the log too (names of tables and columns, never row values); alerts carry the rest. */
+    private static void logPauses(List<Outcome> batch) {
+        for (Outcome o : batch) {
+            if (o instanceof Outcome.RulePaused p) {
+                log.warn("rule {} paused: rows of {}.{} ({} side) lack column {}, first at binlog position {}; its"
+                        + " pairs are held and rows of that table are not judged until the column is back or the"
+                        + " configuration no longer reads it (docs/runbook.md#reconcilerrulepaused)", p.rule(),
+                        p.source(), p.table(), p.side().label(), p.column(), p.position());
+            } else if (o instanceof Outcome.RuleResumed r) {
+                log.info("rule {} resumed on {}.{} ({}); {} rows of that table were held since the last start,"
+                        + " paused since {}", r.rule(), r.source(), r.table(), r.why(), r.held(), r.pausedAt());
+            }
+        }
     }
 
     /** Logs snapshot progress every {@link #PROGRESS_EVERY}, and "every source streams" once. */

@@ -110,11 +110,20 @@ abstract class EndToEndScenarios {
     }
 
     SourceConfig orderSource() {
-        return source("orders", orders(), "orders", "orders\\.trade_order_stream_\\d{4}", 5411);
+        return orderSourceOf(orders());
     }
 
     SourceConfig inventorySource() {
-        return source("inventory", inventory(), "inventory", "inventory\\.collection_inventory_stream", 5412);
+        return inventorySourceOf(inventory());
+    }
+
+    /** The order flow of {@code db}: every shard {@code orders.trade_order_stream_NNNN}, new ones included. */
+    static SourceConfig orderSourceOf(TestDatabase db) {
+        return source("orders", db, "orders", "orders\\.trade_order_stream_\\d{4}", 5411);
+    }
+
+    static SourceConfig inventorySourceOf(TestDatabase db) {
+        return source("inventory", db, "inventory", "inventory\\.collection_inventory_stream", 5412);
     }
 
     /** A session on the scenario's two databases. */

@@ -1,7 +1,9 @@
 package dev.reconciler.core.state;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.fact.SourcePosition;
 import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.rule.Side;
 
 import java.time.Duration;
 import java.util.function.Function;
@@ -17,6 +19,8 @@ public final class JournalCodec {
     private static final byte STALLED = 3;
     private static final byte RECOVERED = 4;
     private static final byte COVERAGE_GAP = 5;
+    private static final byte RULE_PAUSED = 6;
+    private static final byte RULE_RESUMED = 7;
 
     private JournalCodec() {
     }
@@ -72,6 +76,28 @@ public final class JournalCodec {
             out.instant(g.to());
             out.string(g.reason());
             out.instant(g.at());
+        } else if (outcome instanceof Outcome.RulePaused p) {
+            out.b(RULE_PAUSED);
+            out.string(p.rule());
+            out.b((byte) p.side().ordinal());
+            out.string(p.source());
+            out.string(p.table());
+            out.string(p.column());
+            position(out, p.position());
+            out.instant(p.at());
+        } else if (outcome instanceof Outcome.RuleResumed r) {
+            out.b(RULE_RESUMED);
+            out.string(r.rule());
+            out.b((byte) r.side().ordinal());
+            out.string(r.source());
+            out.string(r.table());
+            out.string(r.column());
+            out.b((byte) r.why().ordinal());
+            out.b((byte) (r.position() == null ? 0 : 1));
+            if (r.position() != null) position(out, r.position());
+            out.instant(r.pausedAt());
+            out.varLong(r.held());
+            out.instant(r.at());
         } else {
             throw new IllegalArgumentException("not a journaled outcome: " + outcome);
         }
@@ -99,11 +125,26 @@ public final class JournalCodec {
                 case RECOVERED -> new Outcome.SourceRecovered(in.string(), in.nullableInstant(), in.instant());
                 case COVERAGE_GAP -> new Outcome.CoverageGap(in.string(), in.instant(), in.instant(), in.string(),
                         in.instant());
+                case RULE_PAUSED -> new Outcome.RulePaused(in.string(), Side.values()[in.b()], in.string(),
+                        in.string(), in.string(), position(in), in.instant());
+                case RULE_RESUMED -> new Outcome.RuleResumed(in.string(), Side.values()[in.b()], in.string(),
+                        in.string(), in.string(), Outcome.RuleResumed.Why.values()[in.b()],
+                        in.b() == 0 ? null : position(in), in.instant(), in.varLong(), in.instant());
                 default -> throw new IllegalStateException("unknown kind " + kind);
             };
             return new JournalEntry(seq, outcome);
         } catch (RuntimeException e) {
             throw new UnreadableValueException("corrupt journal entry " + seq + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void position(Bytes.Writer out, SourcePosition p) {
+        out.string(p.file());
+        out.varLong(p.offset());
+        out.varLong(p.row());
+    }
+
+    private static SourcePosition position(Bytes.Reader in) {
+        return new SourcePosition(in.string(), in.varLong(), in.varLong());
     }
 }
