@@ -112,6 +112,8 @@ public final class DebeziumSource implements AutoCloseable {
     /** Delay before the next attempt after a failure; reset once connected. Owned by the control thread. */
     private long backoffMillis = FIRST_BACKOFF_MILLIS;
     private volatile ResyncRequest resync;
+    /** Columns the last attempt found missing (logged when they change). Owned by the control thread. */
+    private List<String> columnWarnings = List.of();
     // Numbers for status(), written by the source's threads.
     private volatile Instant lastCommit;
     private volatile Instant lastBatchAt;
@@ -189,10 +191,16 @@ public final class DebeziumSource implements AutoCloseable {
         try {
             SourceConfig c = settle.apply(configured);
             config = c;
-            List<String> problems = SourceValidator.check(c, RequiredColumns.of(engineConfig, c.name()));
-            if (!problems.isEmpty()) {
-                retryLater(problems.stream().map(this::withoutSourcePrefix).collect(Collectors.joining("; ")));
+            SourceValidator.Checked checked = SourceValidator.check(c, RequiredColumns.of(engineConfig, c.name()));
+            if (!checked.problems().isEmpty()) {
+                retryLater(checked.problems().stream().map(this::withoutSourcePrefix).collect(Collectors.joining("; ")));
                 return;
+            }
+            // A missing column stops no source: a rule that reads it pauses when its rows arrive (RulePaused), the
+            // other rules run. Said once per start, and again whenever the set changes.
+            if (!checked.missingColumns().equals(columnWarnings)) {
+                columnWarnings = checked.missingColumns();
+                for (String w : columnWarnings) log.warn("{}", w);
             }
             prepareSnapshot(c);
             if (c.heartbeatTable() != null && heartbeatScheduled.compareAndSet(false, true)) {
