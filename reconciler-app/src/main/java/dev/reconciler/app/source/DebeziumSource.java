@@ -187,6 +187,9 @@ public final class DebeziumSource implements AutoCloseable {
      */
     private void attempt() {
         if (closed) return;
+        synchronized (this) {
+            if (engine != null) return;   // a scheduled retry after a resync or a watch already launched one
+        }
         String hostPort = configured.host() + ":" + configured.port();
         try {
             SourceConfig c = settle.apply(configured);
@@ -349,6 +352,9 @@ public final class DebeziumSource implements AutoCloseable {
     /** The engine of generation {@code gen} returned. On the control thread. */
     private void stopped(long gen, boolean success, String message, Throwable error) {
         if (closed || gen != generation.get()) return;   // closed, or stopped on purpose (resync)
+        synchronized (this) {
+            engine = null;
+        }
         String hostPort = config.host() + ":" + config.port();
         Failure f = error != null ? Failure.of(error, hostPort)
                 : new Failure(Failure.Kind.OTHER, hostPort + ": the connector stopped (" + message + ")");
