@@ -341,7 +341,14 @@ public final class DebeziumSource implements AutoCloseable {
         DebeziumEngine<RecordChangeEvent<SourceRecord>> e = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(properties())
                 .notifying(this::handleBatch)
-                .using((success, message, error) -> control.execute(() -> stopped(gen, success, message, error)))
+                .using((success, message, error) -> {
+                    if (closed) return;   // stopping: the control thread is gone, and there is nothing to retry
+                    try {
+                        control.execute(() -> stopped(gen, success, message, error));
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        log.debug("source {}: engine stopped while the source closes", configured.name());
+                    }
+                })
                 .build();
         synchronized (this) {
             engine = e;
