@@ -345,7 +345,7 @@ public final class DebeziumSource implements AutoCloseable {
                     if (closed) return;   // stopping: the control thread is gone, and there is nothing to retry
                     try {
                         control.execute(() -> stopped(gen, success, message, error));
-                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
                         log.debug("source {}: engine stopped while the source closes", configured.name());
                     }
                 })
