@@ -390,8 +390,8 @@ public final class DebeziumSource implements AutoCloseable {
         Instant since = stored != null && stored.eventTime() != null
                 ? stored.eventTime().minus(java.time.Duration.ofMinutes(5)) : null;
         String sinceText = since == null ? "<ISO-8601 instant or duration such as 6h>" : since.toString();
-        String reason = "the server no longer has the binlog at the stored position"
-                + (stored == null ? "" : " " + stored.describe()
+        String reason = f.reason()
+                + (stored == null ? "" : "; stored position " + stored.describe()
                 + (stored.eventTime() == null ? "" : ", last event committed " + stored.eventTime()))
                 + (oldest == null ? "" : "; its oldest binlog is " + oldest)
                 + "; to re-read the rows changed since then and stream on, stop the reconciler and run"
