@@ -48,6 +48,7 @@ final class TcpProxy implements AutoCloseable {
     private Mode mode = Mode.FORWARDING;
     private int targetPort;
     private ServerSocket listener;
+    private Thread acceptor;
     private boolean closed;
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -103,6 +104,7 @@ final class TcpProxy implements AutoCloseable {
         mode = Mode.REFUSING;
         notifyAll();
         closeQuietly(listener);   // the acceptor ends; restore() binds the same port again
+        awaitAcceptorEnd();
         dropConnections();
     }
 
@@ -155,6 +157,18 @@ final class TcpProxy implements AutoCloseable {
         startAcceptor(listener);
     }
 
+    /**
+     * The listening socket is only released once the thread blocked in accept() has left it; until then the kernel
+     * would still complete new connections.
+     */
+    private void awaitAcceptorEnd() {
+        try {
+            acceptor.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void startAcceptor(ServerSocket server) {
         Thread t = new Thread(() -> {
             while (!server.isClosed()) {
@@ -169,6 +183,7 @@ final class TcpProxy implements AutoCloseable {
             }
         }, "tcp-proxy-" + port + "-accept");
         t.setDaemon(true);
+        acceptor = t;
         t.start();
     }
 
