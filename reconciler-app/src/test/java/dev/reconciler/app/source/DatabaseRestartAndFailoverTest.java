@@ -82,7 +82,7 @@ class DatabaseRestartAndFailoverTest {
         LocalMariaDb inventory = DATABASES.inventory();
         try (TcpProxy link = TcpProxy.to(inventory.port())) {
             Case c = new Case("cut", inventory, link.host(), link.port(), 5465);
-            c.minimumOutage = Duration.ofSeconds(10);
+            c.minimumOutage = outage(Duration.ofSeconds(10));
             c.run(state, link::cut, link::restore);
         }
     }
@@ -146,6 +146,15 @@ class DatabaseRestartAndFailoverTest {
         }
     }
 
+    /**
+     * {@code usual}, or the outage the system property {@code reconciler.outage} asks for (seconds), as
+     * scripts/outage-drill.sh sets it for long outages.
+     */
+    static Duration outage(Duration usual) {
+        String seconds = System.getProperty("reconciler.outage");
+        return seconds == null || seconds.isBlank() ? usual : Duration.ofSeconds(Long.parseLong(seconds.trim()));
+    }
+
     static String query(TestDatabase db, String sql) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
             r.next();
@@ -172,7 +181,7 @@ class DatabaseRestartAndFailoverTest {
         final long serverId;
         final Traffic traffic;
         /** The outage lasts at least this long, and at least until the engine declared the source stalled. */
-        Duration minimumOutage = Duration.ofSeconds(6);
+        Duration minimumOutage = outage(Duration.ofSeconds(6));
         /** The reconciler is stopped when the fault starts and started again after its end. */
         boolean reconcilerRestartsDuringOutage;
         /** With {@link #reconcilerRestartsDuringOutage}: the restarted source refuses its stored position. */
@@ -264,7 +273,7 @@ class DatabaseRestartAndFailoverTest {
                     }
 
                     int atEnd = traffic.pairs.get();
-                    await().atMost(Duration.ofSeconds(90)).until(() -> traffic.pairs.get() >= atEnd + 40);
+                    await().atMost(Duration.ofSeconds(180)).until(() -> traffic.pairs.get() >= atEnd + 40);
                 } finally {
                     traffic.stop = true;
                     trafficThread.join(30_000);
@@ -273,7 +282,7 @@ class DatabaseRestartAndFailoverTest {
                 traffic.inventory.execute(traffic.deduction(missingLeft));
                 int pairs = traffic.pairs.get();
                 EndToEndScenarios.Session s = session;
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                     assertThat(matched(outcomes)).hasSize(pairs);
                     assertThat(EndToEndScenarios.open(s.store, prefix)).containsExactlyInAnyOrder(
                             "sale MISSING_RIGHT " + missingRight + "/" + Traffic.GOODS,
