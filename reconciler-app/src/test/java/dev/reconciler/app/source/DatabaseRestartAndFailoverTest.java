@@ -76,6 +76,18 @@ class DatabaseRestartAndFailoverTest {
         c.run(state, inventory::kill, inventory::restart);
     }
 
+    /**
+     * The database crashes and the reconciler is restarted while it is down: the new process resumes from the
+     * offsets the old one stored, once the database is back.
+     */
+    @Test
+    void aReconcilerRestartedDuringADatabaseCrashResumesFromItsStoredOffset(@TempDir Path state) throws Exception {
+        LocalMariaDb inventory = DATABASES.inventory();
+        Case c = new Case("stored", inventory, inventory.host(), inventory.port(), 5471);
+        c.reconcilerRestartsDuringOutage = true;
+        c.run(state, inventory::kill, inventory::restart);
+    }
+
     /** The reconciler's link to the database goes silent for longer than the grace; the application's does not. */
     @Test
     void aNetworkCutLongerThanTheGraceLosesNothingAndRaisesNothingFalse(@TempDir Path state) throws Exception {
@@ -87,12 +99,7 @@ class DatabaseRestartAndFailoverTest {
         }
     }
 
-    /**
-     * A MariaDB primary with GTIDs and a replica of it; the reconciler reads the primary through a name that can be
-     * moved (here a proxy, in production a DNS name or a virtual IP). Traffic, then a switchover: once the replica
-     * has caught up the primary is stopped, the replica is promoted, and the name is pointed at it. The source
-     * resumes on the new primary from the GTID in its stored offset.
-     */
+    /** The reconciler runs through the switchover: its reader reconnects to the new primary at its GTID position. */
     @Test
     void failoverToAPromotedReplicaResumesFromTheSameGtid(@TempDir Path state) throws Exception {
         failover(state, "failover", false, 5467);
