@@ -33,6 +33,6 @@ for seconds in "${outages[@]}"; do
     status=1
     echo "outage-drill: scenarios failed at $seconds s; see $log" >&2
   fi
-  sed -n '/^event | source reported/,/^\[/p' "$log" | grep -v '^\[' || true
+  sed -n '/^event | source reported/,/^\[/p' "$log" | grep '|' || true
 done
 exit $status
