@@ -115,7 +115,7 @@ final class TcpProxy implements AutoCloseable {
         notifyAll();
     }
 
-    /** From now on, forwards new connections to {@code 127.0.0.1:newTargetPort}; closes the open ones. */
+    /** From now on, forwards new connections to {@code newTargetPort} on the same host; closes the open ones. */
     void retarget(int newTargetPort) {
         synchronized (this) {
             targetPort = newTargetPort;
