@@ -3,6 +3,7 @@ package dev.reconciler.app.alert;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.outcome.Outcome;
+import dev.reconciler.core.rule.Side;
 import dev.reconciler.core.state.JournalEntry;
 
 import java.nio.charset.StandardCharsets;
@@ -20,11 +21,12 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * What a sink is told: one journal entry (a discrepancy opened or resolved, a source stalled or recovered), or one
+ * What a sink is told: one journal entry (a discrepancy opened or resolved, a source stalled or recovered, a rule
+ * paused or resumed), or one
  * aggregate of many discrepancies of a rule (storm control).
  *
  * <p>Identity: an alert is the same alert as another when its {@link #labels()} are equal — (rule, type, key) for a
- * discrepancy, (source) for a stall, (rule) for a storm; {@link #fingerprint()} hashes them. Each event carries an
+ * discrepancy, (source) for a stall, (rule, side, source, table, column) for a pause, (rule) for a storm; {@link #fingerprint()} hashes them. Each event carries an
  * {@link #idempotencyKey()} that is the same however often it is delivered (after a retry or a restart), so a
  * receiver can drop what it already has.
  */
@@ -33,6 +35,11 @@ public sealed interface Alert {
     String ALERTNAME_DISCREPANCY = "ReconcilerDiscrepancy";
     String ALERTNAME_STALLED = "ReconcilerSourceStalled";
     String ALERTNAME_STORM = "ReconcilerDiscrepancyStorm";
+    String ALERTNAME_RULE_PAUSED = "ReconcilerRulePaused";
+    String ALERTNAME_COVERAGE_GAP = "ReconcilerCoverageGap";
+
+    /** How long Alertmanager shows a coverage gap (an event with no end of its own). */
+    Duration COVERAGE_GAP_SHOWN = Duration.ofHours(24);
 
     /** The journal sequence number of the entry (of the first aggregated entry, for a storm). */
     long seq();
@@ -74,6 +81,18 @@ public sealed interface Alert {
         if (o instanceof Outcome.DiscrepancyResolved x) return new DiscrepancyAlert(e.seq(), x.discrepancy(), false);
         if (o instanceof Outcome.SourceStalled x) {
             return new SourceAlert(e.seq(), x.source(), x.watermark(), x.behind(), x.detectedAt(), true);
+        }
+        if (o instanceof Outcome.CoverageGap g) {
+            return new CoverageGapAlert(e.seq(), g.source(), g.from(), g.to(), g.reason(), g.at());
+        }
+        if (o instanceof Outcome.RulePaused x) {
+            return new RuleAlert(e.seq(), x.rule(), x.side(), x.source(), x.table(), x.column(),
+                    x.position().toString(), x.at(), null, -1, null, true);
+        }
+        if (o instanceof Outcome.RuleResumed x) {
+            return new RuleAlert(e.seq(), x.rule(), x.side(), x.source(), x.table(), x.column(),
+                    x.position() == null ? null : x.position().toString(), x.pausedAt(), x.at(), x.held(), x.why(),
+                    false);
         }
         Outcome.SourceRecovered x = (Outcome.SourceRecovered) o;
         return new SourceAlert(e.seq(), x.source(), x.watermark(), null, x.at(), false);
@@ -150,6 +169,96 @@ public sealed interface Alert {
         @Override
         public Instant endsAt() {
             return firing ? null : at;
+        }
+    }
+
+    /**
+     * A rule paused ({@code firing}): rows of {@code table} routed to its {@code side} lack {@code column}, which it
+     * reads; it holds its pairs (no MISSING_* meanwhile) until it resumes ({@code firing} false) because the column is
+     * back or the configuration no longer reads it. One alert per (rule, side, source, table, column).
+     *
+     * @param position  firing: the binlog position of the first row without the column; resumed: of the first row
+     *                  with it again (null when a configuration change resumed it)
+     * @param pausedAt  when the pause began
+     * @param resumedAt when it ended; null while firing
+     * @param held      resumed: rows of the table held (not judged) since the engine last started; -1 while firing
+     * @param why       resumed: why; null while firing
+     */
+    record RuleAlert(long seq, String rule, Side side, String source, String table, String column, String position,
+                     Instant pausedAt, Instant resumedAt, long held, Outcome.RuleResumed.Why why, boolean firing)
+            implements Alert {
+        @Override
+        public String idempotencyKey() {
+            return (firing ? "paused:" : "resumed:") + rule + ":" + side.label() + ":" + source + ":" + table + ":"
+                    + column + ":" + (firing ? pausedAt : resumedAt);
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            Map<String, String> l = new LinkedHashMap<>();
+            l.put("alertname", ALERTNAME_RULE_PAUSED);
+            l.put("rule", rule);
+            l.put("side", side.label());
+            l.put("source", source);
+            l.put("table", table);
+            l.put("column", column);
+            return l;
+        }
+
+        @Override
+        public String event() {
+            return firing ? "rule.paused" : "rule.resumed";
+        }
+
+        @Override
+        public Instant startsAt() {
+            return pausedAt;
+        }
+
+        @Override
+        public Instant endsAt() {
+            return firing ? null : resumedAt;
+        }
+    }
+
+    /**
+     * A window of a source's history that was never observed (binlog purged, re-read from a later instant): told
+     * once, as firing; it has no end of its own, so Alertmanager shows it for {@link #COVERAGE_GAP_SHOWN} and it is
+     * not part of the re-sent firing set.
+     */
+    record CoverageGapAlert(long seq, String source, Instant from, Instant to, String reason, Instant at)
+            implements Alert {
+        @Override
+        public boolean firing() {
+            return true;
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return "coverage-gap:" + source + ":" + from + ":" + to;
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            Map<String, String> l = new LinkedHashMap<>();
+            l.put("alertname", ALERTNAME_COVERAGE_GAP);
+            l.put("source", source);
+            return l;
+        }
+
+        @Override
+        public String event() {
+            return "source.coverage_gap";
+        }
+
+        @Override
+        public Instant startsAt() {
+            return at;
+        }
+
+        @Override
+        public Instant endsAt() {
+            return null;
         }
     }
 

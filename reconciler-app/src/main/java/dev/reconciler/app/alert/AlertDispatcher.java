@@ -334,6 +334,7 @@ final class AlertDispatcher implements AutoCloseable {
     // ---------------------------------------------------------------- Alertmanager: firing set and re-sends
 
     private void track(Alert a) {
+        if (a instanceof Alert.CoverageGapAlert) return;   // an event: sent once with its own endsAt, not re-sent
         String fp = a.fingerprint();
         if (!a.firing()) {
             firing.remove(fp);
@@ -347,7 +348,9 @@ final class AlertDispatcher implements AutoCloseable {
         }
     }
 
-    /** The firing set after a restart: the store's open discrepancies and the engine's stalled sources. */
+    /**
+     * The firing set after a restart: the store's open discrepancies, the engine's stalled sources and paused rules.
+     */
     private void seedFiring() {
         Instant now = clock.instant();
         int limit = config.effectiveResendLimit();
@@ -375,6 +378,11 @@ final class AlertDispatcher implements AutoCloseable {
                 Alert a = new Alert.SourceAlert(0, source, n.watermark(), behind, now, true);
                 firing.put(a.fingerprint(), a);
             });
+            snapshot.rules().forEach((rule, n) -> n.paused().forEach(p -> {
+                Alert a = new Alert.RuleAlert(0, rule, p.side(), p.source(), p.table(), p.column(),
+                        p.position().toString(), p.since(), null, -1, null, true);
+                firing.put(a.fingerprint(), a);
+            }));
         }
         nextResend = now;   // tell Alertmanager right away
     }

@@ -8,6 +8,7 @@ import dev.reconciler.app.api.Views;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.fact.RowImage;
+import dev.reconciler.core.outcome.Outcome;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +64,23 @@ final class AlertFormat {
                     + " waiting on it are held, not reported missing"
                     : "source " + s.source() + " recovered";
         }
+        if (a instanceof Alert.CoverageGapAlert g) {
+            return "source " + g.source() + ": its changes from " + g.from() + " to " + g.to() + " were never observed ("
+                    + g.reason() + "); pairs whose counterpart falls in that window are not reported missing: run"
+                    + " reconciler verify over it";
+        }
+        if (a instanceof Alert.RuleAlert r) {
+            return r.firing()
+                    ? "rule " + r.rule() + " paused: rows of " + r.source() + "." + r.table() + " (" + r.side().label()
+                    + " side) lack column " + r.column() + " (dropped or renamed?), first at binlog position "
+                    + r.position() + "; its pairs are held, not reported missing, and rows of that table are not"
+                    + " judged until the column is back or the configuration no longer reads it"
+                    : "rule " + r.rule() + " resumed on " + r.source() + "." + r.table() + " ("
+                    + (r.why() == Outcome.RuleResumed.Why.COLUMN_BACK ? "column " + r.column() + " is back"
+                    : "the configuration no longer reads " + r.column()) + "); " + r.held()
+                    + " rows of that table were not judged since the last start: run `reconciler verify` over "
+                    + r.pausedAt() + " .. " + r.resumedAt();
+        }
         Alert.StormAlert s = (Alert.StormAlert) a;
         return s.rule() + ": " + s.count() + " more discrepancies " + (s.firing() ? "opened" : "resolved")
                 + " in the minute from " + s.windowStart() + " (" + types(s.byType()) + ")";
@@ -75,6 +93,10 @@ final class AlertFormat {
             case QUANTITY_MISMATCH -> "quantities differ by " + (d.difference() == null ? "?" : d.difference().toPlainString());
             case DUPLICATE_LEFT -> "more than one left row";
             case DUPLICATE_RIGHT -> "more than one right row";
+            case UNOBSERVED_LEFT -> "left row in the database that the binlog never showed (found by verify)";
+            case UNOBSERVED_RIGHT -> "right row in the database that the binlog never showed (found by verify)";
+            case UNREPORTED_INCONSISTENCY -> "the database's rows are inconsistent, the reconciler saw them consistent"
+                    + " (found by verify)";
         };
     }
 
@@ -89,7 +111,20 @@ final class AlertFormat {
     record WebhookPayload(int version, String event, String status, String idempotencyKey, long sequence,
                           String fingerprint, Map<String, String> labels, String summary, Instant startsAt,
                           Instant endsAt, String link, Views.DiscrepancyView discrepancy, SourceView source,
-                          StormView storm) {
+                          StormView storm, RuleView rule, GapView coverageGap) {
+    }
+
+    record GapView(String source, Instant from, Instant to, String reason, Instant at) {
+    }
+
+    /** A paused (or resumed) rule: what it lacks, where, and since when. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RuleView(String name, String side, String source, String table, String column, String position,
+                    Instant pausedAt, Instant resumedAt, Long held, Outcome.RuleResumed.Why resumedBecause) {
+        static RuleView of(Alert.RuleAlert r) {
+            return new RuleView(r.rule(), r.side().label(), r.source(), r.table(), r.column(), r.position(),
+                    r.pausedAt(), r.resumedAt(), r.firing() ? null : r.held(), r.why());
+        }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -108,6 +143,9 @@ final class AlertFormat {
         Views.DiscrepancyView discrepancy = null;
         SourceView source = null;
         StormView storm = null;
+        RuleView rule = a instanceof Alert.RuleAlert r ? RuleView.of(r) : null;
+        GapView gap = a instanceof Alert.CoverageGapAlert g
+                ? new GapView(g.source(), g.from(), g.to(), g.reason(), g.at()) : null;
         if (a instanceof Alert.DiscrepancyAlert d) discrepancy = Views.DiscrepancyView.of(d.discrepancy());
         if (a instanceof Alert.SourceAlert s) {
             source = new SourceView(s.source(), s.watermark(),
@@ -124,7 +162,7 @@ final class AlertFormat {
         }
         return json(new WebhookPayload(1, a.event(), a.firing() ? "firing" : "resolved", a.idempotencyKey(), a.seq(),
                 a.fingerprint(), a.labels(), summary(a), a.startsAt(), a.endsAt(), link(a, publicUrl), discrepancy,
-                source, storm));
+                source, storm, rule, gap));
     }
 
     // ---------------------------------------------------------------- Alertmanager
@@ -151,6 +189,15 @@ final class AlertFormat {
         } else if (a instanceof Alert.SourceAlert s) {
             if (s.watermark() != null) ann.put("watermark", s.watermark().toString());
             if (s.behind() != null) ann.put("behind_seconds", Long.toString(s.behind().toSeconds()));
+        } else if (a instanceof Alert.CoverageGapAlert g) {
+            ann.put("from", g.from().toString());
+            ann.put("to", g.to().toString());
+            ann.put("reason", g.reason());
+            firingEndsAt = g.at().plus(Alert.COVERAGE_GAP_SHOWN);
+        } else if (a instanceof Alert.RuleAlert r) {
+            if (r.position() != null) ann.put("binlog_position", r.position());
+            ann.put("paused_at", r.pausedAt().toString());
+            if (!r.firing()) ann.put("held_rows", Long.toString(r.held()));
         }
         String link = link(a, publicUrl);
         if (link != null) ann.put("link", link);
@@ -215,6 +262,28 @@ final class AlertFormat {
             }
             lines.add("Watermark: " + (s.watermark() == null ? "none yet" : s.watermark().toString()));
             lines.add((s.firing() ? "Detected: " : "At: ") + s.at());
+        } else if (a instanceof Alert.CoverageGapAlert g) {
+            title = "🟠 [Reconciler] source " + g.source() + ": coverage gap";
+            lines.add(style.bold(title));
+            lines.add("Changes from " + g.from() + " to " + g.to() + " were never observed (" + g.reason() + ").");
+            lines.add("Pairs whose counterpart falls in that window are not reported missing; check the window with"
+                    + " " + style.code("reconciler verify") + ".");
+        } else if (a instanceof Alert.RuleAlert r) {
+            title = (r.firing() ? "🟠 " : "✅ ") + "[Reconciler] rule " + r.rule() + (r.firing() ? " paused" : " resumed");
+            lines.add(style.bold(title));
+            lines.add("Table: " + style.code(r.source() + "." + r.table()) + " (" + r.side().label() + " side)"
+                    + " · column: " + style.code(r.column()));
+            if (r.firing()) {
+                lines.add("Its rows lack the column (dropped or renamed?): the rule holds its pairs (no missing"
+                        + " reported) and does not judge rows of that table until the column is back.");
+                lines.add("First row without it: binlog " + style.code(r.position()) + " · since " + r.pausedAt());
+            } else {
+                lines.add((r.why() == Outcome.RuleResumed.Why.COLUMN_BACK ? "The column is back"
+                        + (r.position() == null ? "" : " at binlog " + style.code(r.position()))
+                        : "The configuration no longer reads the column") + ".");
+                lines.add("Paused " + r.pausedAt() + " · resumed " + r.resumedAt() + " · rows not judged: " + r.held()
+                        + " (run reconciler verify over that window)");
+            }
         } else {
             Alert.StormAlert s = (Alert.StormAlert) a;
             title = (s.firing() ? "🔴 " : "✅ ") + "[Reconciler] " + s.rule() + ": " + s.count() + " more discrepancies "

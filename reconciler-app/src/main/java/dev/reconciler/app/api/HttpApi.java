@@ -9,6 +9,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.reconciler.app.metrics.ReconcilerMetrics;
 import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.app.pipeline.Pipeline;
+import dev.reconciler.app.config.Durations;
+import dev.reconciler.app.source.ResyncRequest;
 import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
@@ -45,6 +47,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import dev.reconciler.app.verify.VerifySummary;
+import dev.reconciler.app.verify.WindowBounds;
+import dev.reconciler.app.verify.WindowVerifier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -75,9 +80,13 @@ public final class HttpApi implements AutoCloseable {
     private final EngineConfig engineConfig;
     private final List<Supplier<SourceStatus>> sources;
     private final ReconcilerMetrics metrics;
+    private final Resync resync;
     private final Router router = new Router();
     private final byte[] token;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** What {@code POST /api/rules/{rule}/verify} runs; null when this process cannot verify. */
+    private volatile Verification verification;
+    private final AtomicBoolean verifying = new AtomicBoolean();
     private HttpServer server;
     private ExecutorService workers;
 
@@ -87,6 +96,20 @@ public final class HttpApi implements AutoCloseable {
      */
     public HttpApi(ApiConfig config, Pipeline pipeline, StateStore store, List<Supplier<SourceStatus>> sources,
                    ReconcilerMetrics metrics) {
+        this(config, pipeline, store, sources, metrics, null);
+    }
+
+    /** Asks a running source for a bounded re-read (see {@code DebeziumSource#resync}). */
+    @FunctionalInterface
+    public interface Resync {
+        /** @return the request, or null when there is no such source */
+        ResyncRequest resync(String source, Instant since) throws IOException;
+    }
+
+    /** @param resync serves {@code POST /api/sources/{name}/resync}; null to refuse it */
+    public HttpApi(ApiConfig config, Pipeline pipeline, StateStore store, List<Supplier<SourceStatus>> sources,
+                   ReconcilerMetrics metrics, Resync resync) {
+        this.resync = resync;
         this.config = config;
         this.pipeline = pipeline;
         this.store = store;
@@ -99,9 +122,23 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/api/discrepancies/([^/]+)", Router.Access.READ, this::discrepancy)
                 .add("POST", "/api/discrepancies/([^/]+)/ack", Router.Access.WRITE, this::acknowledge)
                 .add("GET", "/api/pairs/([^/]+)", Router.Access.READ, this::pair)
+                .add("POST", "/api/rules/([^/]+)/verify", Router.Access.WRITE, this::verify)
                 .add("GET", "/api/status", Router.Access.READ, this::status)
+                .add("POST", "/api/sources/([^/]+)/resync", Router.Access.WRITE, this::resync)
                 .add("GET", "/health/live", Router.Access.OPEN, this::live)
                 .add("GET", "/health/ready", Router.Access.OPEN, this::ready);
+    }
+
+    /** A window verification of a running reconciler ({@code dev.reconciler.app.verify.WindowVerifier}). */
+    @FunctionalInterface
+    public interface Verification {
+        VerifySummary run(String rule, Instant since, Instant until) throws InterruptedException;
+    }
+
+    /** Enables {@code POST /api/rules/{rule}/verify}; call before {@link #start()}. */
+    public HttpApi withVerification(Verification verification) {
+        this.verification = verification;
+        return this;
     }
 
     /**
@@ -304,6 +341,83 @@ public final class HttpApi implements AutoCloseable {
         return Router.Reply.json(200, Views.DiscrepancyView.of(acked));
     }
 
+    /**
+     * Verifies a rule's window straight from the databases and answers the summary (docs/api.md). Synchronous: the
+     * answer comes when the verification is done (minutes for millions of rows); one at a time.
+     */
+    private Router.Reply verify(Router.Request req) throws InterruptedException {
+        String rule = req.params().get(0);
+        for (String name : req.query().keySet()) {
+            if (!name.equals("since") && !name.equals("until")) {
+                throw ApiException.badParameter(name, "unknown", "this endpoint takes since and until");
+            }
+        }
+        Verification v = verification;
+        if (v == null) {
+            throw new ApiException(503, "this process cannot verify windows",
+                    "run `reconciler verify` with the reconciler's configuration");
+        }
+        Instant now = Instant.now();
+        String sinceText = req.query("since");
+        if (sinceText == null) {
+            throw ApiException.badParameter("since", "missing", "give the window's start, e.g. since=6h or"
+                    + " since=2026-12-01T22:00:00Z");
+        }
+        Instant since;
+        Instant until;
+        try {
+            since = WindowBounds.parse("since", sinceText, now);
+            String u = req.query("until");
+            until = u == null ? now : WindowBounds.parse("until", u, now);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, e.getMessage(), "see docs/api.md");
+        }
+        if (!verifying.compareAndSet(false, true)) {
+            throw new ApiException(409, "a verification is already running in this process",
+                    "wait for it to finish, then ask again");
+        }
+        try {
+            VerifySummary summary = v.run(rule, since, until);
+            log.info("rule {} verified through the API: {} findings", rule, summary.totalFindings());
+            return Router.Reply.json(200, summary);
+        } catch (WindowVerifier.BadRequest e) {
+            if (e.getMessage().startsWith("no rule")) throw ApiException.notFound(e.getMessage(), "see GET /api/status");
+            throw new ApiException(400, e.getMessage(), "see docs/api.md");
+        } catch (IllegalStateException e) {
+            throw new ApiException(503, e.getMessage(), "fix what the message names, then verify again");
+        } finally {
+            verifying.set(false);
+        }
+    }
+
+    /**
+     * {@code POST /api/sources/{name}/resync?since=T}: re-read the source's rows changed since {@code T} (an ISO-8601
+     * instant or a duration back from now) and stream on from the binlog's end; answers 202 with the request.
+     */
+    private Router.Reply resync(Router.Request req) throws IOException {
+        String source = req.params().get(0);
+        String since = req.query("since");
+        String fix = "give since as an ISO-8601 instant or a duration back from now, e.g. ?since=6h";
+        if (since == null || since.isBlank()) throw ApiException.badParameter("since", "missing", fix);
+        for (String p : req.query().keySet()) {
+            if (!p.equals("since")) throw ApiException.badParameter(p, "unknown", fix);
+        }
+        Instant at;
+        try {
+            at = Durations.instantOrAgo(since, Instant.now());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badParameter("since", e.getMessage(), fix);
+        }
+        if (at.isAfter(Instant.now())) throw ApiException.badParameter("since", "is in the future", fix);
+        if (resync == null) throw new ApiException(404, "this process has no sources to resync", "run it with sources");
+        ResyncRequest r = resync.resync(source, at);
+        if (r == null) {
+            throw ApiException.notFound("no source named '" + source + "'", "see /api/status for the sources");
+        }
+        log.warn("source {}: resync since {} requested through the API", source, at);
+        return Router.Reply.json(202, r);
+    }
+
     /** The note of an acknowledgement body {@code {"note": "..."}}; an empty body means no note. */
     private static String note(byte[] body) {
         if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) return "";
@@ -399,26 +513,31 @@ public final class HttpApi implements AutoCloseable {
                 snap.takenAt(), sourceViews, rules));
     }
 
+    /**
+     * Liveness: only a wedged process fails it (restarting it helps): the pipeline closed, or the engine thread inside
+     * one task for more than {@link #WEDGED_AFTER}. A database outage never fails it.
+     */
     private Router.Reply live(Router.Request req) {
         noQuery(req);
         if (!pipeline.isRunning()) {
             return Router.Reply.json(503, new Views.Health("DOWN", List.of("the engine pipeline is closed")));
         }
+        Duration busy = pipeline.busyFor();
+        if (busy.compareTo(WEDGED_AFTER) > 0) {
+            return Router.Reply.json(503, new Views.Health("DOWN", List.of("the engine thread has been inside one"
+                    + " task for " + busy.toSeconds() + " s (wedged)")));
+        }
         return Router.Reply.json(200, new Views.Health("UP", List.of()));
     }
 
+    /**
+     * Readiness: this process serves its API from an open state store. Not whether every source streams: source
+     * health has its own signals (status, metrics, alerts), and an API that disappears during a database incident is
+     * what on-call needs least.
+     */
     private Router.Reply ready(Router.Request req) {
         noQuery(req);
         List<String> reasons = new ArrayList<>();
-        for (Supplier<SourceStatus> s : sources) {
-            SourceStatus st = s.get();
-            if (!st.connected()) {
-                // Not the error text: health checks are open even when reads are protected, and a connection
-                // error names hosts and users. /api/status shows it.
-                reasons.add("source " + st.name() + " is " + st.phase()
-                        + (st.lastError() == null ? "" : " (its last error is in /api/status)"));
-            }
-        }
         if (!pipeline.isRunning()) reasons.add("the engine pipeline is closed");
         String state = stateProblem();
         if (state != null) reasons.add(state);
@@ -437,4 +556,6 @@ public final class HttpApi implements AutoCloseable {
     }
 
     static final String VERSION = Version.get();
+    /** An engine task (a batch of at most a few thousand facts) takes milliseconds; this long means wedged. */
+    static final Duration WEDGED_AFTER = Duration.ofMinutes(5);
 }

@@ -9,6 +9,7 @@ import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.fact.RowImage;
+import dev.reconciler.core.match.RulePause;
 import dev.reconciler.core.rule.Side;
 import dev.reconciler.core.state.PairState;
 import dev.reconciler.core.state.StoredRow;
@@ -90,29 +91,50 @@ public final class Views {
         }
     }
 
-    record SourceView(String name, String flavour, String phase, Boolean connected, Instant lastCommit,
+    /**
+     * @param state   one line for people: {@code WAITING: 127.0.0.1:3306 connection refused, next try in 8s}
+     * @param reason  why the source is in its phase, when that is not the normal course; null otherwise
+     */
+    record SourceView(String name, String flavour, String phase, String state, String reason, Instant phaseSince,
+                      Instant nextAttemptAt, Boolean connected, Instant lastCommit,
                       Double lagSeconds, Instant lastBatchAt, Instant watermark, boolean stalled, long snapshotRows,
-                      Map<String, Long> eventsByTable, String lastError) {
+                      Map<String, Long> eventsByTable, String lastError, long disconnects) {
         static SourceView of(String name, SourceStatus s, EngineSnapshot.SourceNumbers engine, Instant now) {
             Instant watermark = engine == null ? null : engine.watermark();
             boolean stalled = engine != null && engine.stalled();
             if (s == null) {
                 // A source the engine knows but no capture reports on (fed by other means, e.g. a test).
-                return new SourceView(name, null, null, null, null, null, null, watermark, stalled, 0, Map.of(), null);
+                return new SourceView(name, null, null, null, null, null, null, null, null, null, null, watermark,
+                        stalled, 0, Map.of(), null, 0);
             }
             Double lag = s.lagSeconds(now);
             return new SourceView(name, s.flavour() == null ? null : s.flavour().name(), s.phase().name(),
-                    s.connected(), s.lastCommit(), lag, s.lastBatchAt(), watermark, stalled, s.snapshotRows(),
-                    s.eventsByTable(), s.lastError());
+                    s.describe(now), s.reason(), s.phaseSince(), s.nextAttemptAt(), s.connected(), s.lastCommit(), lag,
+                    s.lastBatchAt(), watermark, stalled, s.snapshotRows(), s.eventsByTable(), s.lastError(),
+                    s.disconnects());
         }
     }
 
-    record RuleView(String name, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
-                    Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Instant> watermarks,
-                    Instant reconciledUntil) {
+    /**
+     * @param state  {@code running}, or {@code paused} while rows of a table lack a column the rule reads
+     * @param paused what paused it: per side and table, the column and the binlog position of the first row without
+     *               it; empty while running
+     */
+    record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
+                    Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
+                    Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused) {
         static RuleView of(String name, EngineSnapshot.RuleNumbers n) {
-            return new RuleView(name, bySide(n.pending()), n.open(), bySide(n.facts()), bySide(n.withoutKey()),
-                    bySide(n.watermarks()), n.reconciledUntil());
+            return new RuleView(name, n.paused().isEmpty() ? "running" : "paused", bySide(n.pending()), n.open(),
+                    bySide(n.facts()), bySide(n.withoutKey()), bySide(n.held()), bySide(n.watermarks()),
+                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList());
+        }
+    }
+
+    /** A rule side paused for a table: the column its rows lack, where that was first seen, since when. */
+    record PauseView(String side, String source, String table, String column, String position, Instant since) {
+        static PauseView of(RulePause p) {
+            return new PauseView(p.side().label(), p.source(), p.table(), p.column(), p.position().toString(),
+                    p.since());
         }
     }
 

@@ -11,14 +11,16 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "reconciler", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reconciles two data flows (orders and inventory) from their databases' binlogs in real time.",
-        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, TrafficCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  reconciler demo                                  # see it work on two private MariaDB servers",
                 "  reconciler validate --config reconciler.yml --connect",
                 "  reconciler run --config reconciler.yml",
+                "  reconciler verify --config reconciler.yml --rule sale --since 6h",
                 "",
                 "Exit codes: 0 success, 1 configuration or database problems, 2 usage error, 3 start-up or run-time failure,",
+                "4 verify found differences,",
                 "130/143 stopped by Ctrl-C/SIGTERM (after a clean shutdown)."})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -31,7 +33,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, demo or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, demo or version");
     }
 
     public static void main(String[] args) {
@@ -82,7 +84,14 @@ public final class Main implements Runnable {
         java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
         root.setLevel(java.util.logging.Level.WARNING);
         for (java.util.logging.Handler h : root.getHandlers()) h.setLevel(java.util.logging.Level.WARNING);
+        // The binlog client logs its keep-alive reconnects here, every 5 s, outside our log format; the source reports
+        // the connection's state itself, once per change (docs/operations.md).
+        BINLOG_CLIENT_LOGGER.setLevel(java.util.logging.Level.OFF);
     }
+
+    /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger BINLOG_CLIENT_LOGGER =
+            java.util.logging.Logger.getLogger("com.github.shyiko.mysql.binlog");
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override

@@ -19,8 +19,11 @@ import java.util.concurrent.Callable;
                 "  ORDER_DB_HOST=orders.db INVENTORY_DB_HOST=stock.db RECONCILER_STATE_DIR=/var/lib/reconciler \\",
                 "    ORDER_DB_PASSWORD=... INVENTORY_DB_PASSWORD=... reconciler run -c deploy/config/order-inventory.yml",
                 "",
+                "A database that is down, refuses the login or is not ready does not stop it: the source waits and retries,"
+                        + " and says why in /api/status, the metrics and the log.",
+                "",
                 "Exit codes: 143/130 stopped by SIGTERM/Ctrl-C after a clean shutdown, 1 configuration problems (listed), 2 usage error,"
-                        + " 3 could not start (e.g. a database not ready, the port taken, the state directory in use)."})
+                        + " 3 could not start (the HTTP port taken, the state directory in use or unreadable)."})
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
@@ -37,6 +40,9 @@ final class RunCommand implements Callable<Integer> {
         ReconcilerRuntime runtime;
         try {
             runtime = ReconcilerRuntime.start(c, null);
+        } catch (ReconcilerRuntime.ConfigurationException e) {
+            log.error("configuration problems:\n  - {}", e.getMessage().replace("\n", "\n  - "));
+            return Main.PROBLEMS;
         } catch (ReconcilerRuntime.StartupException e) {
             log.error("could not start:\n  - {}", e.getMessage().replace("\n", "\n  - "));
             return Main.FAILED;

@@ -210,12 +210,15 @@ public final class ConfigLoader {
             if (heartbeat != null && !TABLE_NAME.matcher(heartbeat.trim()).matches()) {
                 s.problem("heartbeatTable", "'" + heartbeat + "' is not database.table (e.g. orders.reconciler_heartbeat)");
             }
+            Duration autoResync = s.duration("autoResync", null);
+            boolean autoResyncOk = !s.has("autoResync") || autoResync != null;
             Duration interval = s.duration("heartbeatInterval", DEFAULT_HEARTBEAT);
             if (interval != null && (interval.isZero() || interval.isNegative())) {
                 s.problem("heartbeatInterval", "must be more than 0, e.g. 1s");
             }
             if (name == null || flavour == null || host == null || port == null || user == null || password == null
-                    || databases == null || serverId == null || snapshot == null || interval == null || !lookbackOk) {
+                    || databases == null || serverId == null || snapshot == null || interval == null || !lookbackOk
+                    || !autoResyncOk) {
                 continue;
             }
             SourceConfig.Flavour f = flavour == SourceFlavour.MYSQL ? SourceConfig.Flavour.MYSQL : SourceConfig.Flavour.MARIADB;
@@ -223,12 +226,14 @@ public final class ConfigLoader {
             try {
                 out.add(new SourceSpec(new SourceConfig(name, f, host, port, user, password, databases, List.of(),
                         serverId, snapshot, heartbeat == null ? null : heartbeat.trim(), interval, lookback,
-                        lookbackColumn == null ? null : lookbackColumn.trim()), flavour == SourceFlavour.AUTO));
+                        lookbackColumn == null ? null : lookbackColumn.trim(), autoResync),
+                        flavour == SourceFlavour.AUTO));
             } catch (IllegalArgumentException e) {
                 // SourceConfig's own checks ("source NAME: snapshotLookback ..."): name the key they are about.
                 String msg = e.getMessage().replaceFirst("^source " + Pattern.quote(name) + ": ", "");
                 String key = msg.startsWith("snapshotLookbackColumn") ? "snapshotLookbackColumn"
-                        : msg.startsWith("snapshotLookback") ? "snapshotLookback" : null;
+                        : msg.startsWith("snapshotLookback") ? "snapshotLookback"
+                        : msg.startsWith("autoResync") ? "autoResync" : null;
                 if (key != null) s.problem(key, msg.substring(key.length()).replaceFirst("^[ :]+", ""));
                 else s.problems().add(s.path() + ": " + msg);
             }

@@ -24,7 +24,8 @@ public final class ConfigSchema {
         SECTIONS.put("state", List.of("dir", "cacheSize", "writeBufferSize", "syncWrites"));
         SECTIONS.put("http", List.of("bindAddress", "port", "token", "protectReads"));
         SECTIONS.put("sources[]", List.of("name", "flavour", "host", "port", "user", "password", "databases",
-                "serverId", "snapshot", "snapshotLookback", "snapshotLookbackColumn", "heartbeatTable", "heartbeatInterval"));
+                "serverId", "snapshot", "snapshotLookback", "snapshotLookbackColumn", "autoResync", "heartbeatTable",
+                "heartbeatInterval"));
         SECTIONS.put("streams[]", List.of("name", "tables", "columns"));
         SECTIONS.put("streams[].tables[]", List.of("source", "table"));
         SECTIONS.put("rules[]", List.of("name", "left", "right", "key", "quantity", "multiplicity", "grace"));

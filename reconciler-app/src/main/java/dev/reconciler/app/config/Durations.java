@@ -38,6 +38,26 @@ public final class Durations {
         return d;
     }
 
+    /**
+     * A point in time as operators write it on a command line: an ISO-8601 instant ({@code 2026-12-01T22:00:00Z}) or
+     * a duration back from {@code now} ({@code 6h}, {@code 2d}).
+     *
+     * @throws IllegalArgumentException naming both accepted forms
+     */
+    public static java.time.Instant instantOrAgo(String text, java.time.Instant now) {
+        String t = text == null ? "" : text.trim();
+        try {
+            return java.time.Instant.parse(t);
+        } catch (java.time.format.DateTimeParseException notAnInstant) {
+            try {
+                return now.minus(parse(t));
+            } catch (IllegalArgumentException notADuration) {
+                throw new IllegalArgumentException("'" + t + "' is neither an ISO-8601 instant (e.g."
+                        + " 2026-12-01T22:00:00Z) nor a duration back from now (e.g. 6h, 2d)");
+            }
+        }
+    }
+
     /** The shortest form {@link #parse} reads back, e.g. {@code 90s} → {@code 1m30s}. */
     public static String format(Duration d) {
         if (d.isZero()) return "0";

@@ -111,9 +111,16 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                                 e -> e.get().rules().get(r).withoutKey().get(side))
                         .description("Facts that matched a side's filter with a blank key column: they pair with nothing")
                         .tags("rule", r, "side", label).register(registry);
+                FunctionCounter.builder("reconciler.facts.held", engine,
+                                e -> e.get().rules().get(r).held().get(side))
+                        .description("Row changes held, not judged, because they lacked a column the rule reads (the rule is paused)")
+                        .tags("rule", r, "side", label).register(registry);
                 gauge("reconciler.pending", "Pairs whose rows of this side wait for the other side within the grace",
                         s -> s.rules().get(r).pending().get(side), "rule", r, "side", label);
             }
+            gauge("reconciler.rule.paused",
+                    "1 while the rule is paused: rows of a table lack a column it reads (dropped or renamed)",
+                    s -> s.rules().get(r).paused().isEmpty() ? 0 : 1, "rule", r);
             gauge("reconciler.reconciled.until.seconds",
                     "Every fact committed up to this time (epoch seconds) has been decided; NaN until known",
                     s -> seconds(s.rules().get(r).reconciledUntil()), "rule", r);
@@ -129,6 +136,14 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
             Gauge.builder("reconciler.source.connected", status, x -> x.get().connected() ? 1 : 0)
                     .description("1 while the source reads its database (snapshot or binlog)")
                     .tag("source", name).strongReference(true).register(registry);
+            for (SourceStatus.Phase phase : SourceStatus.Phase.values()) {
+                Gauge.builder("reconciler.source.state", status, x -> x.get().phase() == phase ? 1 : 0)
+                        .description("1 for the phase the source is in (WAITING, STREAMING, BINLOG_GAP, ...), 0 for the others")
+                        .tags("source", name, "state", phase.name()).strongReference(true).register(registry);
+            }
+            FunctionCounter.builder("reconciler.source.disconnects", status, x -> x.get().disconnects())
+                    .description("Connections the source lost while reading, since the process started")
+                    .tag("source", name).register(registry);
             Gauge.builder("reconciler.source.lag.seconds", status, x -> lag(x.get()))
                     .description("Wall clock minus the commit time of the newest event the source delivered; NaN before the first")
                     .tag("source", name).strongReference(true).register(registry);

@@ -2,6 +2,7 @@ package dev.reconciler.app.pipeline;
 
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.match.ReconciliationEngine;
+import dev.reconciler.core.match.RulePause;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
 import dev.reconciler.core.rule.Side;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,10 +37,16 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
      * @param withoutKey      facts that matched a side's filter with a blank key column (they pair with nothing)
      * @param watermarks      per side: the lowest watermark of the side's sources, null until all have reported
      * @param reconciledUntil every fact up to it has been decided; null until both sides have a watermark
+     * @param held            rows held, not judged, because they lacked a column the rule reads (since start)
+     * @param paused          the rule's pauses (a side and table whose rows lack a column it reads); empty while it
+     *                        runs
      */
     public record RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
-                              Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil) {
+                              Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
+                              Map<Side, Long> held, List<RulePause> paused) {
         public RuleNumbers {
+            held = Collections.unmodifiableMap(new EnumMap<>(held));
+            paused = List.copyOf(paused);
             pending = Collections.unmodifiableMap(new EnumMap<>(pending));
             open = Collections.unmodifiableMap(new EnumMap<>(open));
             facts = Collections.unmodifiableMap(new EnumMap<>(facts));
@@ -64,7 +72,9 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
             Map<Side, Long> facts = new EnumMap<>(Side.class);
             Map<Side, Long> withoutKey = new EnumMap<>(Side.class);
             Map<Side, Instant> watermarks = new EnumMap<>(Side.class);
+            Map<Side, Long> held = new EnumMap<>(Side.class);
             for (Side side : Side.values()) {
+                held.put(side, engine.factsHeld(r.name(), side));
                 pending.put(side, engine.pending(r.name(), side));
                 facts.put(side, engine.factsTaken(r.name(), side));
                 withoutKey.put(side, engine.factsWithoutKey(r.name(), side));
@@ -73,7 +83,7 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
             Map<DiscrepancyType, Long> open = new EnumMap<>(DiscrepancyType.class);
             for (DiscrepancyType t : DiscrepancyType.values()) open.put(t, engine.openDiscrepancies(r.name(), t));
             rules.put(r.name(), new RuleNumbers(pending, open, facts, withoutKey, watermarks,
-                    engine.reconciledUntil(r.name()).orElse(null)));
+                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name())));
         }
         return new EngineSnapshot(takenAt, rules, sources);
     }

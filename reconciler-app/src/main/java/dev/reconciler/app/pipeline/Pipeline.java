@@ -39,17 +39,19 @@ public final class Pipeline implements AutoCloseable {
         return t;
     });
     private volatile boolean closed;
+    /** System.nanoTime() when the engine thread began its current task; 0 while it is idle. */
+    private volatile long busySince;
 
     public Pipeline(ReconciliationEngine engine, Consumer<List<Outcome>> outcomes, Duration tick) {
         this.engine = engine;
         this.outcomes = outcomes;
         // Taken here, before the engine thread starts: the caller still owns the engine.
         this.snapshot = EngineSnapshot.of(engine, Instant.now());
-        thread.scheduleWithFixedDelay(() -> {
+        thread.scheduleWithFixedDelay(() -> busy(() -> {
             List<Outcome> out = engine.tick();
             publish();
             deliver(out);
-        }, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+        }), tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The engine's configuration (immutable, so readable from any thread). */
@@ -74,13 +76,43 @@ public final class Pipeline implements AutoCloseable {
         if (closed) return CompletableFuture.failedFuture(new IllegalStateException("pipeline is closed"));
         try {
             return CompletableFuture.supplyAsync(() -> {
-                T result = call.apply(engine);
-                publish();
-                return result;
+                busySince = System.nanoTime();
+                try {
+                    T result = call.apply(engine);
+                    publish();
+                    return result;
+                } finally {
+                    busySince = 0;
+                }
             }, thread);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new IllegalStateException("pipeline is closed"));
         }
+    }
+
+    /**
+     * As {@link #call}, for an engine call that reports outcomes in its result (a verification's findings): they
+     * are handed to the listeners (metrics, alert wake-up) like a batch's, once committed.
+     */
+    public <T> CompletableFuture<T> callReporting(Function<ReconciliationEngine, T> call,
+                                                  Function<T, List<Outcome>> outcomesOf) {
+        return call(e -> {
+            T result = call.apply(e);
+            deliver(outcomesOf.apply(result));
+            return result;
+        });
+    }
+
+    /**
+     * {@link #call} for an engine call that reports outcomes (e.g. a coverage gap): they are handed to the listeners
+     * like a batch's, once committed.
+     */
+    public CompletableFuture<List<Outcome>> command(Function<ReconciliationEngine, List<Outcome>> command) {
+        return call(e -> {
+            List<Outcome> out = command.apply(e);
+            deliver(out);
+            return out;
+        });
     }
 
     /**
@@ -109,13 +141,31 @@ public final class Pipeline implements AutoCloseable {
         // Routing and converting row values needs no state: done here, on the source's thread, while the engine
         // thread applies earlier batches.
         ReconciliationEngine.Prepared prepared = facts.isEmpty() ? null : engine.prepare(facts);
-        return CompletableFuture.runAsync(() -> {
+        return CompletableFuture.runAsync(() -> busy(() -> {
             List<Outcome> out = new ArrayList<>();
             if (prepared != null) out.addAll(engine.apply(prepared));
             if (watermark != null) out.addAll(engine.advanceWatermark(source, watermark));
             publish();   // before the outcomes are handed on: a listener reading the snapshot sees their effect
             deliver(out);
-        }, thread);
+        }), thread);
+    }
+
+    private void busy(Runnable task) {
+        busySince = System.nanoTime();
+        try {
+            task.run();
+        } finally {
+            busySince = 0;
+        }
+    }
+
+    /**
+     * How long the engine thread has been inside its current task (a batch, a tick, a call); zero while it is idle.
+     * A batch takes milliseconds: minutes mean the thread is wedged (the liveness check's signal).
+     */
+    public Duration busyFor() {
+        long since = busySince;
+        return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
     }
 
     private void deliver(List<Outcome> out) {

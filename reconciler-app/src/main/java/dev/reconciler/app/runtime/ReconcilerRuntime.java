@@ -7,8 +7,12 @@ import dev.reconciler.app.config.SourceSpec;
 import dev.reconciler.app.metrics.ReconcilerMetrics;
 import dev.reconciler.app.pipeline.Pipeline;
 import dev.reconciler.app.source.DebeziumSource;
+import dev.reconciler.app.pipeline.EngineSnapshot;
+import dev.reconciler.app.source.ResyncRequest;
 import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.app.source.SourceStatus;
+import dev.reconciler.app.verify.FindingSink;
+import dev.reconciler.app.verify.WindowVerifier;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
@@ -21,6 +25,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +48,8 @@ import java.util.function.Supplier;
 public final class ReconcilerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReconcilerRuntime.class);
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+    /** How long a verification's engine call may wait behind the sources' batches. */
+    static final Duration VERIFY_ENGINE_WAIT = Duration.ofSeconds(60);
 
     private final ReconcilerConfig config;
     private RocksDbStateStore store;
@@ -57,7 +65,8 @@ public final class ReconcilerRuntime implements AutoCloseable {
         return t;
     });
     private final Map<String, SourceStatus.Phase> phases = new HashMap<>();
-    private final Map<String, Long> snapshotEstimates = new HashMap<>();
+    private final Map<String, Long> snapshotEstimates = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> serverVersions = new java.util.concurrent.ConcurrentHashMap<>();
     private long lastProgressLog;
     private boolean readyLogged;
     private volatile boolean closed;
@@ -99,29 +108,29 @@ public final class ReconcilerRuntime implements AutoCloseable {
                     + "); choose a directory the reconciler may write", e);
         }
         try {
-            store = RocksDbStateStore.open(config.state().storeDir(), config.state().storeOptions());
+            // Format steps (a new store, or each step of migrating an older one, with counts) go to the log.
+            store = RocksDbStateStore.open(config.state().storeDir(), config.state().storeOptions(),
+                    line -> log.info("state: {}", line));
         } catch (RuntimeException e) {
             String msg = String.valueOf(e.getMessage());
             throw new StartupException("state.dir " + config.state().dir() + ": cannot open the state store ("
                     + msg + ")" + (msg.toLowerCase().contains("lock") ? "; another reconciler uses this directory:"
                     + " stop it or give this one its own state.dir" : ""), e);
         }
-        log.info("state: RocksDB open at {}", config.state().storeDir());
+        log.info("state: RocksDB open at {} (format {})", config.state().storeDir(), store.format());
 
-        List<SourceConfig> resolved = new ArrayList<>();
+        Consumer<List<Outcome>> listener = batch -> {
+            logPauses(batch);
+            if (outcomes != null) outcomes.accept(batch);
+        };
+        pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()), listener,
+                Duration.ofSeconds(1));
         for (SourceSpec spec : config.sources()) {
-            ServerVersion.Resolved r = ServerVersion.resolve(spec);
-            if (r.version() != null) {
-                log.info("source {}: {} at {}:{}, read with the {} connector", spec.name(), r.version().describe(),
-                        spec.config().host(), spec.config().port(), r.config().flavour().name().toLowerCase());
-            }
-            if (r.mismatch() != null) log.warn("source {}: {}", spec.name(), r.mismatch());
-            resolved.add(r.config());
+            // The flavour is settled against the server at every connection attempt: a database that is down at
+            // start is detected once it answers.
+            sources.add(new DebeziumSource(spec.config(), c -> settle(spec), config.engine(), config.state().dir(),
+                    pipeline, InstantSource.system()));
         }
-
-        pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()),
-                outcomes == null ? x -> { } : outcomes, Duration.ofSeconds(1));
-        for (SourceConfig c : resolved) sources.add(new DebeziumSource(c, config.engine(), config.state().dir(), pipeline));
         List<Supplier<SourceStatus>> statuses = new ArrayList<>();
         for (DebeziumSource s : sources) statuses.add(s::status);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -129,28 +138,84 @@ public final class ReconcilerRuntime implements AutoCloseable {
         // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
         alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
         try {
-            api = new HttpApi(config.http(), pipeline, store, statuses, metrics).start();
+            WindowVerifier verifier = new WindowVerifier(config.engine(),
+                    config.sources().stream().map(SourceSpec::config).toList(), store,
+                    FindingSink.through(pipeline, VERIFY_ENGINE_WAIT), WindowVerifier.Options.defaults());
+            api = new HttpApi(config.http(), pipeline, store, statuses, metrics, this::resync)
+                    .withVerification((rule, since, until) -> verifier.verify(rule, since, until,
+                            reconciledUntil(verifier, rule)))
+                    .start();
         } catch (RuntimeException e) {
             throw new StartupException(e.getMessage(), e);
         }
 
+        // Sources connect in the background: one whose database is down, refuses the login or is not ready waits
+        // and retries (see its status) while the API, the metrics and the other sources run.
         List<String> problems = new ArrayList<>();
-        for (int i = 0; i < sources.size(); i++) {
-            SourceConfig c = resolved.get(i);
-            snapshotEstimates.put(c.name(), SnapshotEstimate.rows(c));
+        for (DebeziumSource s : sources) {
             try {
-                sources.get(i).start();
-            } catch (IllegalStateException e) {
+                s.start();
+            } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }
         }
-        if (!problems.isEmpty()) {
-            throw new StartupException(String.join("\n", problems), null);
-        }
+        if (!problems.isEmpty()) throw new ConfigurationException(String.join("\n", problems));
         monitor.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** Logs phase changes, snapshot progress every {@link #PROGRESS_EVERY}, and "ready" once. */
+    /** The rule's reconciled-until as the engine thread sees it now (null until both sides reported). */
+    private Instant reconciledUntil(WindowVerifier verifier, String rule) {
+        verifier.rule(rule);   // an unknown rule is the caller's mistake, not the engine's
+        try {
+            return pipeline.call(e -> e.reconciledUntil(rule).orElse(null))
+                    .get(VERIFY_ENGINE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the engine for the rule's progress", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the engine did not answer within " + VERIFY_ENGINE_WAIT.toSeconds()
+                    + " s (it is working through a backlog); verify again later", e);
+        }
+    }
+
+    /** A configuration that cannot run (exit code 1, like the loader's problems), as opposed to a start-up failure. */
+    public static final class ConfigurationException extends RuntimeException {
+        public ConfigurationException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The source as it is to be read: the flavour detected from the server (for {@code auto}); logs the server's
+     * version and a flavour mismatch once each. Called by the source before each connection attempt.
+     */
+    private SourceConfig settle(SourceSpec spec) {
+        ServerVersion.Resolved r = ServerVersion.resolve(spec);
+        if (r.version() != null && serverVersions.put(spec.name(), r.version().version()) == null) {
+            log.info("source {}: {} at {}:{}, read with the {} connector", spec.name(), r.version().describe(),
+                    spec.config().host(), spec.config().port(), r.config().flavour().name().toLowerCase());
+            if (r.mismatch() != null) log.warn("source {}: {}", spec.name(), r.mismatch());
+            snapshotEstimates.put(spec.name(), SnapshotEstimate.rows(r.config()));
+        }
+        return r.config();
+    }
+
+    /** A paused rule is in the log too (names of tables and columns, never row values); alerts carry the rest. */
+    private static void logPauses(List<Outcome> batch) {
+        for (Outcome o : batch) {
+            if (o instanceof Outcome.RulePaused p) {
+                log.warn("rule {} paused: rows of {}.{} ({} side) lack column {}, first at binlog position {}; its"
+                        + " pairs are held and rows of that table are not judged until the column is back or the"
+                        + " configuration no longer reads it (docs/runbook.md#reconcilerrulepaused)", p.rule(),
+                        p.source(), p.table(), p.side().label(), p.column(), p.position());
+            } else if (o instanceof Outcome.RuleResumed r) {
+                log.info("rule {} resumed on {}.{} ({}); {} rows of that table were held since the last start,"
+                        + " paused since {}", r.rule(), r.source(), r.table(), r.why(), r.held(), r.pausedAt());
+            }
+        }
+    }
+
+    /** Logs snapshot progress every {@link #PROGRESS_EVERY}, and "every source streams" once. */
     private void watch() {
         try {
             boolean allStreaming = true;
@@ -159,22 +224,17 @@ public final class ReconcilerRuntime implements AutoCloseable {
                 SourceStatus st = s.status();
                 SourceStatus.Phase before = phases.put(st.name(), st.phase());
                 if (st.phase() != SourceStatus.Phase.STREAMING) allStreaming = false;
+                // Phase changes are logged by the source itself (once per change); here only the snapshot's progress.
                 if (st.phase() == SourceStatus.Phase.SNAPSHOT && (before != SourceStatus.Phase.SNAPSHOT || progressDue)) {
                     log.info("source {}: snapshot {}", st.name(), progress(st));
-                } else if (st.phase() != before) {
-                    switch (st.phase()) {
-                        case STREAMING -> log.info("source {}: streaming the binlog{}", st.name(),
-                                st.snapshotRows() > 0 ? " (snapshot done, " + String.format("%,d", st.snapshotRows())
-                                        + " rows)" : "");
-                        case RECONNECTING -> log.warn("source {}: reconnecting ({})", st.name(), st.lastError());
-                        default -> { }
-                    }
+                } else if (before == SourceStatus.Phase.SNAPSHOT && st.phase() == SourceStatus.Phase.STREAMING) {
+                    log.info("source {}: snapshot done, {} rows", st.name(), String.format("%,d", st.snapshotRows()));
                 }
             }
             if (progressDue) lastProgressLog = System.nanoTime();
             if (allStreaming && !readyLogged) {
                 readyLogged = true;
-                log.info("ready: every source streams; API at {} (metrics at {}/metrics)", api.url(), api.url());
+                log.info("every source streams; API at {} (metrics at {}/metrics)", api.url(), api.url());
             } else if (!allStreaming && readyLogged) {
                 readyLogged = false;
             }
@@ -189,6 +249,19 @@ public final class ReconcilerRuntime implements AutoCloseable {
         if (estimate <= 0) return rows;
         long pct = Math.min(99, st.snapshotRows() * 100 / estimate);
         return rows + String.format(" of about %,d (%d%%)", estimate, pct);
+    }
+
+    /**
+     * Asks a running source to re-read its rows changed since {@code since} (the API's resync); null when there is
+     * no such source. The coverage gap is the window from the source's engine watermark to {@code since}, if later.
+     */
+    ResyncRequest resync(String source, Instant since) throws IOException {
+        for (DebeziumSource s : sources) {
+            if (!s.name().equals(source)) continue;
+            EngineSnapshot.SourceNumbers n = pipeline.snapshot().sources().get(source);
+            return s.resync(since, "api", n == null ? null : n.watermark());
+        }
+        return null;
     }
 
     public Pipeline pipeline() {

@@ -24,11 +24,14 @@ import java.util.regex.Pattern;
  *                          not read and its pair can show up as MISSING: choose a look-back well beyond the grace.
  * @param snapshotLookbackColumn the column holding each row's last change time (a DATETIME or TIMESTAMP in the
  *                          server's time zone), {@value #DEFAULT_LOOKBACK_COLUMN} when null
+ * @param autoResync        when the server no longer has the binlog at the stored position: re-read by itself the
+ *                          rows changed within this look-back (by {@code snapshotLookbackColumn}) and stream on, the
+ *                          unread window reported as a coverage gap; null waits for an operator's resync
  */
 public record SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
                            List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
                            String heartbeatTable, Duration heartbeatInterval, Duration snapshotLookback,
-                           String snapshotLookbackColumn) {
+                           String snapshotLookbackColumn, Duration autoResync) {
 
     public static final String DEFAULT_LOOKBACK_COLUMN = "gmt_modified";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9_$]+");
@@ -70,11 +73,24 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
                         + " snapshot, but snapshot is " + snapshot + "; remove snapshotLookback or use snapshot initial");
             }
         }
+        if (autoResync != null && (autoResync.isNegative() || autoResync.isZero())) {
+            throw new IllegalArgumentException("source " + name + ": autoResync must be positive, was " + autoResync
+                    + "; remove it to wait for an operator's resync");
+        }
         // It goes into the snapshot's SQL: a plain column name only.
         if (!IDENTIFIER.matcher(snapshotLookbackColumn).matches()) {
             throw new IllegalArgumentException("source " + name + ": snapshotLookbackColumn '" + snapshotLookbackColumn
                     + "' is not a plain column name (letters, digits, _ and $)");
         }
+    }
+
+    /** Without an automatic resync. */
+    public SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
+                        List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
+                        String heartbeatTable, Duration heartbeatInterval, Duration snapshotLookback,
+                        String snapshotLookbackColumn) {
+        this(name, flavour, host, port, user, password, databases, tables, serverId, snapshot, heartbeatTable,
+                heartbeatInterval, snapshotLookback, snapshotLookbackColumn, null);
     }
 
     /** Without a snapshot look-back: the initial snapshot (if any) reads every row. */
@@ -88,29 +104,35 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
     /** This source with an initial snapshot of only the rows whose {@code column} is within {@code lookback}. */
     public SourceConfig withSnapshotLookback(Duration lookback, String column) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, lookback, column);
+                heartbeatTable, heartbeatInterval, lookback, column, autoResync);
     }
 
     /** This source read with another connector. */
     public SourceConfig withFlavour(Flavour other) {
         if (other == flavour) return this;
         return new SourceConfig(name, other, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync);
     }
 
     /** This source capturing {@code other} tables (database-qualified regexes). */
     public SourceConfig withTables(List<String> other) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, other, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync);
     }
 
-    /** The JDBC URL of the server (no database), for the driver that matches the flavour. */
+    /** This source resyncing by itself over {@code lookback} when its binlog position is purged; null: never. */
+    public SourceConfig withAutoResync(Duration lookback) {
+        return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, lookback);
+    }
+
     /** Whether the source captures a table ({@code db.table}): one of its table regexes matches it (compiled once). */
     public Predicate<String> capturedTable() {
         List<Pattern> patterns = tables.stream().map(Pattern::compile).toList();
         return t -> patterns.stream().anyMatch(p -> p.matcher(t).matches());
     }
 
+    /** The JDBC URL of the server (no database), for the driver that matches the flavour. */
     public String jdbcUrl() {
         return (flavour == Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://") + host + ":" + port + "/";
     }

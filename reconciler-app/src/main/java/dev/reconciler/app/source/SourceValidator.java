@@ -33,6 +33,20 @@ public final class SourceValidator {
      * @return the problems found; empty when the source is ready
      */
     public static List<String> validate(SourceConfig source, List<RequiredColumns> required) {
+        try {
+            return check(source, required);
+        } catch (SQLException e) {
+            return List.of(connectProblem(source, e));
+        }
+    }
+
+    /**
+     * {@link #validate} for a source that retries: the problems found once connected, or the connection's failure
+     * as it is (the caller tells "unreachable" from "refused" and waits).
+     *
+     * @throws SQLException when the server cannot be reached or logged into, or a check's query fails
+     */
+    static List<String> check(SourceConfig source, List<RequiredColumns> required) throws SQLException {
         List<String> problems = new ArrayList<>();
         String url = source.jdbcUrl() + "?connectTimeout=5000";
         try (Connection c = DriverManager.getConnection(url, source.user(), source.password());
@@ -40,8 +54,6 @@ public final class SourceValidator {
             checkBinlog(source, s, problems);
             checkPrivileges(source, s, problems);
             checkTables(source, c, required, problems);
-        } catch (SQLException e) {
-            problems.add(connectProblem(source, e));
         }
         return problems;
     }

@@ -82,6 +82,14 @@ final class AlertRig implements AutoCloseable {
         return opened;
     }
 
+    /** An order row whose table lost {@code column} (dropped while running), or got it back when null. */
+    List<Outcome> orderRowOfShard1(String order, String missingColumn) {
+        time = time.plusSeconds(1);
+        java.util.Map<String, Object> row = orderRow(++rowId, order, "42", "CONFIRM", "CONFIRM", 1, 0);
+        if (missingColumn != null) row.remove(missingColumn);
+        return wake(driver.insert(ORDERS, shard(1), row, time));
+    }
+
     /** The late deduction of an order: resolves its MISSING_RIGHT. */
     void deduct(String order) {
         time = time.plusSeconds(1);

@@ -99,4 +99,48 @@ class AlertmanagerSinkTest {
                 x.get("labels").path("source").asText())));
         assertThat(resent).containsExactlyInAnyOrder("order_id=O2,goods_id=42", "orders", "inventory");
     }
+
+    @Test
+    void aPausedRuleIsOneAlertNamingTableColumnAndPositionReSentAfterARestartAndResolvedWhenItResumes() {
+        rig = new AlertRig();
+        AlertsConfig config = AlertsConfig.of("https://reconciler.example.test", List.of(
+                SinkConfig.of("am", SinkType.ALERTMANAGER, am.url() + "/").withResend(Duration.ofSeconds(1), null)));
+        rig.start(config);
+        rig.orderRowOfShard1("O1", "item_count");
+        rig.orderRowOfShard1("O2", "item_count");
+        await().atMost(Duration.ofSeconds(10)).until(() -> posted("alertname", "ReconcilerRulePaused").size() >= 2);
+        JsonNode sale = posted("rule", "sale").get(0);
+        assertThat(sale.get("labels").get("alertname").asText()).isEqualTo("ReconcilerRulePaused");
+        assertThat(sale.get("labels").get("table").asText()).isEqualTo("trade_order_stream_0001");
+        assertThat(sale.get("labels").get("column").asText()).isEqualTo("item_count");
+        assertThat(sale.get("labels").get("side").asText()).isEqualTo("left");
+        assertThat(sale.get("annotations").get("binlog_position").asText()).isEqualTo("bin.000001:100:0");
+        assertThat(sale.get("annotations").get("summary").asText()).contains("rule sale paused", "item_count",
+                "bin.000001:100:0", "not reported missing");
+        assertThat(posted("alertname", "ReconcilerRulePaused")).extracting(x -> x.get("labels").get("rule").asText())
+                .as("one per rule reading the column, not one per row").containsOnly("sale", "cancel");
+
+        // after a restart the firing set comes from the engine's paused rules
+        EngineSnapshot snapshot = EngineSnapshot.of(rig.driver.engine(), rig.clock.instant());
+        assertThat(snapshot.rules().get("sale").paused()).hasSize(1);
+        rig.engine = () -> snapshot;
+        int beforeRestart = am.answeredOk().size();
+        rig.restart(config);
+        await().atMost(Duration.ofSeconds(10)).until(() -> am.answeredOk().size() > beforeRestart);
+        List<String> resent = new ArrayList<>();
+        am.answeredOk().get(beforeRestart).json().forEach(x -> resent.add(x.get("labels").get("alertname").asText()
+                + " " + x.get("labels").get("rule").asText() + " " + x.get("annotations").get("binlog_position").asText()));
+        assertThat(resent).containsExactlyInAnyOrder("ReconcilerRulePaused sale bin.000001:100:0",
+                "ReconcilerRulePaused cancel bin.000001:100:0");
+
+        // the column is back: resolved with its real end
+        rig.orderRowOfShard1("O3", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> posted("rule", "sale").stream()
+                .anyMatch(x -> x.get("annotations").has("held_rows")));
+        JsonNode resumed = posted("rule", "sale").stream().filter(x -> x.get("annotations").has("held_rows"))
+                .findFirst().orElseThrow();
+        assertThat(resumed.get("annotations").get("summary").asText()).contains("resumed", "column item_count is back");
+        assertThat(resumed.get("endsAt").asText()).as("resumed at, on the engine's clock")
+                .isEqualTo(rig.driver.clock().instant().toString());
+    }
 }

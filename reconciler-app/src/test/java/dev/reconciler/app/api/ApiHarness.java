@@ -78,7 +78,7 @@ public final class ApiHarness implements AutoCloseable {
     }
 
     public static SourceStatus status(String name, SourceStatus.Phase phase, Instant lastCommit, Map<String, Long> events) {
-        return new SourceStatus(name, SourceConfig.Flavour.MARIADB, phase, lastCommit, lastCommit, 0, events, null);
+        return SourceStatus.of(name, SourceConfig.Flavour.MARIADB, phase, lastCommit, lastCommit, events);
     }
 
     // ---------------------------------------------------------------- feeding the engine

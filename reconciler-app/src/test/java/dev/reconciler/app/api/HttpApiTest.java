@@ -299,24 +299,45 @@ class HttpApiTest {
     }
 
     @Test
-    void readyOnlyWhenEverySourceReadsItsDatabase() throws Exception {
+    void readyWhileASourceIsDownSinceTheApiServesFromTheOpenStateStore() throws Exception {
         assertThat(h.get("/health/live").json().get("status").asText()).isEqualTo("UP");
         SourceStatus before = h.statuses.get(INVENTORY).get();
         try {
             assertThat(h.get("/health/ready").status()).isEqualTo(200);
             h.statuses.get(INVENTORY).set(new SourceStatus(INVENTORY, SourceConfig.Flavour.MARIADB,
-                    SourceStatus.Phase.RECONNECTING, at(45), at(45), 0, Map.of(), "Access denied for user 'cap'@'db7'"));
+                    SourceStatus.Phase.WAITING, "db7:3306 refused the login (access denied)", at(40), at(50), at(45),
+                    at(45), 0, Map.of(), "Access denied for user 'cap'@'db7'", 1));
             ApiHarness.Reply r = h.get("/health/ready");
-            assertThat(r.status()).isEqualTo(503);
-            assertThat(r.json().get("status").asText()).isEqualTo("NOT_READY");
-            assertThat(r.json().get("reasons").toString()).contains("source inventory is RECONNECTING")
-                    .as("open endpoint: no error text").doesNotContain("db7");
-            assertThat(h.get("/api/status").body()).contains("Access denied for user 'cap'@'db7'");
-            h.statuses.get(INVENTORY).set(ApiHarness.status(INVENTORY, SourceStatus.Phase.SNAPSHOT, at(45), Map.of()));
-            assertThat(h.get("/health/ready").status()).as("a snapshot counts as ready").isEqualTo(200);
+            assertThat(r.status()).as("a source outage is not a reason to hide the API").isEqualTo(200);
+            assertThat(r.json().get("status").asText()).isEqualTo("READY");
+            assertThat(h.get("/health/live").status()).isEqualTo(200);
+            ApiHarness.Reply status = h.get("/api/status");
+            assertThat(status.body()).contains("Access denied for user 'cap'@'db7'");
+            assertThat(status.json().get("sources").toString())
+                    .contains("\"phase\":\"WAITING\"", "\"connected\":false",
+                            "\"reason\":\"db7:3306 refused the login (access denied)\"",
+                            "WAITING: db7:3306 refused the login (access denied)");
+            assertThat(h.get("/metrics").body()).contains("reconciler_source_connected{source=\"inventory\"} 0",
+                    "reconciler_source_state{source=\"inventory\",state=\"WAITING\"} 1",
+                    "reconciler_source_state{source=\"inventory\",state=\"STREAMING\"} 0",
+                    "reconciler_source_disconnects_total{source=\"inventory\"} 1");
         } finally {
             h.statuses.get(INVENTORY).set(before);
         }
+    }
+
+    @Test
+    void resyncIsAnAuthenticatedCallWithAValidatedInstant() throws Exception {
+        assertThat(h.post("/api/sources/inventory/resync?since=6h", "", null).status()).isEqualTo(401);
+        ApiHarness.Reply bad = h.post("/api/sources/inventory/resync?since=yesterday", "", "Bearer " + ApiHarness.TOKEN);
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("error").asText()).contains("'since'", "neither an ISO-8601 instant");
+        assertThat(h.post("/api/sources/inventory/resync", "", "Bearer " + ApiHarness.TOKEN).json().get("error").asText())
+                .contains("'since': missing");
+        assertThat(h.post("/api/sources/inventory/resync?since=2999-01-01T00:00:00Z", "", "Bearer " + ApiHarness.TOKEN)
+                .json().get("error").asText()).contains("in the future");
+        assertThat(h.post("/api/sources/inventory/resync?since=6h", "", "Bearer " + ApiHarness.TOKEN).status())
+                .as("a harness without sources to resync").isEqualTo(404);
     }
 
     // ---------------------------------------------------------------- errors

@@ -1,5 +1,12 @@
 package dev.reconciler.app.cli;
 
+import dev.reconciler.app.config.ConfigLoader;
+import dev.reconciler.app.config.ReconcilerConfig;
+import dev.reconciler.app.runtime.ReconcilerRuntime;
+import dev.reconciler.app.source.ResyncRequest;
+import dev.reconciler.app.source.SourceStatus;
+import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -31,14 +38,14 @@ class CliTest {
 
     @Test
     void everyCommandHasHelpWithExamples() {
-        for (String command : List.of("run", "validate", "demo", "traffic", "version")) {
+        for (String command : List.of("run", "validate", "resync", "verify", "demo", "traffic", "version")) {
             Run r = run(command, "--help");
             assertThat(r.code()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: reconciler " + command).contains("Example")
                     .contains("reconciler " + command);
         }
         Run top = run("--help");
-        assertThat(top.out()).contains("run", "validate", "demo", "version", "Examples:", "Exit codes");
+        assertThat(top.out()).contains("run", "validate", "verify", "demo", "version", "Examples:", "Exit codes");
     }
 
     @Test
@@ -89,23 +96,68 @@ class CliTest {
     }
 
     @Test
-    void runExitsWithThreeWhenADatabaseIsNotThere(@TempDir Path dir) throws Exception {
+    void runStaysUpWithItsApiWhenNoDatabaseIsThereAndEachSourceSaysWhy(@TempDir Path dir) throws Exception {
         String example = Files.readString(Path.of("../deploy/config/order-inventory.yml"));
         Path config = dir.resolve("unreachable.yml");
         Files.writeString(config, example.replace("${RECONCILER_STATE_DIR:-./state}", dir.resolve("state").toString())
                 .replace("${RECONCILER_HTTP_PORT:-8080}", "0")
                 .replace("${ORDER_DB_PORT:-3306}", "1").replace("${INVENTORY_DB_PORT:-3307}", "1"));
-        PrintStream saved = System.out;
-        ByteArrayOutputStream logs = new ByteArrayOutputStream();
-        Run r;
-        try {
-            System.setOut(new PrintStream(logs, true, StandardCharsets.UTF_8));
-            r = run("run", "--config", config.toString());
-        } finally {
-            System.setOut(saved);
+        ReconcilerConfig c = ConfigLoader.fromEnvironment().load(config);
+        try (ReconcilerRuntime runtime = ReconcilerRuntime.start(c, null)) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+                for (SourceStatus st : runtime.statuses()) {
+                    assertThat(st.phase()).as(st.name()).isEqualTo(SourceStatus.Phase.WAITING);
+                    assertThat(st.reason()).as(st.name()).isEqualTo("127.0.0.1:1 connection refused");
+                }
+            });
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> ready = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(runtime.api().url() + "/health/ready")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).as("the API serves while the databases are away").isEqualTo(200);
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(runtime.api().url() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("reconciler_source_state{source=\"orders\",state=\"WAITING\"} 1",
+                    "reconciler_source_connected{source=\"inventory\"} 0");
         }
-        assertThat(r.code()).isEqualTo(Main.FAILED);
-        assertThat(logs.toString(StandardCharsets.UTF_8)).contains("could not start", "source orders (127.0.0.1:1):"
-                + " cannot connect", "source inventory (127.0.0.1:1): cannot connect", "stopped: state store closed");
+    }
+
+    @Test
+    void resyncSetsUpABoundedReReadForTheNextRunOfAStoppedReconciler(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state");
+        Path config = dir.resolve("c.yml");
+        String example = Files.readString(Path.of("../deploy/config/order-inventory.yml"));
+        Files.writeString(config, example.replace("${RECONCILER_STATE_DIR:-./state}", state.toString()));
+
+        Run none = run("resync", "--config", config.toString(), "--source", "inventory", "--since", "6h");
+        assertThat(none.code()).isEqualTo(Main.PROBLEMS);
+        assertThat(none.err()).contains("holds no binlog offsets for it: there is nothing to resync");
+
+        Files.createDirectories(state.resolve("sources/inventory"));
+        Files.write(state.resolve("sources/inventory/offsets.dat"), new byte[0]);
+        Run unknown = run("resync", "--config", config.toString(), "--source", "stock", "--since", "6h");
+        assertThat(unknown.code()).isEqualTo(Main.PROBLEMS);
+        assertThat(unknown.err()).contains("--source stock: no such source; the configuration has [orders, inventory]");
+        Run bad = run("resync", "--config", config.toString(), "--source", "inventory", "--since", "last night");
+        assertThat(bad.code()).isEqualTo(Main.PROBLEMS);
+        assertThat(bad.err()).contains("--since: 'last night' is neither an ISO-8601 instant");
+
+        ReconcilerConfig c = ConfigLoader.fromEnvironment().load(config);
+        try (RocksDbStateStore running = RocksDbStateStore.open(c.state().storeDir(), c.state().storeOptions())) {
+            Run locked = run("resync", "--config", config.toString(), "--source", "inventory", "--since", "6h");
+            assertThat(locked.code()).isEqualTo(Main.FAILED);
+            assertThat(locked.err()).contains("the reconciler is running: ask it instead with POST"
+                    + " /api/sources/inventory/resync?since=");
+        }
+        Run ok = run("resync", "--config", config.toString(), "--source", "inventory", "--since",
+                "2026-12-01T22:00:00Z");
+        assertThat(ok.code()).isZero();
+        assertThat(ok.out()).contains("the next run re-reads its rows with gmt_modified >= 2026-12-01T22:00:00Z",
+                "Nothing is left unread");
+        ResyncRequest request = ResyncRequest.read(state.resolve("sources/inventory")).orElseThrow();
+        assertThat(request.since()).isEqualTo(java.time.Instant.parse("2026-12-01T22:00:00Z"));
+        assertThat(request.requestedBy()).isEqualTo("cli");
+        assertThat(request.hasGap()).isFalse();
     }
 }

@@ -7,5 +7,7 @@ public enum Resolution {
     /** The row that caused it was deleted, logically deleted, or stopped matching the rule's filter. */
     RETRACTED,
     /** An update made the pair consistent (e.g. a quantity was corrected). */
-    CORRECTED
+    CORRECTED,
+    /** A window verification's finding that a later verification of the same window no longer finds. */
+    REVERIFIED
 }

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Gauges: pairs pending per (rule, side) and open discrepancies per (rule, type). Changed in step with pair
  *       state and persisted with it, in the same batch, as engine metadata; loaded back on start.</li>
  *   <li>Counters since start (Prometheus counters may reset): facts taken per (rule, side), and facts that matched
- *       a side's filter but had a blank key column and so could pair with nothing.</li>
+ *       a side's filter but had a blank key column and so could pair with nothing, and rows held because they lack
+ *       a column the rule reads (see {@link RulePauses}).</li>
  * </ul>
  * Metadata names are built once per rule: this sits on the per-fact path. Owned by the engine thread; the gauges
  * and counters may be read by other threads.
@@ -31,6 +32,7 @@ final class Counters {
         final boolean[] dirty = new boolean[2 + TYPES.length];
         final AtomicLong[] facts = {new AtomicLong(), new AtomicLong()};
         final AtomicLong[] withoutKey = {new AtomicLong(), new AtomicLong()};
+        final AtomicLong[] held = {new AtomicLong(), new AtomicLong()};
 
         PerRule(String rule) {
             gaugeNames[0] = "count/pending/" + rule + "/left";
@@ -86,6 +88,14 @@ final class Counters {
 
     void countWithoutKey(String rule, Side side) {
         increment(of(rule).withoutKey[side.ordinal()]);
+    }
+
+    void countHeld(String rule, Side side) {
+        increment(of(rule).held[side.ordinal()]);
+    }
+
+    long held(String rule, Side side) {
+        return of(rule).held[side.ordinal()].get();
     }
 
     /** The engine thread is the one writer: a plain increment published for readers, no atomic read-modify-write. */

@@ -19,8 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * the hot path does two hash lookups. Safe from any thread (facts are prepared on the sources' threads).
  */
 final class Routes {
-    /** @param keep the columns to keep of the stream's rows (null: all); see {@link EngineConfig#columnsKept} */
-    record Route(Rule rule, Side side, Set<String> keep) {
+    /**
+     * @param keep the columns to keep of the stream's rows (null: all); see {@link EngineConfig#columnsKept}
+     * @param read the columns the rule reads on the side ({@link Rule#columnsRead}); a row lacking one pauses the rule
+     */
+    record Route(Rule rule, Side side, Set<String> keep, List<String> read) {
     }
 
     private final EngineConfig config;
@@ -52,7 +55,7 @@ final class Routes {
         for (Rule rule : config.rules()) {
             for (Side side : Side.values()) {
                 StreamDef stream = config.streamOf(rule, side);
-                if (stream.contains(source, table)) routes.add(new Route(rule, side, keep(stream)));
+                if (stream.contains(source, table)) routes.add(new Route(rule, side, keep(stream), List.copyOf(rule.columnsRead(side))));
             }
         }
         return List.copyOf(routes);

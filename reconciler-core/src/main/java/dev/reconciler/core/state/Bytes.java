@@ -159,6 +159,12 @@ final class Bytes {
             return (v >>> 1) ^ -(v & 1);
         }
 
+        /** Skips {@code n} bytes (a length read already), e.g. a field this release does not know. */
+        void skip(int n) {
+            if (n < 0 || n > buf.length - pos) throw new IllegalStateException("length " + n + " runs past the value");
+            pos += n;
+        }
+
         int length() {
             long n = varLong();
             if (n < 0 || n > buf.length - pos) throw new IllegalStateException("length " + n + " runs past the value");

@@ -9,7 +9,8 @@ import java.util.Objects;
  * One entry of the outcome journal: an outcome the engine reported, numbered in the order it was committed.
  *
  * <p>The engine appends every {@link Outcome.DiscrepancyOpened}, {@link Outcome.DiscrepancyResolved},
- * {@link Outcome.SourceStalled} and {@link Outcome.SourceRecovered} to the journal in the same atomic write as the
+ * {@link Outcome.SourceStalled}, {@link Outcome.SourceRecovered}, {@link Outcome.RulePaused} and
+ * {@link Outcome.RuleResumed} to the journal in the same atomic write as the
  * state change that produced it (never {@link Outcome.PairMatched}: matches are the hot path and nobody is told
  * about them). Consumers (the alert dispatchers of the app) read it in sequence order from a cursor they keep
  * themselves, and trim what all of them have passed. A crash before the write loses the state change and the entry
@@ -23,14 +24,16 @@ public record JournalEntry(long seq, Outcome outcome) {
         if (seq < 1) throw new IllegalArgumentException("journal sequence numbers start at 1, got " + seq);
         Objects.requireNonNull(outcome, "outcome");
         if (!journaled(outcome)) {
-            throw new IllegalArgumentException("only discrepancy and source outcomes are journaled, not " + outcome);
+            throw new IllegalArgumentException("only discrepancy, source and rule-pause outcomes are journaled, not " + outcome);
         }
     }
 
     /** Whether the engine journals this kind of outcome: everything but {@link Outcome.PairMatched}. */
     public static boolean journaled(Outcome o) {
         return o instanceof Outcome.DiscrepancyOpened || o instanceof Outcome.DiscrepancyResolved
-                || o instanceof Outcome.SourceStalled || o instanceof Outcome.SourceRecovered;
+                || o instanceof Outcome.SourceStalled || o instanceof Outcome.SourceRecovered
+                || o instanceof Outcome.CoverageGap || o instanceof Outcome.RulePaused
+                || o instanceof Outcome.RuleResumed;
     }
 
     /**
@@ -41,6 +44,9 @@ public record JournalEntry(long seq, Outcome outcome) {
         if (outcome instanceof Outcome.DiscrepancyOpened o) return o.discrepancy().detectedAt();
         if (outcome instanceof Outcome.DiscrepancyResolved r) return r.discrepancy().resolvedAt();
         if (outcome instanceof Outcome.SourceStalled s) return s.detectedAt();
+        if (outcome instanceof Outcome.CoverageGap g) return g.at();
+        if (outcome instanceof Outcome.RulePaused p) return p.at();
+        if (outcome instanceof Outcome.RuleResumed r) return r.at();
         return ((Outcome.SourceRecovered) outcome).at();
     }
 }

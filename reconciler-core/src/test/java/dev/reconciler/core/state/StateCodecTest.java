@@ -130,6 +130,66 @@ class StateCodecTest {
         }
     }
 
+    private static dev.reconciler.core.discrepancy.Discrepancy discrepancy() {
+        PairState p = pair("1", "mysql-bin.000001");
+        return new dev.reconciler.core.discrepancy.Discrepancy("0123456789abcdef", "sale",
+                dev.reconciler.core.discrepancy.DiscrepancyType.QUANTITY_MISMATCH, Map.of("order_id", "1"), 1,
+                dev.reconciler.core.discrepancy.Status.OPEN, T, null, null, new java.math.BigDecimal("-1.50"),
+                List.of(p.rows().get(0).image()), List.of(p.rows().get(1).image()))
+                .acknowledge(T.plusSeconds(5), "looking");
+    }
+
+    @Test
+    void aFormat4DiscrepancyEndsWithAnExtensionBlockThatReadersSkipAndAFormat3OneHasNone() {
+        NameTable names = new NameTable();
+        var d = discrepancy();
+        byte[] v4 = DiscrepancyCodec.encode(d, names);
+        assertThat(v4[0]).isEqualTo((byte) 4);
+        assertThat(v4[v4.length - 1]).as("no extension fields").isEqualTo((byte) 0);
+
+        // Format 3: the same fields, no extension block.
+        byte[] v3 = Arrays.copyOf(v4, v4.length - 1);
+        v3[0] = 3;
+        assertThat(DiscrepancyCodec.decode(v3, names)).isEqualTo(d);
+        assertThat(FormatVersion.older(v3)).isTrue();
+        assertThat(FormatVersion.migrateDiscrepancy(v3, names)).isEqualTo(v4);
+
+        // A later release's optional field (tag 7, three bytes) is skipped by this one.
+        byte[] withField = Arrays.copyOf(v4, v4.length + 5);
+        System.arraycopy(new byte[]{1, 7, 3, 'a', 'b', 'c'}, 0, withField, v4.length - 1, 6);
+        assertThat(DiscrepancyCodec.decode(withField, names)).isEqualTo(d);
+
+        byte[] v9 = v4.clone();
+        v9[0] = 9;
+        assertThatThrownBy(() -> DiscrepancyCodec.decode(v9, names)).isInstanceOf(UnreadableValueException.class)
+                .hasMessageContaining("format version 9 but this release reads 3 and 4; a newer release wrote it");
+        byte[] v2 = v4.clone();
+        v2[0] = 2;
+        assertThatThrownBy(() -> DiscrepancyCodec.decode(v2, names))
+                .hasMessageContaining("format version 2 but this release reads 3 and 4");
+    }
+
+    @Test
+    void aFormat3JournalEntryMigratesToTheFormat4One() {
+        NameTable names = new NameTable();
+        var opened = new dev.reconciler.core.outcome.Outcome.DiscrepancyOpened(discrepancy());
+        byte[] v4 = JournalCodec.encode(opened, names);
+        byte[] v3 = Arrays.copyOf(v4, v4.length - 1);
+        v3[0] = 3;
+        v3[2] = 3;   // the embedded discrepancy's own version
+        assertThat(JournalCodec.decode(7, v3, names).outcome()).isEqualTo(opened);
+        assertThat(FormatVersion.migrateJournal(7, v3, names)).isEqualTo(v4);
+
+        // Source outcomes keep their layout: only the version byte changes.
+        var gap = new dev.reconciler.core.outcome.Outcome.CoverageGap("orders", T, T.plusSeconds(60),
+                "binlog purged", T.plusSeconds(90));
+        byte[] gap4 = JournalCodec.encode(gap, names);
+        byte[] gap3 = gap4.clone();
+        gap3[0] = 3;
+        assertThat(JournalCodec.decode(8, gap3, names).outcome()).isEqualTo(gap);
+        assertThat(FormatVersion.migrateJournal(8, gap3, names)).isEqualTo(gap4);
+    }
+
     private static byte[] encodeAndCheck(PairState p, NameTable names) {
         byte[] bytes = StateCodec.encode(p, names);
         assertThat(StateCodec.decodePair(p.key(), bytes, names)).isEqualTo(p);

@@ -887,4 +887,23 @@ public abstract class StateStoreContract {
         assertClosed(() -> store.trimJournal(1));
         assertClosed(() -> store.write(new StateWrite().appendJournal(journalFixture().get(2))));
     }
+
+    @Test
+    void rulePauseOutcomesReadBackFromTheJournalAndSurviveAReopen() {
+        List<Outcome> pauses = List.of(
+                new Outcome.RulePaused("sale", Side.LEFT, "orders", "trade_order_stream_0001", "item_count",
+                        new SourcePosition("mariadb-bin.000003", 4711, 2), T0.plusSeconds(1)),
+                new Outcome.RuleResumed("sale", Side.LEFT, "orders", "trade_order_stream_0001", "item_count",
+                        Outcome.RuleResumed.Why.COLUMN_BACK, new SourcePosition("mariadb-bin.000003", 9000, 0),
+                        T0.plusSeconds(1), 17, T0.plusSeconds(9)),
+                new Outcome.RuleResumed("cancel", Side.RIGHT, "inventory", "collection_inventory_stream", "deleted",
+                        Outcome.RuleResumed.Why.CONFIGURATION_CHANGED, null, T0, 0, T0.plusSeconds(10)));
+        write(new StateWrite().appendJournal(pauses.get(0)).appendJournal(pauses.get(1)).appendJournal(pauses.get(2)));
+        assertThat(wholeJournal()).extracting(JournalEntry::outcome).containsExactlyElementsOf(pauses);
+        assertThat(wholeJournal()).extracting(JournalEntry::at)
+                .containsExactly(T0.plusSeconds(1), T0.plusSeconds(9), T0.plusSeconds(10));
+        if (!durable()) return;
+        reopenStore();
+        assertThat(wholeJournal()).extracting(JournalEntry::outcome).containsExactlyElementsOf(pauses);
+    }
 }

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * restart.
  */
 public final class EngineTestDriver implements AutoCloseable {
-    private final EngineConfig config;
+    private EngineConfig config;
     private final Supplier<StateStore> reopen;
     private final ManualClock clock;
     private final Map<String, Long> positions = new HashMap<>();
@@ -137,6 +137,12 @@ public final class EngineTestDriver implements AutoCloseable {
             store = reopen.get();
         }
         engine = new ReconciliationEngine(config, store, clock);
+    }
+
+    /** A restart with another configuration (an operator changed the file), on the same state. */
+    public void restart(EngineConfig newConfig) {
+        config = newConfig;
+        restart();
     }
 
     public List<Discrepancy> discrepancies(Status status) {

@@ -3,6 +3,7 @@ package dev.reconciler.core.state.rocksdb;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.state.EncodedImage;
+import dev.reconciler.core.state.FormatVersion;
 import dev.reconciler.core.state.JournalEntry;
 import dev.reconciler.core.state.Lane;
 import dev.reconciler.core.state.NameTable;
@@ -13,6 +14,7 @@ import dev.reconciler.core.state.StateStore;
 import dev.reconciler.core.state.StateStoreException;
 import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.TimerEntry;
+import dev.reconciler.core.state.UnreadableValueException;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -59,7 +61,8 @@ import java.util.function.Consumer;
  *   <li>{@code timers}: {@link StateCodec#timerKey} → empty; the entry is decoded from the key, and a due scan is
  *       a seek to the lane's prefix bounded above by {@link StateCodec#timerUpperBound};</li>
  *   <li>{@code discrepancies}: id (UTF-8) → {@link StateCodec#encode(Discrepancy)};</li>
- *   <li>{@code meta}: name → value, both UTF-8;</li>
+ *   <li>{@code meta}: name → value, both UTF-8; among them the store's format ({@value StoreFormat#META_FORMAT},
+ *       see {@link StoreFormat}: checked at open, an older store migrated in place, a newer one refused);</li>
  *   <li>{@code journal}: {@link StateCodec#journalKey} (big-endian sequence number) →
  *       {@link StateCodec#encodeJournal}; the last sequence number assigned is in {@code meta} under
  *       {@value #META_JOURNAL_SEQ}, written in the batch that appends, so trimming never resets it;</li>
@@ -165,13 +168,15 @@ public final class RocksDbStateStore implements StateStore {
     private final Natives natives;
     /** Names stored rows refer to by id; entries live in the meta column family under {@value #NAME_PREFIX}. */
     private final NameTable names = new NameTable();
-    private static final String NAME_PREFIX = "name-table/";
+    static final String NAME_PREFIX = "name-table/";
     /** One batch at a time: a batch must carry the names its values use before another batch can use them. */
     private final Object writeLock = new Object();
 
     /** Shared by every call, exclusive for {@link #close()}: native handles are never freed under a running call. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean open = true;
+    /** The store's format, {@link FormatVersion#CURRENT} once open. */
+    private int format;
 
     /** Native objects the db was configured with; they outlive the db and are released after it. */
     private static final class Natives {
@@ -242,15 +247,35 @@ public final class RocksDbStateStore implements StateStore {
     }
 
     /**
-     * Opens the store in {@code dir}, creating the directory, the database and missing column families as needed.
-     *
-     * @throws StateStoreException if the directory cannot be created or RocksDB cannot open it (e.g. another
-     *                             process holds its lock); the message names the directory and the fix
+     * Opens the store in {@code dir} as {@link #open(Path, Options, Consumer)} does, logging format steps to the
+     * JDK's platform logger.
      */
     public static RocksDbStateStore open(Path dir, Options options) {
+        System.Logger logger = System.getLogger(RocksDbStateStore.class.getName());
+        return open(dir, options, line -> logger.log(System.Logger.Level.INFO, line));
+    }
+
+    /**
+     * Opens the store in {@code dir}, creating the directory, the database and missing column families as needed.
+     * A new store is marked with this release's format; a store of an older format this release reads is migrated
+     * in place first ({@link StoreFormat}); a store of a format it does not read is refused.
+     *
+     * @param log receives one line per format step (creation, each migration step with counts)
+     * @throws StateStoreException if the directory cannot be created, RocksDB cannot open it (e.g. another
+     *                             process holds its lock), or its format is not one this release reads; the
+     *                             message names the directory and the way out
+     */
+    public static RocksDbStateStore open(Path dir, Options options, Consumer<String> log) {
+        return open(dir, options, log, StoreFormat.Run.DEFAULT);
+    }
+
+    static RocksDbStateStore open(Path dir, Options options, Consumer<String> log, StoreFormat.Run run) {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(log, "log");
         Path abs = dir.toAbsolutePath().normalize();
+        // RocksDB writes CURRENT when it creates a database: without it there is no store yet.
+        boolean created = !Files.exists(abs.resolve("CURRENT"));
         try {
             Files.createDirectories(abs);
         } catch (IOException e) {
@@ -292,7 +317,29 @@ public final class RocksDbStateStore implements StateStore {
                     new ColumnFamilyDescriptor(bytes(CF_JOURNAL), cfOptions(n, small, false)));
             List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
             RocksDB db = RocksDB.open(n.dbOptions, abs.toString(), descriptors, handles);
-            return new RocksDbStateStore(abs, db, handles, n, options.syncWrites());
+            RocksDbStateStore store;
+            int recorded;
+            try {
+                // Before anything else is read: a newer layout is never decoded with this release's codecs.
+                recorded = StoreFormat.checkReadable(abs, db, handles.get(4));
+                store = new RocksDbStateStore(abs, db, handles, n, options.syncWrites());
+            } catch (RocksDBException | RuntimeException | Error e) {
+                for (ColumnFamilyHandle h : handles) h.close();
+                db.close();
+                throw e;
+            }
+            try {
+                store.format = new StoreFormat(abs, db, store.meta, store.names, store.writeOptions, log)
+                        .ensureCurrent(recorded, created, store.discrepancies, store.journal, run);
+                return store;
+            } catch (RocksDBException | RuntimeException | Error e) {
+                try {
+                    store.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
         } catch (RocksDBException e) {
             n.close();
             throw new StateStoreException(openFailure(abs, e), e);
@@ -625,6 +672,11 @@ public final class RocksDbStateStore implements StateStore {
         });
     }
 
+    /** The store's format: {@link FormatVersion#CURRENT} once it is open (an older store was migrated). */
+    public int format() {
+        return format;
+    }
+
     /** The store's directory (absolute). */
     public Path directory() {
         return dir;
@@ -698,6 +750,10 @@ public final class RocksDbStateStore implements StateStore {
         try {
             if (!open) throw new IllegalStateException("RocksDB state store at " + dir + " is closed");
             return body.call();
+        } catch (UnreadableValueException e) {
+            throw new StateStoreException("RocksDB state store at " + dir + ": " + operation
+                    + (subject == null ? "" : " " + subject) + ": " + e.getMessage() + "; "
+                    + FormatVersion.unreadableValueAdvice(), e);
         } catch (RocksDBException e) {
             // The message is built only here, so that the hot path does not format the subject.
             throw new StateStoreException("RocksDB state store at " + dir + ": " + operation

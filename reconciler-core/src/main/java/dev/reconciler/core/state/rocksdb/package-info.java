@@ -4,7 +4,9 @@
  * engine is tested against the in-memory store and the same contract suite runs on both.
  *
  * <p>Layout: one column family per kind of record ({@code pairs}, {@code timers}, {@code discrepancies},
- * {@code meta}), keys and values as defined by {@link dev.reconciler.core.state.StateCodec}. Native memory is
- * bounded by one LRU block cache shared by all column families, to which the memtables are charged as well.
+ * {@code meta}, {@code journal}), keys and values as defined by {@link dev.reconciler.core.state.StateCodec}. The
+ * store records its format in {@code meta}; {@link StoreFormat} checks it at open, migrates an older store in place
+ * and refuses a newer one ({@link dev.reconciler.core.state.FormatVersion} says what each format is). Native
+ * memory is bounded by one LRU block cache shared by all column families, to which the memtables are charged as well.
  */
 package dev.reconciler.core.state.rocksdb;
