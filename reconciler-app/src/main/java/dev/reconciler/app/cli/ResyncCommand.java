@@ -3,6 +3,7 @@ package dev.reconciler.app.cli;
 import dev.reconciler.app.config.Durations;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
+import dev.reconciler.app.source.DebeziumSource;
 import dev.reconciler.app.source.ResyncRequest;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
@@ -86,7 +87,7 @@ final class ResyncCommand implements Callable<Integer> {
                     : ""));
             return Main.FAILED;
         }
-        ResyncRequest request = ResyncRequest.of(at, now, "cli", watermark);
+        ResyncRequest request = ResyncRequest.of(at, now, "cli", DebeziumSource.lastObserved(sourceDir, watermark));
         try {
             request.write(sourceDir);
         } catch (IOException e) {

@@ -295,7 +295,7 @@ public final class DebeziumSource implements AutoCloseable {
      * thread. The coverage gap is the window from the source's watermark to {@code since}, if later.
      */
     public ResyncRequest resync(Instant since, String by, Instant watermark) throws IOException {
-        ResyncRequest request = ResyncRequest.of(since, clock.instant(), by, watermark);
+        ResyncRequest request = ResyncRequest.of(since, clock.instant(), by, lastObserved(sourceDir, watermark));
         request.write(sourceDir);
         log.warn("source {}: resync requested by {}: re-reading rows changed since {}{}", configured.name(), by, since,
                 request.hasGap() ? "; not observed and reported as a coverage gap: " + request.gapFrom() + " to "
@@ -307,6 +307,19 @@ public final class DebeziumSource implements AutoCloseable {
             attempt();
         });
         return request;
+    }
+
+    /**
+     * Up to when a source's history was observed: its engine watermark, or, before the engine has one (a source that
+     * read events but no commit moved its watermark yet), the commit time its stored offset stands after.
+     */
+    public static Instant lastObserved(Path sourceDir, Instant watermark) {
+        if (watermark != null) return watermark;
+        try {
+            return StoredOffset.read(sourceDir.resolve("offsets.dat")).map(StoredOffset::eventTime).orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Stops the running Debezium engine (if any) and waits until it has returned. On the control thread. */

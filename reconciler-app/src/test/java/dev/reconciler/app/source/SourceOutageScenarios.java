@@ -186,8 +186,10 @@ abstract class SourceOutageScenarios {
         try (Session s = new Session(config, state, outcomes, orders(), inventory())) {
             await().atMost(Duration.ofSeconds(60)).until(() -> s.inventorySource.status().phase() == Phase.BINLOG_GAP);
             Instant since = Instant.now().minusSeconds(1);
-            Instant watermark = s.pipeline.snapshot().sources().get("inventory").watermark();
+            Instant watermark = DebeziumSource.lastObserved(state.resolve("sources/inventory"),
+                    s.pipeline.snapshot().sources().get("inventory").watermark());
             ResyncRequest r = s.inventorySource.resync(since, "test", watermark);
+            assertThat(watermark).as("observed up to").isNotNull();
             assertThat(r.gapFrom()).isEqualTo(watermark);
             assertThat(r.gapTo()).isEqualTo(since);
             await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream()
@@ -210,6 +212,48 @@ abstract class SourceOutageScenarios {
             matched(outcomes, "CG4");
         }
         assertThat(outcomes.stream().filter(o -> o instanceof Outcome.CoverageGap).count()).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedLoginOrAMissingPrivilegeMakesTheSourceWaitAndSayWhyUntilItIsFixed(@TempDir Path state)
+            throws Exception {
+        EngineConfig config = saleRule(Duration.ofSeconds(30));
+        List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+        databases().inventory().execute("DROP USER IF EXISTS 'capture'@'%'", "CREATE USER 'capture'@'%' IDENTIFIED BY 'right-one'",
+                "GRANT SELECT ON *.* TO 'capture'@'%'");
+        SourceConfig wrongPassword = withUser(inventory(), "capture", "wrong-one");
+        SourceConfig lacking = withUser(inventory(), "capture", "right-one");
+        try (Session s = new Session(config, state, outcomes, orders(), wrongPassword)) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                SourceStatus st = s.inventorySource.status();
+                assertThat(st.phase()).isEqualTo(Phase.WAITING);
+                assertThat(st.reason()).isEqualTo("127.0.0.1:" + databases().inventory().port()
+                        + " refused the login (access denied)");
+                assertThat(st.toString()).doesNotContain("wrong-one");
+            });
+        }
+        try (Session s = new Session(config, state, outcomes, orders(), lacking)) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                SourceStatus st = s.inventorySource.status();
+                assertThat(st.phase()).isEqualTo(Phase.WAITING);
+                assertThat(st.reason()).contains("user 'capture' lacks REPLICATION SLAVE, REPLICATION CLIENT",
+                        "run GRANT");
+            });
+            // Granted while it waits: the source picks it up at its next try, without a restart.
+            databases().inventory().execute("GRANT RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR, CREATE,"
+                    + " INSERT, UPDATE ON *.* TO 'capture'@'%'");
+            await().atMost(Duration.ofSeconds(60)).until(() -> s.inventorySource.status().phase() == Phase.STREAMING);
+            databases().orders().execute(order(0, "PV1", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
+            databases().inventory().execute(deduction("PV1", 9, 1, "TRY_SALE"));
+            matched(outcomes, "PV1");
+        } finally {
+            databases().inventory().execute("DROP USER IF EXISTS 'capture'@'%'");
+        }
+    }
+
+    private static SourceConfig withUser(SourceConfig c, String user, String password) {
+        return new SourceConfig(c.name(), c.flavour(), c.host(), c.port(), user, password, c.databases(), c.tables(),
+                c.serverId(), c.snapshot(), c.heartbeatTable(), c.heartbeatInterval());
     }
 
     @Test
@@ -242,7 +286,9 @@ abstract class SourceOutageScenarios {
      * every second): a reconciler stopped before that would snapshot again instead of resuming.
      */
     private static void offsetsPastTheSnapshot(Path state) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> StoredOffset.read(state.resolve("sources/inventory/offsets.dat"))
+        // ignoring exceptions: Debezium rewrites the file in place, so a read can meet it half written
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> StoredOffset.read(state.resolve("sources/inventory/offsets.dat"))
                 .map(o -> !o.snapshot() && o.eventTime() != null).orElse(false));
     }
 
