@@ -62,6 +62,12 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
      */
     public AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, Supplier<EngineSnapshot> engine,
                         InstantSource clock) {
+        this(config, store, registry, engine, clock, Sleeper.REAL);
+    }
+
+    /** As above, with the sinks' threads waiting between attempts through {@code sleeper} (tests: a manual clock). */
+    AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, Supplier<EngineSnapshot> engine,
+                 InstantSource clock, Sleeper sleeper) {
         this.config = config;
         this.store = store;
         this.clock = clock;
@@ -72,7 +78,7 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         for (SinkConfig s : config.sinks()) {
             AlertDispatcher d = new AlertDispatcher(s, config.stormThresholdFor(s), config.stormSample(),
-                    config.publicUrl(), store, http, metrics, clock, engine);
+                    config.publicUrl(), store, http, metrics, clock, sleeper, engine);
             dispatchers.add(d);
             metrics.register(s.name(), () -> outbox(d));
         }
