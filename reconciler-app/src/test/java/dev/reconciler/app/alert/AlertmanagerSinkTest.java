@@ -168,4 +168,41 @@ class AlertmanagerSinkTest {
         assertThat(resumed.get("endsAt").asText()).as("resumed at, on the engine's clock")
                 .isEqualTo(rig.driver.clock().instant().toString());
     }
+
+    @Test
+    void aResolutionDroppedByTheOutboxBoundIsNotLeftFiringTheFiringSetIsRebuiltFromTheStore() {
+        rig = new AlertRig();
+        AlertsConfig config = AlertsConfig.of(null, List.of(SinkConfig.of("am", SinkType.ALERTMANAGER, am.url())
+                .withResend(Duration.ofSeconds(1), null).withBackoff(Duration.ofMillis(50), Duration.ofMillis(200))))
+                .withJournalBounds(null, 1);
+        rig.start(config);
+        rig.openMissing("D1");
+        String d1 = "order_id=D1,goods_id=42";
+        await().atMost(Duration.ofSeconds(10)).until(() -> posted("key", d1).size() >= 1);
+
+        // the receiver fails on D3's opening; D1 resolves behind it and D4 opens; the bound (one entry) drops D3's
+        // opening and D1's resolution, which the sink never read
+        am.answer(r -> new Receiver.Response(503, "down"));
+        rig.openMissing("D3");
+        rig.deduct("D1");
+        rig.openMissing("D4");
+        int failed = am.requests().size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> am.requests().size() > failed);
+        rig.service.trim();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rig.sent("am", "dropped")).isEqualTo(2));
+
+        int from = am.answeredOk().size();
+        am.answer(r -> Receiver.Response.OK);
+        await().atMost(Duration.ofSeconds(10)).until(() -> posted("key", "order_id=D4,goods_id=42").size() >= 1);
+        for (int i = 0; i < 2; i++) {   // two re-send rounds
+            int n = am.answeredOk().size();
+            rig.clock.advance(Duration.ofSeconds(2));
+            await().atMost(Duration.ofSeconds(10)).until(() -> am.answeredOk().size() > n);
+        }
+        assertThat(requestsFrom(from)).as("D1 is no longer sent as firing: Alertmanager ends it at its endsAt")
+                .allSatisfy(r -> assertThat(labels(r, "key")).doesNotContain(d1));
+        assertThat(labels(am.answeredOk().get(am.answeredOk().size() - 1), "key"))
+                .as("the firing set, rebuilt from the store").containsExactlyInAnyOrder("order_id=D3,goods_id=42",
+                        "order_id=D4,goods_id=42");
+    }
 }
