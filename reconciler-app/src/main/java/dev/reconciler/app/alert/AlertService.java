@@ -80,7 +80,7 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
             AlertDispatcher d = new AlertDispatcher(s, config.stormThresholdFor(s), config.stormSample(),
                     config.publicUrl(), store, http, metrics, clock, sleeper, engine);
             dispatchers.add(d);
-            metrics.register(s.name(), () -> outbox(d));
+            metrics.register(s.name(), () -> outbox(d), () -> oldestAge(d));
         }
     }
 
@@ -123,6 +123,17 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
     private double outbox(AlertDispatcher d) {
         try {
             return Math.max(0, store.journalSeq() - d.checkpoint());
+        } catch (RuntimeException e) {
+            return Double.NaN;   // the store is closed (shutting down)
+        }
+    }
+
+    /** Seconds since the oldest entry the sink has not delivered was committed; 0 when there is none. */
+    private double oldestAge(AlertDispatcher d) {
+        try {
+            List<JournalEntry> next = store.journal(d.checkpoint() + 1, 1);
+            if (next.isEmpty()) return 0;
+            return Math.max(0, Duration.between(next.get(0).at(), clock.instant()).toMillis() / 1000.0);
         } catch (RuntimeException e) {
             return Double.NaN;   // the store is closed (shutting down)
         }

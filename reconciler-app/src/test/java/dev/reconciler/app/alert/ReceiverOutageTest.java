@@ -132,6 +132,8 @@ class ReceiverOutageTest {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
                     .until(() -> !rig.clock.instant().isBefore(until));
             recovered = rig.clock.instant();
+            assertThat(rig.scrape().value("reconciler_alert_outbox_oldest_age_seconds", "sink", "hook"))
+                    .as("the oldest undelivered alert is an hour old").isGreaterThan(3500);
             receiver = receiver(port);   // the receiver comes back on its port
         } else {
             recovered = releasedAt.isAfter(until) ? releasedAt : until;
@@ -155,6 +157,7 @@ class ReceiverOutageTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             assertThat(rig.scrape().value("reconciler_alert_outbox_size", "sink", "hook")).isZero();
             assertThat(rig.sent("hook", "success")).isEqualTo(expected.size());
+            assertThat(rig.scrape().value("reconciler_alert_outbox_oldest_age_seconds", "sink", "hook")).isZero();
         });
         assertThat(rig.sent("hook", "dropped")).isZero();
         assertThat(rig.sent("hook", "rejected")).isZero();
