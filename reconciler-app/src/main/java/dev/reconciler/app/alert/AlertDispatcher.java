@@ -42,12 +42,17 @@ import java.util.function.Supplier;
  *   <li><b>Order and retries.</b> A failed delivery is retried with exponential backoff and jitter (from
  *       {@link SinkConfig#minBackoff()}, doubling, capped at {@link SinkConfig#maxBackoff()}) and blocks the
  *       entries after it, so a receiver that was down gets everything afterwards, in journal order (which is the
- *       order per key). A request the receiver rejects as malformed is skipped and counted.</li>
+ *       order per key). A receiver's {@code Retry-After} on a 429 or 503 (seconds or an HTTP-date) makes the wait at
+ *       least that long, up to {@link #MAX_RETRY_AFTER}. A request the receiver rejects as malformed is skipped and
+ *       counted. Waits go through the injected {@link Sleeper} and time through the injected clock, so tests simulate
+ *       hours of a failing receiver.</li>
  *   <li><b>Storms.</b> With a threshold, {@link StormControl} folds the discrepancies beyond it into aggregates; the
  *       checkpoint does not pass an entry folded into an aggregate not yet delivered.</li>
  *   <li><b>Alertmanager.</b> Keeps the firing alerts (seeded at start from the store's open discrepancies and the
  *       engine's stalled sources, at most {@link SinkConfig#effectiveResendLimit()}) and re-sends them every
- *       {@link SinkConfig#effectiveResendInterval()}.</li>
+ *       {@link SinkConfig#effectiveResendInterval()}: first thing after a start, before any backlog. Its retries
+ *       wait at most one re-send interval (a restarted Alertmanager has no alerts until the next re-send), and after
+ *       dropped entries the firing set is rebuilt from the store (a dropped resolution must not stay firing).</li>
  *   <li><b>Dropped.</b> Entries trimmed from the journal before this sink delivered them (the outbox bounds) show
  *       as a gap in the sequence numbers; they are counted and logged.</li>
  * </ul>
