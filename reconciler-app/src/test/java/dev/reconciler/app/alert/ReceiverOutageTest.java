@@ -220,6 +220,21 @@ class ReceiverOutageTest {
     }
 
     @Test
+    void retryAfterIsReadAsSecondsOrAnHttpDateAndNeverMoreThanAnHour() {
+        Instant now = Instant.parse("2026-12-03T10:00:00Z");
+        assertThat(AlertDispatcher.retryAfter("120", now)).isEqualTo(Duration.ofSeconds(120));
+        assertThat(AlertDispatcher.retryAfter(" 0 ", now)).isEqualTo(Duration.ZERO);
+        assertThat(AlertDispatcher.retryAfter("Thu, 03 Dec 2026 10:10:00 GMT", now)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(AlertDispatcher.retryAfter("Thu, 03 Dec 2026 09:00:00 GMT", now)).as("a date passed").isZero();
+        assertThat(AlertDispatcher.retryAfter("86400", now)).as("capped").isEqualTo(AlertDispatcher.MAX_RETRY_AFTER);
+        assertThat(AlertDispatcher.retryAfter("99999999999999999999", now)).isEqualTo(AlertDispatcher.MAX_RETRY_AFTER);
+        assertThat(AlertDispatcher.retryAfter("Fri, 04 Dec 2026 10:00:00 GMT", now)).isEqualTo(AlertDispatcher.MAX_RETRY_AFTER);
+        assertThat(AlertDispatcher.retryAfter("soon", now)).as("unreadable: the usual backoff").isNull();
+        assertThat(AlertDispatcher.retryAfter("-5", now)).isNull();
+        assertThat(AlertDispatcher.retryAfter(null, now)).isNull();
+    }
+
+    @Test
     void aChatRobotAnswering429WithRetryAfterIsWaitedForAndGetsTheMessageOnce() {
         rig = new AlertRig();
         SimulatedSleeps sleeps = new SimulatedSleeps();
