@@ -215,8 +215,11 @@ class ReceiverOutageTest {
                         + " alerts %s after the receiver was back%n", fault, kind, (long) rig.sent("hook", "failure"),
                 Duration.between(T0, recovered), sleeps.sleeps().stream().max(Duration::compareTo).orElse(Duration.ZERO),
                 expected.size(), Duration.between(recovered, delivered));
-        assertThat(Duration.between(recovered, delivered)).as("back within one capped wait")
-                .isLessThanOrEqualTo(asked == null ? MAX_BACKOFF : MAX_BACKOFF.compareTo(asked) > 0 ? MAX_BACKOFF : asked);
+        Duration oneWait = asked == null ? MAX_BACKOFF : MAX_BACKOFF.compareTo(asked) > 0 ? MAX_BACKOFF : asked;
+        // A stuck receiver still works off the requests abandoned at their timeout when it recovers, so the first
+        // attempt after it may time out once more: then two waits.
+        Duration bound = fault == Fault.TIMEOUT_30S ? oneWait.multipliedBy(2) : oneWait;
+        assertThat(Duration.between(recovered, delivered)).as("back within the wait in progress").isLessThanOrEqualTo(bound);
     }
 
     @Test
