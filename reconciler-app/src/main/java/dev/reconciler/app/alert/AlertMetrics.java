@@ -14,8 +14,8 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The alert metrics (docs/metrics.md): {@code reconciler_alerts_sent_total{sink,outcome}},
- * {@code reconciler_alert_outbox_size{sink}} and {@code reconciler_alert_outbox_oldest_age_seconds{sink}}. Every outcome of every sink is registered up front, so a dashboard
- * sees zeros rather than gaps.
+ * {@code reconciler_alert_outbox_size{sink}} and {@code reconciler_alert_outbox_oldest_age_seconds{sink}}. Every
+ * outcome of every sink is registered up front, so a dashboard sees zeros rather than gaps.
  */
 public final class AlertMetrics implements AutoCloseable {
 
