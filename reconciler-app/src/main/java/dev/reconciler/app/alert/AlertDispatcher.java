@@ -17,6 +17,9 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,12 +42,17 @@ import java.util.function.Supplier;
  *   <li><b>Order and retries.</b> A failed delivery is retried with exponential backoff and jitter (from
  *       {@link SinkConfig#minBackoff()}, doubling, capped at {@link SinkConfig#maxBackoff()}) and blocks the
  *       entries after it, so a receiver that was down gets everything afterwards, in journal order (which is the
- *       order per key). A request the receiver rejects as malformed is skipped and counted.</li>
+ *       order per key). A receiver's {@code Retry-After} on a 429 or 503 (seconds or an HTTP-date) makes the wait at
+ *       least that long, up to {@link #MAX_RETRY_AFTER}. A request the receiver rejects as malformed is skipped and
+ *       counted. Waits go through the injected {@link Sleeper} and time through the injected clock, so tests simulate
+ *       hours of a failing receiver.</li>
  *   <li><b>Storms.</b> With a threshold, {@link StormControl} folds the discrepancies beyond it into aggregates; the
  *       checkpoint does not pass an entry folded into an aggregate not yet delivered.</li>
  *   <li><b>Alertmanager.</b> Keeps the firing alerts (seeded at start from the store's open discrepancies and the
  *       engine's stalled sources, at most {@link SinkConfig#effectiveResendLimit()}) and re-sends them every
- *       {@link SinkConfig#effectiveResendInterval()}.</li>
+ *       {@link SinkConfig#effectiveResendInterval()}: first thing after a start, before any backlog. Its retries
+ *       wait at most one re-send interval (a restarted Alertmanager has no alerts until the next re-send), and after
+ *       dropped entries the firing set is rebuilt from the store (a dropped resolution must not stay firing).</li>
  *   <li><b>Dropped.</b> Entries trimmed from the journal before this sink delivered them (the outbox bounds) show
  *       as a gap in the sequence numbers; they are counted and logged.</li>
  * </ul>
@@ -57,6 +65,11 @@ final class AlertDispatcher implements AutoCloseable {
     private static final int PAGE = 256;
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);
     private static final Duration CRASH_PAUSE = Duration.ofSeconds(5);
+    /**
+     * The longest wait a receiver's {@code Retry-After} is honoured for. Longer values (or a date further ahead) wait
+     * this long: a receiver must not be able to silence the alerts for a day with one header.
+     */
+    static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
     /** The persisted cursor. */
     record Checkpoint(long seq, List<StormControl.WindowState> windows) {
@@ -71,6 +84,7 @@ final class AlertDispatcher implements AutoCloseable {
     private final HttpClient http;
     private final AlertMetrics metrics;
     private final InstantSource clock;
+    private final Sleeper sleeper;
     private final StormControl storm;
     private final Supplier<EngineSnapshot> engine;
     private final String where;
@@ -89,6 +103,8 @@ final class AlertDispatcher implements AutoCloseable {
     private Instant nextResend;
     private boolean resendOverflowLogged;
     private int resendFailures;
+    /** Alertmanager: entries were dropped (a resolution may be among them): rebuild the firing set from the store. */
+    private boolean reseed;
 
     private static final class Stopped extends RuntimeException {
         Stopped() {
@@ -103,13 +119,15 @@ final class AlertDispatcher implements AutoCloseable {
      *               with; may be null
      */
     AlertDispatcher(SinkConfig config, int stormThreshold, int stormSample, String publicUrl, StateStore store,
-                    HttpClient http, AlertMetrics metrics, InstantSource clock, Supplier<EngineSnapshot> engine) {
+                    HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper,
+                    Supplier<EngineSnapshot> engine) {
         this.config = config;
         this.sink = Sink.of(config, publicUrl);
         this.store = store;
         this.http = http;
         this.metrics = metrics;
         this.clock = clock;
+        this.sleeper = sleeper;
         this.engine = engine;
         this.storm = stormThreshold > 0 ? new StormControl(stormThreshold, stormSample) : null;
         this.firing = config.kind() == SinkType.ALERTMANAGER ? new LinkedHashMap<>() : null;
@@ -150,7 +168,12 @@ final class AlertDispatcher implements AutoCloseable {
 
     private void run() {
         try {
-            if (firing != null) seedFiring();
+            if (firing != null) {
+                // Tell Alertmanager the current firing set before any backlog: it may have restarted (it keeps no
+                // alerts across restarts) or expired them while this process was down.
+                seedFiring();
+                resend();
+            }
             while (running) {
                 boolean more;
                 try {
@@ -175,6 +198,11 @@ final class AlertDispatcher implements AutoCloseable {
 
     /** Handles one page of the journal; true if there may be more right away. */
     private boolean step() {
+        if (reseed) {
+            reseed = false;
+            firing.clear();
+            seedFiring();
+        }
         List<JournalEntry> page = store.journal(position + 1, PAGE);
         if (page.isEmpty()) {
             long last = store.journalSeq();
@@ -229,11 +257,14 @@ final class AlertDispatcher implements AutoCloseable {
                 return;
             }
             metrics.count(config.name(), AlertMetrics.Outcome.FAILURE, 1);
+            Sink.Result.Retry retry = (Sink.Result.Retry) r;
             Duration delay = backoff(failures++);
+            if (retry.retryAfter() != null && retry.retryAfter().compareTo(delay) > 0) delay = retry.retryAfter();
             if (failures == 1 || failures % 10 == 0) {
-                log.warn("{}: delivering {} {} failed ({}); attempt {}, retrying in {} ms; later alerts wait for it",
-                        where, a.event(), a.idempotencyKey(), ((Sink.Result.Retry) r).reason(), failures,
-                        delay.toMillis());
+                log.warn("{}: delivering {} {} failed ({}{}); attempt {}, retrying in {} ms; later alerts wait for it",
+                        where, a.event(), a.idempotencyKey(), retry.reason(),
+                        retry.retryAfter() == null ? "" : ", Retry-After " + retry.retryAfter().toSeconds() + " s",
+                        failures, delay.toMillis());
             }
             sleep(delay);
             if (!inJournal(a.seq())) {
@@ -246,7 +277,12 @@ final class AlertDispatcher implements AutoCloseable {
     private Sink.Result send(List<Alert> alerts) {
         try {
             HttpResponse<String> r = http.send(sink.request(alerts, clock.instant()), HttpResponse.BodyHandlers.ofString());
-            return sink.interpret(r.statusCode(), r.body());
+            Sink.Result result = sink.interpret(r.statusCode(), r.body());
+            if (result instanceof Sink.Result.Retry retry && (r.statusCode() == 429 || r.statusCode() == 503)) {
+                Duration after = retryAfter(r.headers().firstValue("Retry-After").orElse(null), clock.instant());
+                if (after != null) return new Sink.Result.Retry(retry.reason(), after);
+            }
+            return result;
         } catch (HttpTimeoutException e) {
             return new Sink.Result.Retry("no answer within " + config.timeout().toMillis() + " ms");
         } catch (ConnectException e) {
@@ -260,10 +296,38 @@ final class AlertDispatcher implements AutoCloseable {
         }
     }
 
-    /** From minBackoff, doubling per failure up to maxBackoff, times a random factor in [0.5, 1). */
+    /**
+     * A {@code Retry-After} value (RFC 9110: delay-seconds or an HTTP-date) as a wait from {@code now}, at most
+     * {@link #MAX_RETRY_AFTER}; null when absent or unreadable (the usual backoff applies then).
+     */
+    static Duration retryAfter(String value, Instant now) {
+        if (value == null || value.isBlank()) return null;
+        String v = value.trim();
+        Duration d;
+        if (v.chars().allMatch(Character::isDigit)) {
+            d = v.length() > 9 ? MAX_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(v));
+        } else {
+            try {
+                d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+            if (d.isNegative()) d = Duration.ZERO;
+        }
+        return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
+    }
+
+    /**
+     * From minBackoff, doubling per failure up to maxBackoff, times a random factor in [0.5, 1) (so that sinks and
+     * replicas failing together do not retry in step). For Alertmanager the cap is also the re-send interval: a
+     * restarted Alertmanager knows no alerts, and must have the firing set back within one interval, as from
+     * Prometheus.
+     */
     private Duration backoff(int failures) {
         long min = config.minBackoff().toMillis();
         long max = config.maxBackoff().toMillis();
+        if (firing != null) max = Math.min(max, config.effectiveResendInterval().toMillis());
+        min = Math.min(min, max);
         long base = failures >= 30 ? max : Math.min(max, min << failures);
         return Duration.ofMillis(Math.max(1, (long) (base * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()))));
     }
@@ -274,6 +338,7 @@ final class AlertDispatcher implements AutoCloseable {
     }
 
     private void dropped(long n) {
+        if (firing != null) reseed = true;
         metrics.count(config.name(), AlertMetrics.Outcome.DROPPED, n);
         log.warn("{}: {} alert(s) were dropped from the outbox before this sink delivered them (outbox bounded by"
                 + " alerts.journalMaxAge and alerts.journalMaxEntries); fix the receiver or raise the bounds", where, n);
@@ -432,7 +497,7 @@ final class AlertDispatcher implements AutoCloseable {
 
     private void sleep(Duration d) {
         try {
-            Thread.sleep(Math.max(1, d.toMillis()));
+            sleeper.sleep(d);
         } catch (InterruptedException e) {
             throw new Stopped();
         }

@@ -13,9 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.DoubleSupplier;
 
 /**
- * The alert metrics (docs/metrics.md): {@code reconciler_alerts_sent_total{sink,outcome}} and
- * {@code reconciler_alert_outbox_size{sink}}. Every outcome of every sink is registered up front, so a dashboard
- * sees zeros rather than gaps.
+ * The alert metrics (docs/metrics.md): {@code reconciler_alerts_sent_total{sink,outcome}},
+ * {@code reconciler_alert_outbox_size{sink}} and {@code reconciler_alert_outbox_oldest_age_seconds{sink}}. Every
+ * outcome of every sink is registered up front, so a dashboard sees zeros rather than gaps.
  */
 public final class AlertMetrics implements AutoCloseable {
 
@@ -51,6 +51,16 @@ public final class AlertMetrics implements AutoCloseable {
      * @param outbox the entries the sink has not delivered yet (read at scrape time; NaN if unknown)
      */
     public void register(String sink, DoubleSupplier outbox) {
+        register(sink, outbox, () -> 0);
+    }
+
+    /**
+     * Registers one sink's meters.
+     *
+     * @param outbox    the entries the sink has not delivered yet (read at scrape time; NaN if unknown)
+     * @param oldestAge the age in seconds of the oldest of them (0 when there is none; NaN if unknown)
+     */
+    public void register(String sink, DoubleSupplier outbox, DoubleSupplier oldestAge) {
         Map<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
         for (Outcome o : Outcome.values()) {
             byOutcome.put(o, Counter.builder("reconciler.alerts.sent")
@@ -61,6 +71,10 @@ public final class AlertMetrics implements AutoCloseable {
         counters.put(sink, byOutcome);
         gauges.add(Gauge.builder("reconciler.alert.outbox.size", outbox, DoubleSupplier::getAsDouble)
                 .description("Journal entries (discrepancies, stalls, their ends) the sink has not delivered yet")
+                .tag("sink", sink).strongReference(true).register(registry));
+        gauges.add(Gauge.builder("reconciler.alert.outbox.oldest.age.seconds", oldestAge, DoubleSupplier::getAsDouble)
+                .description("Age of the oldest journal entry the sink has not delivered yet (0 when none); entries"
+                        + " older than alerts.journalMaxAge are dropped")
                 .tag("sink", sink).strongReference(true).register(registry));
     }
 

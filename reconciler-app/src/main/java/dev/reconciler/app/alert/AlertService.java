@@ -62,6 +62,12 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
      */
     public AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, Supplier<EngineSnapshot> engine,
                         InstantSource clock) {
+        this(config, store, registry, engine, clock, Sleeper.REAL);
+    }
+
+    /** As above, with the sinks' threads waiting between attempts through {@code sleeper} (tests: a manual clock). */
+    AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, Supplier<EngineSnapshot> engine,
+                 InstantSource clock, Sleeper sleeper) {
         this.config = config;
         this.store = store;
         this.clock = clock;
@@ -72,9 +78,9 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         for (SinkConfig s : config.sinks()) {
             AlertDispatcher d = new AlertDispatcher(s, config.stormThresholdFor(s), config.stormSample(),
-                    config.publicUrl(), store, http, metrics, clock, engine);
+                    config.publicUrl(), store, http, metrics, clock, sleeper, engine);
             dispatchers.add(d);
-            metrics.register(s.name(), () -> outbox(d));
+            metrics.register(s.name(), () -> outbox(d), () -> oldestAge(d));
         }
     }
 
@@ -117,6 +123,17 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
     private double outbox(AlertDispatcher d) {
         try {
             return Math.max(0, store.journalSeq() - d.checkpoint());
+        } catch (RuntimeException e) {
+            return Double.NaN;   // the store is closed (shutting down)
+        }
+    }
+
+    /** Seconds since the oldest entry the sink has not delivered was committed; 0 when there is none. */
+    private double oldestAge(AlertDispatcher d) {
+        try {
+            List<JournalEntry> next = store.journal(d.checkpoint() + 1, 1);
+            if (next.isEmpty()) return 0;
+            return Math.max(0, Duration.between(next.get(0).at(), clock.instant()).toMillis() / 1000.0);
         } catch (RuntimeException e) {
             return Double.NaN;   // the store is closed (shutting down)
         }

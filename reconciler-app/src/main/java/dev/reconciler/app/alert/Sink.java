@@ -2,6 +2,7 @@ package dev.reconciler.app.alert;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -28,8 +29,15 @@ sealed interface Sink permits WebhookSink, AlertmanagerSink, ChatSink {
         record Delivered() implements Result {
         }
 
-        /** Failed for a reason that may pass (receiver down, overloaded, misconfigured): try again later. */
-        record Retry(String reason) implements Result {
+        /**
+         * Failed for a reason that may pass (receiver down, overloaded, misconfigured): try again later.
+         *
+         * @param retryAfter how long the receiver asked to wait ({@code Retry-After} on a 429 or 503); null if it did not
+         */
+        record Retry(String reason, Duration retryAfter) implements Result {
+            Retry(String reason) {
+                this(reason, null);
+            }
         }
 
         /** The receiver refuses this request as malformed; sending the same bytes again would fail the same way. */

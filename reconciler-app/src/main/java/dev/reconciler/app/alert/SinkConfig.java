@@ -75,6 +75,11 @@ public record SinkConfig(String name, String type, String url, String secret, Ma
                 minBackoff, maxBackoff);
     }
 
+    public SinkConfig withTimeout(Duration t) {
+        return new SinkConfig(name, type, url, secret, headers, t, resendInterval, resendLimit, stormThreshold,
+                minBackoff, maxBackoff);
+    }
+
     public SinkConfig withResend(Duration interval, Integer limit) {
         return new SinkConfig(name, type, url, secret, headers, timeout, interval, limit, stormThreshold,
                 minBackoff, maxBackoff);

@@ -42,6 +42,8 @@ final class AlertRig implements AutoCloseable {
     AlertService service;
     /** What the alert service reads as the engine's published numbers (stalled sources); null for none. */
     volatile Supplier<EngineSnapshot> engine;
+    /** How the sinks' threads wait between attempts: really, unless a test simulates time. */
+    volatile Sleeper sleeper = Sleeper.REAL;
     private long rowId;
     /** The engine's event time: moved forward by each step so that nothing waits on an old watermark. */
     private Instant time = T0;
@@ -63,7 +65,7 @@ final class AlertRig implements AutoCloseable {
     }
 
     AlertService start(AlertsConfig config) {
-        service = new AlertService(config, driver.store(), registry, engine, clock).start();
+        service = new AlertService(config, driver.store(), registry, engine, clock, sleeper).start();
         return service;
     }
 

@@ -79,21 +79,32 @@ class RealAlertmanagerTest {
         return out;
     }
 
-    @Test
-    void anAlertPostedThroughTheSinkIsListedByAlertmanagerAndGoesWhenResolved(@TempDir Path dir) throws Exception {
+    /** Starts Alertmanager on {@code port} with its data in {@code dir}; returns its base URL once it is ready. */
+    private String startAlertmanager(Path dir, int port) throws Exception {
         Path bin = binary();
         assertThat(bin).as("prometheus-alertmanager is not installed: run the tests with scripts/test.sh, which"
                 + " installs it, or apt-get install prometheus-alertmanager").isNotNull();
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n");
-        int port = freePort();
         String base = "http://127.0.0.1:" + port;
         alertmanager = new ProcessBuilder(bin.toString(), "--config.file=" + config,
                 "--storage.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
                 "--cluster.listen-address=", "--log.level=warn")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("alertmanager.log").toFile())).start();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> get(base + "/-/ready").statusCode() == 200);
+        return base;
+    }
+
+    /** The {@code key} labels of the discrepancies Alertmanager lists as firing. */
+    private List<String> firingKeys(String base) throws Exception {
+        return listed(base).stream().map(a -> a.get("labels").get("key").asText()).sorted().toList();
+    }
+
+    @Test
+    void anAlertPostedThroughTheSinkIsListedByAlertmanagerAndGoesWhenResolved(@TempDir Path dir) throws Exception {
+        String base = startAlertmanager(dir, freePort());
 
         // Alertmanager judges endsAt by its own clock: engine and alert clocks are real time here.
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -118,5 +129,62 @@ class RealAlertmanagerTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(rig.sent("am", "success")).isGreaterThanOrEqualTo(2));
         assertThat(rig.sent("am", "failure")).isZero();
+    }
+
+    @Test
+    void alertmanagerRestartedWhileAlertsFireEndsWithTheFiringSetBackAndTheOneResolvedMeanwhileResolved(
+            @TempDir Path dir) throws Exception {
+        int port = freePort();
+        String base = startAlertmanager(dir, port);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        rig = new AlertRig().startingAt(now.minus(Duration.ofMinutes(5)));
+        // The alert clock is the real one here; re-sent every second, so alerts end 4 s after the last re-send.
+        rig.start(AlertsConfig.of("https://reconciler.example.test", List.of(SinkConfig.of("am",
+                SinkType.ALERTMANAGER, base).withResend(Duration.ofSeconds(1), null))));
+        Thread clockTicks = new Thread(() -> {   // a real-time alert clock that the rig's ManualClock follows
+            while (!Thread.currentThread().isInterrupted()) {
+                rig.clock.set(Instant.now());
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        clockTicks.setDaemon(true);
+        clockTicks.start();
+        try {
+            rig.openMissing("R1", "R2", "R3");
+            List<String> all = List.of("order_id=R1,goods_id=42", "order_id=R2,goods_id=42", "order_id=R3,goods_id=42");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> firingKeys(base).equals(all));
+
+            // Alertmanager dies (it keeps no alerts across a restart); R2 resolves while it is down
+            alertmanager.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            double failuresBefore = rig.sent("am", "failure");
+            rig.deduct("R2");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(rig.sent("am", "failure")).isGreaterThanOrEqualTo(failuresBefore + 2));
+
+            Instant restarted = Instant.now();
+            startAlertmanager(dir, port);
+            Instant ready = Instant.now();
+            List<String> right = List.of("order_id=R1,goods_id=42", "order_id=R3,goods_id=42");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> firingKeys(base).equals(right));
+            Duration back = Duration.between(ready, Instant.now());
+            // and it stays so over several re-send intervals and past the alerts' endsAt
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> firingKeys(base).equals(right));
+            HttpResponse<String> metrics = get(base + "/metrics");
+            assertThat(metrics.body()).as("Alertmanager received R2's resolution after its restart")
+                    .containsPattern("alertmanager_alerts_received_total\\{status=\"resolved\",version=\"v2\"} [1-9]");
+            System.out.printf("Alertmanager restart: firing set right %d ms after it was ready (restart took %d ms)%n",
+                    back.toMillis(), Duration.between(restarted, ready).toMillis());
+            assertThat(back).as("within the re-send interval plus the capped retry").isLessThan(Duration.ofSeconds(5));
+        } finally {
+            clockTicks.interrupt();
+            clockTicks.join(5000);
+        }
     }
 }

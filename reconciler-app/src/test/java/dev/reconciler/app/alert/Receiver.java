@@ -44,8 +44,18 @@ public final class Receiver implements AutoCloseable {
         }
     }
 
-    public record Response(int status, String body) {
+    /** An answer; {@code headers} are added to the response (e.g. {@code Retry-After}). */
+    public record Response(int status, String body, Map<String, String> headers) {
         static final Response OK = new Response(200, "{}");
+
+        public Response(int status, String body) {
+            this(status, body, Map.of());
+        }
+
+        /** {@code status} (429 or 503) with {@code Retry-After: value} (seconds or an HTTP-date). */
+        public static Response retryAfter(int status, String value) {
+            return new Response(status, "{\"error\":\"slow down\"}", Map.of("Retry-After", value));
+        }
     }
 
     private final HttpServer server;
@@ -56,8 +66,16 @@ public final class Receiver implements AutoCloseable {
     private volatile Function<Request, Response> answer = r -> Response.OK;
 
     public Receiver() {
+        this(0);
+    }
+
+    /**
+     * On {@code port} (0: any free one). A test simulates a receiver that refuses connections by pointing a sink at
+     * {@link #freePort()} and starting the receiver there later.
+     */
+    public Receiver(int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,7 +88,19 @@ public final class Receiver implements AutoCloseable {
         server.start();
     }
 
-    /** How to answer from now on (default: 200 {}). */
+    /** A loopback port nothing listens on (at the time of the call). */
+    public static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * How to answer from now on (default: 200 {}). The function runs on the receiver's one thread: one that sleeps
+     * makes a receiver that hangs (requests queue behind it, as on a stuck server).
+     */
     public Receiver answer(Function<Request, Response> f) {
         answer = f;
         return this;
@@ -118,6 +148,7 @@ public final class Receiver implements AutoCloseable {
         }
         byte[] out = res.body().getBytes(StandardCharsets.UTF_8);
         x.getResponseHeaders().set("Content-Type", "application/json");
+        res.headers().forEach((k, v) -> x.getResponseHeaders().set(k, v));
         x.sendResponseHeaders(res.status(), out.length == 0 ? -1 : out.length);
         try (OutputStream os = x.getResponseBody()) {
             os.write(out);
