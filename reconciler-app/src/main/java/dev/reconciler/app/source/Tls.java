@@ -73,8 +73,15 @@ public record Tls(Mode mode, String trustStore, String trustStorePassword, Strin
             p.setProperty("database.ssl.keystore.password", nullToEmpty(keyStorePassword));
         }
         if (flavour == SourceConfig.Flavour.MARIADB) {
-            // The MariaDB driver does not read the MySQL driver's names: give it its own ("driver." goes to JDBC).
-            putMariaDbDriverStores(p, "driver.");
+            // The MariaDB driver does not read the MySQL driver's store names: give it its own ("driver." goes to
+            // JDBC). Debezium passes the trust store's password as trustStorePassword itself. It logs its
+            // configuration masking keys that end in lower-case "password" only, so driver.keyStorePassword would
+            // show: logback.xml keeps that logger (BaseSourceTask) at WARN.
+            if (trustStore != null) p.setProperty("driver.trustStore", trustStore);
+            if (keyStore != null) {
+                p.setProperty("driver.keyStore", keyStore);
+                p.setProperty("driver.keyStorePassword", nullToEmpty(keyStorePassword));
+            }
         }
     }
 
@@ -83,7 +90,7 @@ public record Tls(Mode mode, String trustStore, String trustStorePassword, Strin
         if (mode == Mode.PREFERRED) return;   // each driver's default
         if (flavour == SourceConfig.Flavour.MARIADB) {
             p.setProperty("sslMode", mariaDbMode());
-            if (mode.encrypts()) putMariaDbDriverStores(p, "");
+            if (mode.encrypts()) putMariaDbDriverStores(p);
             return;
         }
         p.setProperty("sslMode", mode.name());
@@ -98,14 +105,14 @@ public record Tls(Mode mode, String trustStore, String trustStorePassword, Strin
         }
     }
 
-    private void putMariaDbDriverStores(Properties p, String prefix) {
+    private void putMariaDbDriverStores(Properties p) {
         if (trustStore != null) {
-            p.setProperty(prefix + "trustStore", trustStore);
-            p.setProperty(prefix + "trustStorePassword", nullToEmpty(trustStorePassword));
+            p.setProperty("trustStore", trustStore);
+            p.setProperty("trustStorePassword", nullToEmpty(trustStorePassword));
         }
         if (keyStore != null) {
-            p.setProperty(prefix + "keyStore", keyStore);
-            p.setProperty(prefix + "keyStorePassword", nullToEmpty(keyStorePassword));
+            p.setProperty("keyStore", keyStore);
+            p.setProperty("keyStorePassword", nullToEmpty(keyStorePassword));
         }
     }
 

@@ -202,6 +202,162 @@ class SecurityEndToEndTest {
                 + " tls.keyStore");
     }
 
+
+    /**
+     * A reconciler run from a configuration file whose database password, trust store password and API token come
+     * from secret files, over verified TLS, while the capture user's password is rotated (an ALTER USER, which the
+     * server writes into the binlog the source reads): none of the three appears in any file under the state
+     * directory, in the log (ours at DEBUG, Debezium's and Kafka's at INFO but for the connector-configuration
+     * logger that logback.xml keeps at WARN, see there; stack traces included), in
+     * {@code /api/status} or in {@code validate --connect}'s output.
+     */
+    @Test
+    void noSecretReachesTheStateDirectoryTheLogTheApiOrValidate(@TempDir Path tmp) throws Exception {
+        String token = "Api-Token-3d9b0c7e51a24f68";
+        Path secrets = Files.createDirectory(tmp.resolve("secrets"));
+        Files.writeString(secrets.resolve("db-password"), CAPTURE_PASSWORD + "\n");
+        Files.writeString(secrets.resolve("store-password"), TestCertificates.STORE_PASSWORD + "\n");
+        Files.writeString(secrets.resolve("token"), token + "\n");
+        List<String> forbidden = List.of(CAPTURE_PASSWORD, TestCertificates.STORE_PASSWORD, token);
+        Path state = tmp.resolve("state");
+        Path file = tmp.resolve("reconciler.yml");
+        Files.writeString(file, configuration(state, secrets));
+
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        LogScanner scanner = new LogScanner(forbidden);
+        java.util.Map<String, ch.qos.logback.classic.Level> levels = new java.util.HashMap<>();
+        for (String name : List.of("dev.reconciler", "io.debezium", "org.apache.kafka")) {
+            ch.qos.logback.classic.Logger l = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(name);
+            levels.put(name, l.getLevel());
+            l.setLevel(name.equals("dev.reconciler") ? ch.qos.logback.classic.Level.DEBUG
+                    : ch.qos.logback.classic.Level.INFO);
+        }
+        scanner.setContext(root.getLoggerContext());
+        scanner.start();
+        root.addAppender(scanner);
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        try {
+            dev.reconciler.app.config.ReconcilerConfig config =
+                    new dev.reconciler.app.config.ConfigLoader(name -> null).load(file);
+            List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+            try (dev.reconciler.app.runtime.ReconcilerRuntime r =
+                         dev.reconciler.app.runtime.ReconcilerRuntime.start(config, outcomes::addAll)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> r.statuses().stream()
+                        .allMatch(st -> st.phase() == Phase.STREAMING));
+                rootOverTls(DATABASES.orders(), "ALTER USER 'capture'@'%' IDENTIFIED BY '" + CAPTURE_PASSWORD + "'",
+                        order(2, "SEC1", 9, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
+                rootOverTls(DATABASES.inventory(), "ALTER USER 'capture_x509'@'%' IDENTIFIED BY '" + CAPTURE_PASSWORD
+                        + "'", deduction("SEC1", 9, 1, "TRY_SALE"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> kinds(outcomes, "SEC").contains("matched SEC1"));
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                String status = http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(r.api().url() + "/api/status"))
+                        .header("Authorization", "Bearer " + token).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(status).contains("STREAMING");
+                forbidden.forEach(secret -> assertThat(status).doesNotContain(secret));
+            }
+            System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+            int code = dev.reconciler.app.cli.Main.execute("validate", "--config", file.toString(), "--connect");
+            System.setOut(out);
+            assertThat(code).as(printed.toString()).isZero();
+        } finally {
+            System.setOut(out);
+            root.detachAppender(scanner);
+            scanner.stop();
+            levels.forEach((name, level) -> ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(name))
+                    .setLevel(level));
+        }
+        String validated = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(validated).contains("configuration OK").contains("every source is reachable and ready");
+        forbidden.forEach(secret -> assertThat(validated).doesNotContain(secret));
+        assertThat(scanner.lines).as("log lines seen").isGreaterThan(20);
+        assertThat(scanner.hits).as("log lines holding a secret").isEmpty();
+
+        List<Path> files;
+        try (var walk = Files.walk(state)) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        assertThat(files).as("offsets, schema history and the store were written")
+                .anyMatch(f -> f.endsWith("offsets.dat")).anyMatch(f -> f.endsWith("schema-history.dat"))
+                .anyMatch(f -> f.getFileName().toString().endsWith(".log") || f.getFileName().toString().endsWith(".sst"));
+        for (Path f : files) {
+            String content = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (String secret : forbidden) {
+                assertThat(content.contains(secret)).as(secret + " in " + state.relativize(f)).isFalse();
+            }
+        }
+    }
+
+    /**
+     * Both sources over verified TLS, orders as {@code capture}, inventory as {@code capture_x509} with a client
+     * certificate; every secret from a file; the sale rule.
+     */
+    private static String configuration(Path state, Path secrets) {
+        String source = """
+                  - name: %1$s
+                    host: 127.0.0.1
+                    port: %2$d
+                    user: %6$s
+                    password: ${file:%3$s/db-password}
+                    databases: [%1$s]
+                    serverId: %4$d
+                    heartbeatTable: %1$s.reconciler_heartbeat
+                    heartbeatInterval: 500ms
+                    tls:
+                      mode: verify_ca
+                      trustStore: %5$s
+                      trustStorePassword: ${file:%3$s/store-password}
+                """;
+        String clientCertificate = """
+                      keyStore: %s
+                      keyStorePassword: ${file:%s/store-password}
+                """.formatted(certs.clientKeyStore(), secrets);
+        return "state: {dir: " + state + "}\n"
+                + "http: {port: 0, token: '${file:" + secrets + "/token}', protectReads: true}\n"
+                + "sources:\n"
+                + source.formatted("orders", DATABASES.orders().port(), secrets, 5463, certs.trustStore(), "capture")
+                + source.formatted("inventory", DATABASES.inventory().port(), secrets, 5464, certs.trustStore(),
+                "capture_x509") + clientCertificate
+                + """
+                streams:
+                  - name: order_stream
+                    tables: [{source: orders, table: 'trade_order_stream_\\d{4}'}]
+                  - name: inventory_stream
+                    tables: [{source: inventory, table: collection_inventory_stream}]
+                rules:
+                  - name: sale
+                    left: {stream: order_stream, filter: {order_state: CONFIRM, goods_type: COLLECTION, deleted: 0}}
+                    right: {stream: inventory_stream, filter: {stream_type: TRY_SALE, deleted: 0}}
+                    key: {order_id: identifier, goods_id: collection_id}
+                    quantity: {left: item_count, right: changed_quantity}
+                    grace: 2s
+                """;
+    }
+
+    /** Every log event, formatted with its stack trace, checked for the secrets; keeps the offending lines. */
+    private static final class LogScanner extends ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> {
+        private final List<String> secrets;
+        final List<String> hits = new CopyOnWriteArrayList<>();
+        volatile int lines;
+
+        LogScanner(List<String> secrets) {
+            this.secrets = secrets;
+        }
+
+        @Override
+        protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+            lines++;
+            String text = e.getLoggerName() + " " + e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
+                    : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()));
+            for (String s : secrets) {
+                if (text.contains(s)) hits.add(text.length() > 400 ? text.substring(0, 400) : text);
+            }
+        }
+    }
+
     /** The orders source, read with {@code orders}, waits with {@code reason} (after host:port) and keeps trying. */
     private static void assertWaiting(Path state, SourceConfig orders, String reason) {
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();

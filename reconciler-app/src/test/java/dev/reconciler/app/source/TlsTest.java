@@ -41,7 +41,8 @@ class TlsTest {
                 .containsEntry("database.ssl.truststore.password", "tp")
                 .containsEntry("database.ssl.keystore", "/s/client.p12")
                 .containsEntry("database.ssl.keystore.password", "kp")
-                .containsEntry("driver.trustStore", "/s/ca.p12").containsEntry("driver.keyStore", "/s/client.p12");
+                .containsEntry("driver.trustStore", "/s/ca.p12").containsEntry("driver.keyStore", "/s/client.p12")
+                .containsEntry("driver.keyStorePassword", "kp").doesNotContainKey("driver.trustStorePassword");
         assertThat(jdbc(FULL, SourceConfig.Flavour.MARIADB)).containsEntry("sslMode", "verify-full")
                 .containsEntry("trustStore", "/s/ca.p12").containsEntry("trustStorePassword", "tp")
                 .containsEntry("keyStore", "/s/client.p12").containsEntry("keyStorePassword", "kp");
