@@ -118,7 +118,7 @@ class SecurityEndToEndTest {
     }
 
     @Test
-    void overVerifiedTlsALeastPrivilegeUserStreamsAndReconcilesAPairWithAndWithoutAClientCertificate(
+    void overVerifiedTlsALeastPrivilegeUserStreamsReconcilesAndVerifiesWithAndWithoutAClientCertificate(
             @TempDir Path state) throws Exception {
         EngineConfig config = saleRule(Duration.ofSeconds(60));
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
@@ -136,6 +136,19 @@ class SecurityEndToEndTest {
             rootOverTls(DATABASES.inventory(), deduction("TLS2", 9, 1, "TRY_SALE"));
             await().atMost(Duration.ofSeconds(60)).until(() -> kinds(outcomes, "TLS").size() == 2);
             assertThat(kinds(outcomes, "TLS")).containsExactlyInAnyOrder("matched TLS1", "matched TLS2");
+            // reconciler verify reads the rows over the same TLS with the same least-privilege users
+            var verifier = new dev.reconciler.app.verify.WindowVerifier(config, List.of(orders, inventory), s.store,
+                    dev.reconciler.app.verify.FindingSink.through(s.pipeline, Duration.ofSeconds(30)),
+                    dev.reconciler.app.verify.WindowVerifier.Options.defaults());
+            java.time.Instant since = java.time.Instant.now().minus(Duration.ofHours(1));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                java.time.Instant reconciled = s.pipeline.call(e -> e.reconciledUntil("sale").orElse(null))
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+                var summary = verifier.verify("sale", since, java.time.Instant.now().plusSeconds(60), reconciled);
+                assertThat(summary.rowsRead().values().stream().mapToLong(Long::longValue).sum())
+                        .as(summary.text()).isGreaterThanOrEqualTo(4);
+                assertThat(summary.totalFindings()).as(summary.text()).isZero();
+            });
         }
         // the reconciler's own connections are encrypted too (the users could not log in otherwise; and it says so)
         for (SourceConfig source : List.of(orders, inventory)) {
