@@ -26,8 +26,20 @@ public final class EnvSubstitution {
 
     /** Thrown for a variable that is unset and has no default, or a malformed reference. */
     public static final class Unresolved extends IllegalArgumentException {
+        private final boolean quotesValue;
+
         public Unresolved(String message) {
+            this(message, false);
+        }
+
+        /** @param quotesValue the message quotes a piece of the value (not fit for a secret's problem) */
+        Unresolved(String message, boolean quotesValue) {
             super(message);
+            this.quotesValue = quotesValue;
+        }
+
+        public boolean quotesValue() {
+            return quotesValue;
         }
     }
 
@@ -61,7 +73,7 @@ public final class EnvSubstitution {
             String name = sep < 0 ? ref : ref.substring(0, sep);
             if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new Unresolved("'${" + ref + "}' does not name an environment variable; write ${VAR} or"
-                        + " ${VAR:-default} with letters, digits and _");
+                        + " ${VAR:-default} with letters, digits and _", true);
             }
             String value = env.apply(name);
             if (value == null || (sep >= 0 && value.isEmpty())) {

@@ -52,6 +52,17 @@ class SecretFilesTest {
     }
 
     @Test
+    void aSecretThatLooksLikeABrokenReferenceIsNotQuotedBack() {
+        String yaml = MINIMAL.replace("{name: a, host: h, user: u, databases: [d]}",
+                "{name: a, host: h, user: u, databases: [d], password: 'pre${my hidden pw}post'}");
+        assertThat(problems(yaml, Map.of())).containsExactly("sources[0].password: a '${' in the value does not start"
+                + " a reference ${VAR}, ${VAR:-default} or ${file:PATH}; write $${ for a literal ${");
+        assertThat(problems(MINIMAL.replace("databases: [d]}", "databases: ['${my db}']}"), Map.of()))
+                .contains("sources[0].databases[0]: '${my db}' does not name an environment variable; write ${VAR} or"
+                        + " ${VAR:-default} with letters, digits and _");
+    }
+
+    @Test
     void aSecretFileTheProcessCannotReadNamesThePathOnly(@TempDir Path dir) throws Exception {
         // Not valid UTF-8: the read fails; the message says so without a byte of the content.
         Path binary = dir.resolve("binary-secret");
