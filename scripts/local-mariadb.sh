@@ -80,27 +80,44 @@ start() {
       sleep 1
     done
   fi
-  [ "$port" = "0" ] || [ -z "$port" ] && port=$(free_port)
-  "$mariadbd" --no-defaults "${as_root[@]}" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
-    --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
-    --server-id="$server_id" --log-bin="$dir/binlog/mariadb-bin" --binlog-format=ROW --binlog-row-image=FULL \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci --skip-name-resolve \
-    --innodb-buffer-pool-size=128M --innodb-log-file-size=48M --max-connections=200 "$@" \
-    >/dev/null 2>&1 </dev/null &
-  local pid=$!
-  for _ in $(seq 1 150); do
-    if "$admin" --no-defaults -uroot -h127.0.0.1 -P"$port" --connect-timeout=1 ping >/dev/null 2>&1; then
-      echo "$port" >"$dir/port"
-      echo "$port"
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "local-mariadb: mariadbd exited at start, see $dir/error.log:" >&2; tail -5 "$dir/error.log" >&2; exit 1
-    fi
-    sleep 0.2
+  local auto_port=0
+  if [ "$port" = "0" ] || [ -z "$port" ]; then auto_port=1; fi
+  # A port found free can be taken by another process (another test's server) before mariadbd binds it: with a port
+  # of our choosing, try another one; and only a server whose datadir is ours counts as started.
+  local try
+  for try in 1 2 3 4 5; do
+    [ "$auto_port" = 1 ] && port=$(free_port)
+    : >"$dir/error.log"
+    "$mariadbd" --no-defaults "${as_root[@]}" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+      --socket="$dir/mysqld.sock" --pid-file="$dir/mysqld.pid" --log-error="$dir/error.log" \
+      --server-id="$server_id" --log-bin="$dir/binlog/mariadb-bin" --binlog-format=ROW --binlog-row-image=FULL \
+      --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci --skip-name-resolve \
+      --innodb-buffer-pool-size=128M --innodb-log-file-size=48M --max-connections=200 "$@" \
+      >/dev/null 2>&1 </dev/null &
+    local pid=$!
+    local i
+    for i in $(seq 1 150); do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        if [ "$auto_port" = 1 ] && grep -qiE "address already in use|bind on tcp/ip port" "$dir/error.log"; then
+          continue 2   # the port was taken meanwhile: another one
+        fi
+        echo "local-mariadb: mariadbd exited at start, see $dir/error.log:" >&2; tail -5 "$dir/error.log" >&2; exit 1
+      fi
+      local datadir
+      datadir=$("$admin" --no-defaults -uroot -h127.0.0.1 -P"$port" --connect-timeout=1 variables 2>/dev/null \
+        | awk -F'|' '$2 ~ /^ *datadir *$/ {gsub(/ /, "", $3); print $3}' || true)
+      if [ "${datadir%/}" = "$dir/data" ]; then
+        echo "$port" >"$dir/port"
+        echo "$port"
+        return 0
+      fi
+      sleep 0.2
+    done
+    echo "local-mariadb: mariadbd did not answer on port $port within 30 s, see $dir/error.log" >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
   done
-  echo "local-mariadb: mariadbd did not answer on port $port within 30 s, see $dir/error.log" >&2
-  kill "$pid" 2>/dev/null || true
+  echo "local-mariadb: no free port after 5 tries" >&2
   exit 1
 }
 

@@ -111,6 +111,8 @@ public final class DebeziumSource implements AutoCloseable {
     /** Delay before the next attempt after a failure; reset once connected. Owned by the control thread. */
     private long backoffMillis = FIRST_BACKOFF_MILLIS;
     private volatile ResyncRequest resync;
+    /** Columns the last attempt found missing (logged when they change). Owned by the control thread. */
+    private List<String> columnWarnings = List.of();
     // Numbers for status(), written by the source's threads.
     private volatile Instant lastCommit;
     private volatile Instant lastBatchAt;
@@ -184,14 +186,23 @@ public final class DebeziumSource implements AutoCloseable {
      */
     private void attempt() {
         if (closed) return;
+        synchronized (this) {
+            if (engine != null) return;   // a scheduled retry after a resync or a watch already launched one
+        }
         String hostPort = configured.host() + ":" + configured.port();
         try {
             SourceConfig c = settle.apply(configured);
             config = c;
-            List<String> problems = SourceValidator.check(c, RequiredColumns.of(engineConfig, c.name()));
-            if (!problems.isEmpty()) {
-                retryLater(problems.stream().map(this::withoutSourcePrefix).collect(Collectors.joining("; ")));
+            SourceValidator.Checked checked = SourceValidator.check(c, RequiredColumns.of(engineConfig, c.name()));
+            if (!checked.problems().isEmpty()) {
+                retryLater(checked.problems().stream().map(this::withoutSourcePrefix).collect(Collectors.joining("; ")));
                 return;
+            }
+            // A missing column stops no source: a rule that reads it pauses when its rows arrive (RulePaused), the
+            // other rules run. Said once per start, and again whenever the set changes.
+            if (!checked.missingColumns().equals(columnWarnings)) {
+                columnWarnings = checked.missingColumns();
+                for (String w : columnWarnings) log.warn("{}", w);
             }
             prepareSnapshot(c);
             if (c.heartbeatTable() != null && heartbeatScheduled.compareAndSet(false, true)) {
@@ -329,7 +340,14 @@ public final class DebeziumSource implements AutoCloseable {
         DebeziumEngine<RecordChangeEvent<SourceRecord>> e = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(properties())
                 .notifying(this::handleBatch)
-                .using((success, message, error) -> control.execute(() -> stopped(gen, success, message, error)))
+                .using((success, message, error) -> {
+                    if (closed) return;   // stopping: the control thread is gone, and there is nothing to retry
+                    try {
+                        control.execute(() -> stopped(gen, success, message, error));
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        log.debug("source {}: engine stopped while the source closes", configured.name());
+                    }
+                })
                 .build();
         synchronized (this) {
             engine = e;
@@ -340,6 +358,9 @@ public final class DebeziumSource implements AutoCloseable {
     /** The engine of generation {@code gen} returned. On the control thread. */
     private void stopped(long gen, boolean success, String message, Throwable error) {
         if (closed || gen != generation.get()) return;   // closed, or stopped on purpose (resync)
+        synchronized (this) {
+            engine = null;
+        }
         String hostPort = config.host() + ":" + config.port();
         Failure f = error != null ? Failure.of(error, hostPort, config.tls())
                 : new Failure(Failure.Kind.OTHER, hostPort + ": the connector stopped (" + message + ")");
@@ -368,8 +389,8 @@ public final class DebeziumSource implements AutoCloseable {
         Instant since = stored != null && stored.eventTime() != null
                 ? stored.eventTime().minus(java.time.Duration.ofMinutes(5)) : null;
         String sinceText = since == null ? "<ISO-8601 instant or duration such as 6h>" : since.toString();
-        String reason = "the server no longer has the binlog at the stored position"
-                + (stored == null ? "" : " " + stored.describe()
+        String reason = f.reason()
+                + (stored == null ? "" : "; stored position " + stored.describe()
                 + (stored.eventTime() == null ? "" : ", last event committed " + stored.eventTime()))
                 + (oldest == null ? "" : "; its oldest binlog is " + oldest)
                 + "; to re-read the rows changed since then and stream on, stop the reconciler and run"

@@ -56,10 +56,16 @@ record Failure(Kind kind, String reason) {
         String lower = all.toLowerCase(Locale.ROOT);
         if (lower.contains("could not find gtid state requested") || lower.contains("error code: 1236")
                 || lower.contains("could not find first log file name in binary log index")
-                || lower.contains("is no longer available on the server")
                 || lower.contains("binlog file") && lower.contains("purged")) {
-            return new Failure(Kind.BINLOG_GAP, hostPort + " no longer has the binlog at the stored position ("
-                    + firstLine(rootMessage(error, "1236", "no longer available", "gtid state")) + ")");
+            return new Failure(Kind.BINLOG_GAP, "the server no longer has the binlog at the stored position ("
+                    + firstLine(rootMessage(error, "1236", "gtid state", "first log file")) + ")");
+        }
+        if (lower.contains("is no longer available on the server")) {
+            // Debezium's own start-up check, before it asks the server: the binlog is purged, or (MariaDB) the server
+            // is a new primary after a failover, whose GTID position carries its own server id, which Debezium 3.4
+            // compares too (debezium/debezium#7503).
+            return new Failure(Kind.BINLOG_GAP, "the server does not accept the stored position: its binlog no longer"
+                    + " has it, or it is a new primary after a failover (Debezium 3.4 compares the GTID's server id)");
         }
         String tls = tlsReason(lower);
         if (tls != null) return new Failure(Kind.OTHER, hostPort + " TLS: " + tls);

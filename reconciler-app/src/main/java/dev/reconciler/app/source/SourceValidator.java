@@ -33,10 +33,24 @@ public final class SourceValidator {
      */
     public static List<String> validate(SourceConfig source, List<RequiredColumns> required) {
         try {
-            return check(source, required);
+            Checked checked = check(source, required);
+            List<String> all = new ArrayList<>(checked.problems());
+            all.addAll(checked.missingColumns());
+            return all;
         } catch (SQLException e) {
             return List.of(connectProblem(source, e));
         }
+    }
+
+    /**
+     * What {@link #check} found.
+     *
+     * @param problems       what keeps the source from reading at all (binlog, privileges, tables)
+     * @param missingColumns columns a rule reads or a stream keeps that a table lacks: not a reason to stop the
+     *                       source (its other rules can run); a rule reading such a column pauses when the rows
+     *                       arrive (RulePaused), and {@code validate --connect} reports them as problems
+     */
+    record Checked(List<String> problems, List<String> missingColumns) {
     }
 
     /**
@@ -45,15 +59,16 @@ public final class SourceValidator {
      *
      * @throws SQLException when the server cannot be reached or logged into, or a check's query fails
      */
-    static List<String> check(SourceConfig source, List<RequiredColumns> required) throws SQLException {
+    static Checked check(SourceConfig source, List<RequiredColumns> required) throws SQLException {
         List<String> problems = new ArrayList<>();
+        List<String> missingColumns = new ArrayList<>();
         try (Connection c = SourceConnections.probe(source);
              Statement s = c.createStatement()) {
             checkBinlog(source, s, problems);
             checkPrivileges(source, s, problems);
-            checkTables(source, c, required, problems);
+            checkTables(source, c, required, problems, missingColumns);
         }
-        return problems;
+        return new Checked(problems, missingColumns);
     }
 
     /**
@@ -144,7 +159,7 @@ public final class SourceValidator {
     }
 
     private static void checkTables(SourceConfig source, Connection c, List<RequiredColumns> required,
-                                    List<String> problems) throws SQLException {
+                                    List<String> problems, List<String> missingColumns) throws SQLException {
         String where = "source " + source.name() + ": ";
         List<String> tables = baseTables(source, c);
         for (String regex : source.tables()) {
@@ -173,7 +188,7 @@ public final class SourceValidator {
                 List<String> lacking = selected.stream()
                         .filter(t -> !columns.getOrDefault(t, Set.of()).contains(col.name())).toList();
                 if (!lacking.isEmpty()) {
-                    problems.add(where + (lacking.size() == 1 ? "table " + lacking.get(0) + " has"
+                    missingColumns.add(where + (lacking.size() == 1 ? "table " + lacking.get(0) + " has"
                             : lacking.size() + " tables (" + names(lacking) + ") have") + " no column '"
                             + col.name() + "', which " + col.neededBy() + "; " + col.fix());
                 }

@@ -254,7 +254,8 @@ abstract class EndToEndScenarios {
     }
 
     @Test
-    void aColumnTheRulesOrStreamsNeedButATableLacksMakesTheSourceWaitWithTheFix(@TempDir Path state) {
+    void aColumnTheRulesOrStreamsNeedButATableLacksStopsNoSourceButPausesTheRuleThatReadsIt(@TempDir Path state)
+            throws Exception {
         // the order stream keeps a column no shard has; the sale rule filters deductions on a column the inventory
         // table lacks
         StreamDef orderStream = ArticleRules.orderStream("orders");
@@ -268,26 +269,21 @@ abstract class EndToEndScenarios {
         EngineConfig config = new EngineConfig(
                 List.of(orderStream.keeping(kept), ArticleRules.inventoryStream("inventory")), List.of(saleFromW1));
 
+        List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         try (Pipeline pipeline = new Pipeline(new ReconciliationEngine(config, new InMemoryStateStore(),
-                Clock.systemUTC()), o -> { }, Duration.ofSeconds(1));
+                Clock.systemUTC()), outcomes::addAll, Duration.ofSeconds(1));
              DebeziumSource orderSource = new DebeziumSource(orderSource(), config, state, pipeline);
              DebeziumSource inventorySource = new DebeziumSource(inventorySource(), config, state, pipeline)) {
-            // Not fatal (the column may be added by a migration): each source waits, says why, and tries again.
+            // Not a reason to stop a source (its other rules could run, and a migration may add the column): both
+            // stream, the start-up check logs the columns, and the rule that reads a missing one pauses, saying so.
             orderSource.start();
             inventorySource.start();
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                assertThat(orderSource.status().phase()).isEqualTo(SourceStatus.Phase.WAITING);
-                assertThat(orderSource.status().reason()).isEqualTo("4 tables (orders.trade_order_stream_0000,"
-                        + " orders.trade_order_stream_0001, orders.trade_order_stream_0002 and 1 more) have no"
-                        + " column 'coupon_code', which stream 'order_stream' keeps; remove it from the stream's"
-                        + " columns or fix its name");
-                assertThat(orderSource.status().nextAttemptAt()).isNotNull();
-                assertThat(inventorySource.status().phase()).isEqualTo(SourceStatus.Phase.WAITING);
-                assertThat(inventorySource.status().reason()).isEqualTo("table inventory.collection_inventory_stream"
-                        + " has no column 'warehouse', which rule 'sale' reads; fix the column name in the rule, or"
-                        + " narrow the stream's table pattern to tables that have it");
-            });
-            assertThat(orderSource.status().connected()).isFalse();
+            await().atMost(Duration.ofSeconds(60)).until(() -> orderSource.status().phase() == SourceStatus.Phase.STREAMING
+                    && inventorySource.status().phase() == SourceStatus.Phase.STREAMING);
+            inventory().execute(deduction("MC1", 5, 1, "TRY_SALE"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.stream().anyMatch(o ->
+                    o instanceof Outcome.RulePaused p && p.rule().equals("sale") && p.column().equals("warehouse")
+                            && p.table().equals("collection_inventory_stream")));
         }
     }
 
