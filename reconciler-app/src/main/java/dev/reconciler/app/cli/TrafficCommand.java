@@ -3,12 +3,13 @@ package dev.reconciler.app.cli;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.demo.FlashSaleTraffic;
 import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.SourceConnections;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.util.Properties;
 import java.sql.SQLException;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -63,10 +64,12 @@ final class TrafficCommand implements Callable<Integer> {
 
     private static Supplier<Connection> connections(SourceConfig s) {
         return () -> {
-            String url = s.withFlavour(SourceConfig.Flavour.MYSQL).jdbcUrl() + s.databases().get(0)
-                    + "?allowPublicKeyRetrieval=true&useSSL=false";
+            Properties extra = new Properties();
+            extra.setProperty("allowPublicKeyRetrieval", "true");
+            extra.setProperty("useSSL", "false");   // unless the source's tls says otherwise (its sslMode wins)
             try {
-                return DriverManager.getConnection(url, s.user(), s.password());
+                return SourceConnections.open(s.withFlavour(SourceConfig.Flavour.MYSQL), s.databases().get(0), null,
+                        extra);
             } catch (SQLException e) {
                 throw new IllegalStateException("source " + s.name() + " (" + s.host() + ":" + s.port()
                         + "): cannot connect: " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.alert.SinkConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.Tls;
 import dev.reconciler.core.rule.Condition;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Filter;
@@ -212,13 +213,14 @@ public final class ConfigLoader {
             }
             Duration autoResync = s.duration("autoResync", null);
             boolean autoResyncOk = !s.has("autoResync") || autoResync != null;
+            Tls tls = tls(s.section("tls", "sources[].tls"));
             Duration interval = s.duration("heartbeatInterval", DEFAULT_HEARTBEAT);
             if (interval != null && (interval.isZero() || interval.isNegative())) {
                 s.problem("heartbeatInterval", "must be more than 0, e.g. 1s");
             }
             if (name == null || flavour == null || host == null || port == null || user == null || password == null
                     || databases == null || serverId == null || snapshot == null || interval == null || !lookbackOk
-                    || !autoResyncOk) {
+                    || !autoResyncOk || tls == null) {
                 continue;
             }
             SourceConfig.Flavour f = flavour == SourceFlavour.MYSQL ? SourceConfig.Flavour.MYSQL : SourceConfig.Flavour.MARIADB;
@@ -226,7 +228,7 @@ public final class ConfigLoader {
             try {
                 out.add(new SourceSpec(new SourceConfig(name, f, host, port, user, password, databases, List.of(),
                         serverId, snapshot, heartbeat == null ? null : heartbeat.trim(), interval, lookback,
-                        lookbackColumn == null ? null : lookbackColumn.trim(), autoResync),
+                        lookbackColumn == null ? null : lookbackColumn.trim(), autoResync, tls),
                         flavour == SourceFlavour.AUTO));
             } catch (IllegalArgumentException e) {
                 // SourceConfig's own checks ("source NAME: snapshotLookback ..."): name the key they are about.
@@ -239,6 +241,56 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    /**
+     * A source's {@code tls} section; null (with problems) when it is wrong. The stores are opened here with their
+     * passwords, so that a wrong path or password shows in {@code validate}, not at the first connection.
+     */
+    private static Tls tls(Section t) {
+        int before = t.problems().size();
+        Tls.Mode mode = t.choice("mode", Tls.Mode.class, Tls.Mode.PREFERRED);
+        String trustStore = blankToNull(t.text("trustStore"));
+        String trustStorePassword = t.text("trustStorePassword");
+        String keyStore = blankToNull(t.text("keyStore"));
+        String keyStorePassword = t.text("keyStorePassword");
+        if (mode != null && trustStore == null && t.has("trustStorePassword")) {
+            t.problem("trustStorePassword", "set, but there is no trustStore; set trustStore or remove the password");
+        }
+        if (mode != null && keyStore == null && t.has("keyStorePassword")) {
+            t.problem("keyStorePassword", "set, but there is no keyStore; set keyStore or remove the password");
+        }
+        checkStore(t, "trustStore", trustStore, trustStorePassword);
+        checkStore(t, "keyStore", keyStore, keyStorePassword);
+        if (mode == null || t.problems().size() > before) return null;
+        try {
+            return new Tls(mode, trustStore, trustStorePassword, keyStore, keyStorePassword);
+        } catch (IllegalArgumentException e) {
+            t.problem("mode", e.getMessage().replaceFirst("^tls\\.", ""));
+            return null;
+        }
+    }
+
+    /** A trust or key store must open with its password (PKCS12 or JKS); the problem never shows the password. */
+    private static void checkStore(Section t, String key, String path, String password) {
+        if (path == null) return;
+        java.io.File file = new java.io.File(path);
+        if (!file.isFile() || !file.canRead()) {
+            t.problem(key, "'" + path + "' " + (file.exists() ? "is not a readable file" : "does not exist")
+                    + "; point it at a PKCS12 (or JKS) file, see docs/configuration.md#tls");
+            return;
+        }
+        try {
+            java.security.KeyStore.getInstance(file, password == null ? new char[0] : password.toCharArray());
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            t.problem(key, "'" + path + "' does not open as a PKCS12 or JKS store with " + key + "Password"
+                    + " (wrong password, or not a key store); convert PEM files with openssl pkcs12 -export, see"
+                    + " docs/configuration.md#tls");
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
     }
 
     /** {@code flavour:} in the file. */

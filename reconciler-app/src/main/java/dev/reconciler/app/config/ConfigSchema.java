@@ -15,7 +15,8 @@ import java.util.Set;
  */
 public final class ConfigSchema {
     /** Values of these keys are secrets: never shown in problems, logs or the printed configuration. */
-    public static final Set<String> SECRET_KEYS = Set.of("password", "token", "secret");
+    public static final Set<String> SECRET_KEYS = Set.of("password", "token", "secret", "trustStorePassword",
+            "keyStorePassword");
 
     private static final Map<String, List<String>> SECTIONS = new LinkedHashMap<>();
 
@@ -25,7 +26,9 @@ public final class ConfigSchema {
         SECTIONS.put("http", List.of("bindAddress", "port", "token", "protectReads"));
         SECTIONS.put("sources[]", List.of("name", "flavour", "host", "port", "user", "password", "databases",
                 "serverId", "snapshot", "snapshotLookback", "snapshotLookbackColumn", "autoResync", "heartbeatTable",
-                "heartbeatInterval"));
+                "heartbeatInterval", "tls"));
+        SECTIONS.put("sources[].tls", List.of("mode", "trustStore", "trustStorePassword", "keyStore",
+                "keyStorePassword"));
         SECTIONS.put("streams[]", List.of("name", "tables", "columns"));
         SECTIONS.put("streams[].tables[]", List.of("source", "table"));
         SECTIONS.put("rules[]", List.of("name", "left", "right", "key", "quantity", "multiplicity", "grace"));

@@ -1,10 +1,18 @@
 package dev.reconciler.app.config;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.Function;
 
 /**
  * {@code ${VAR}} and {@code ${VAR:-default}} in configuration values, from the environment. {@code $${} is a literal
  * {@code ${}. With {@code :-}, the default applies when the variable is unset or empty (as in a POSIX shell).
+ *
+ * <p>{@code ${file:PATH}} is the content of a file (a mounted Kubernetes or Docker secret such as
+ * {@code /run/secrets/orders-db-password}), trailing line breaks removed. A missing or unreadable file is a problem
+ * naming the path; its content is never part of a message.
  *
  * <p>Substitution runs on each scalar value after the YAML structure is read and before the value is bound, so a
  * substituted value is never read as YAML: a password containing {@code #}, {@code :} or quotes stays intact.
@@ -18,8 +26,20 @@ public final class EnvSubstitution {
 
     /** Thrown for a variable that is unset and has no default, or a malformed reference. */
     public static final class Unresolved extends IllegalArgumentException {
+        private final boolean quotesValue;
+
         public Unresolved(String message) {
+            this(message, false);
+        }
+
+        /** @param quotesValue the message quotes a piece of the value (not fit for a secret's problem) */
+        Unresolved(String message, boolean quotesValue) {
             super(message);
+            this.quotesValue = quotesValue;
+        }
+
+        public boolean quotesValue() {
+            return quotesValue;
         }
     }
 
@@ -44,11 +64,16 @@ public final class EnvSubstitution {
                 throw new Unresolved("unclosed '${' in a value; write ${VAR} or ${VAR:-default} (or $${ for a literal ${)");
             }
             String ref = text.substring(start + 2, end);
+            if (ref.startsWith("file:")) {
+                out.append(readFile(ref.substring("file:".length())));
+                i = end + 1;
+                continue;
+            }
             int sep = ref.indexOf(":-");
             String name = sep < 0 ? ref : ref.substring(0, sep);
             if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new Unresolved("'${" + ref + "}' does not name an environment variable; write ${VAR} or"
-                        + " ${VAR:-default} with letters, digits and _");
+                        + " ${VAR:-default} with letters, digits and _", true);
             }
             String value = env.apply(name);
             if (value == null || (sep >= 0 && value.isEmpty())) {
@@ -62,5 +87,30 @@ public final class EnvSubstitution {
             i = end + 1;
         }
         return out.toString();
+    }
+
+    /** A secret file's content without its trailing line breaks; the message of a failure never holds content. */
+    private static String readFile(String path) {
+        if (path.isBlank()) {
+            throw new Unresolved("'${file:}' names no file; write ${file:/run/secrets/NAME}");
+        }
+        Path file = Path.of(path);
+        if (!Files.exists(file)) {
+            throw new Unresolved("secret file " + path + " does not exist; mount it, or fix the path in ${file:...}");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new Unresolved("secret file " + path + " is not a regular file; point ${file:...} at the file itself");
+        }
+        String content;
+        try {
+            content = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            // The exception's message holds the path at most, never the content; say what kind of failure only.
+            throw new Unresolved("secret file " + path + " cannot be read (" + e.getClass().getSimpleName()
+                    + "); make it readable by the reconciler's user, UTF-8 text");
+        }
+        int n = content.length();
+        while (n > 0 && (content.charAt(n - 1) == '\n' || content.charAt(n - 1) == '\r')) n--;
+        return content.substring(0, n);
     }
 }

@@ -238,9 +238,18 @@ final class Section {
         try {
             return env.apply(value);
         } catch (EnvSubstitution.Unresolved e) {
-            problems.add(path + ": " + e.getMessage());
+            // A secret that happens to contain "${...}" must not be quoted back in the problem.
+            problems.add(path + ": " + (e.quotesValue() && isSecretPath(path)
+                    ? "a '${' in the value does not start a reference ${VAR}, ${VAR:-default} or ${file:PATH}; write"
+                    + " $${ for a literal ${" : e.getMessage()));
             return null;
         }
+    }
+
+    /** A secret key's path ({@code sources[0].password}), or an alert sink header's. */
+    private static boolean isSecretPath(String path) {
+        String key = path.substring(path.lastIndexOf('.') + 1).replaceAll("\\[\\d+]$", "");
+        return ConfigSchema.isSecret(key) || path.contains(".headers.");
     }
 
     List<String> problems() {

@@ -2,12 +2,13 @@ package dev.reconciler.app.runtime;
 
 import dev.reconciler.app.config.SourceSpec;
 import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.SourceConnections;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Properties;
 import java.util.Locale;
 
 /**
@@ -24,23 +25,24 @@ public record ServerVersion(String version, SourceConfig.Flavour flavour) {
     /** @throws SQLException when the server cannot be reached or logged into */
     public static ServerVersion of(SourceConfig source) throws SQLException {
         // The flavour is not known yet: the configured one's driver first, then the other.
-        String mariadb = source.withFlavour(SourceConfig.Flavour.MARIADB).jdbcUrl() + "?connectTimeout=5000";
-        String mysql = source.withFlavour(SourceConfig.Flavour.MYSQL).jdbcUrl()
-                + "?connectTimeout=5000&allowPublicKeyRetrieval=true";
+        SourceConfig mariadb = source.withFlavour(SourceConfig.Flavour.MARIADB);
+        SourceConfig mysql = source.withFlavour(SourceConfig.Flavour.MYSQL);
         boolean mysqlFirst = source.flavour() == SourceConfig.Flavour.MYSQL;
         try {
-            return query(mysqlFirst ? mysql : mariadb, source);
+            return query(mysqlFirst ? mysql : mariadb);
         } catch (SQLException first) {
             try {
-                return query(mysqlFirst ? mariadb : mysql, source);
+                return query(mysqlFirst ? mariadb : mysql);
             } catch (SQLException second) {
                 throw first;
             }
         }
     }
 
-    private static ServerVersion query(String url, SourceConfig source) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url, source.user(), source.password());
+    private static ServerVersion query(SourceConfig source) throws SQLException {
+        Properties extra = new Properties();
+        if (source.flavour() == SourceConfig.Flavour.MYSQL) extra.setProperty("allowPublicKeyRetrieval", "true");
+        try (Connection c = SourceConnections.open(source, null, SourceConnections.PROBE_TIMEOUT, extra);
              Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT VERSION()")) {
             r.next();
             String v = r.getString(1);

@@ -1,9 +1,9 @@
 package dev.reconciler.app.runtime;
 
 import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.SourceConnections;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,8 +17,7 @@ final class SnapshotEstimate {
     /** -1 when unknown (no snapshot, or the statistics cannot be read). */
     static long rows(SourceConfig source) {
         if (source.snapshot() != SourceConfig.Snapshot.INITIAL) return -1;
-        try (Connection c = DriverManager.getConnection(source.jdbcUrl() + "?connectTimeout=5000",
-                source.user(), source.password());
+        try (Connection c = SourceConnections.probe(source);
              Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT CONCAT(table_schema, '.', table_name), table_rows"
                      + " FROM information_schema.tables WHERE table_type = 'BASE TABLE'")) {

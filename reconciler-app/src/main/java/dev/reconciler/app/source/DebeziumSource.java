@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -213,7 +212,7 @@ public final class DebeziumSource implements AutoCloseable {
                 heartbeats.scheduleWithFixedDelay(this::beat, 0, c.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (SQLException e) {
-            retryLater(Failure.of(e, hostPort).reason());
+            retryLater(Failure.of(e, hostPort, configured.tls()).reason());
             return;
         } catch (IOException | RuntimeException e) {
             retryLater(hostPort + ": " + Failure.firstLine(String.valueOf(e.getMessage())));
@@ -376,7 +375,7 @@ public final class DebeziumSource implements AutoCloseable {
             engine = null;
         }
         String hostPort = config.host() + ":" + config.port();
-        Failure f = error != null ? Failure.of(error, hostPort)
+        Failure f = error != null ? Failure.of(error, hostPort, config.tls())
                 : new Failure(Failure.Kind.OTHER, hostPort + ": the connector stopped (" + message + ")");
         if (lifecycle.get().phase() == Phase.STREAMING || lifecycle.get().phase() == Phase.SNAPSHOT) disconnects.increment();
         lastError = f.reason();
@@ -540,6 +539,7 @@ public final class DebeziumSource implements AutoCloseable {
         p.setProperty("database.user", config.user());
         p.setProperty("database.password", config.password() == null ? "" : config.password());
         p.setProperty("database.server.id", Long.toString(config.serverId()));
+        config.tls().putDebeziumProperties(config.flavour(), p);
         p.setProperty("topic.prefix", config.name());
         p.setProperty("database.include.list", String.join(",", config.databases()));
         List<String> tables = new ArrayList<>(config.tables());
@@ -576,7 +576,7 @@ public final class DebeziumSource implements AutoCloseable {
      */
     private static Map<String, String> sinceSelects(SourceConfig c, String cutoffSql, String why) throws SQLException {
         String column = "`" + c.snapshotLookbackColumn() + "`";
-        try (Connection conn = DriverManager.getConnection(c.jdbcUrl(), c.user(), c.password());
+        try (Connection conn = SourceConnections.open(c);
              Statement s = conn.createStatement()) {
             String cutoff;
             try (ResultSet r = s.executeQuery("SELECT CAST(" + cutoffSql + " AS CHAR)")) {
@@ -604,7 +604,7 @@ public final class DebeziumSource implements AutoCloseable {
         try {
             if (heartbeatConnection == null || !heartbeatConnection.isValid(1)) {
                 closeHeartbeatConnection();
-                heartbeatConnection = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+                heartbeatConnection = SourceConnections.open(config);
             }
             try (Statement s = heartbeatConnection.createStatement()) {
                 s.executeUpdate("INSERT INTO " + config.heartbeatTable()
@@ -628,7 +628,7 @@ public final class DebeziumSource implements AutoCloseable {
     }
 
     private static void createHeartbeatTable(SourceConfig config) {
-        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+        try (Connection c = SourceConnections.open(config);
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + config.heartbeatTable()
                     + " (id INT PRIMARY KEY, beat DATETIME(3) NOT NULL)");

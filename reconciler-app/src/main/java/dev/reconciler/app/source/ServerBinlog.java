@@ -1,7 +1,6 @@
 package dev.reconciler.app.source;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,8 +17,7 @@ final class ServerBinlog {
      * {@code @@gtid_purged}. Null when the server cannot be asked.
      */
     static String oldest(SourceConfig source) {
-        try (Connection c = DriverManager.getConnection(source.jdbcUrl() + "?connectTimeout=5000", source.user(),
-                source.password()); Statement s = c.createStatement()) {
+        try (Connection c = SourceConnections.probe(source); Statement s = c.createStatement()) {
             String file;
             try (ResultSet r = s.executeQuery("SHOW BINARY LOGS")) {
                 if (!r.next()) return null;

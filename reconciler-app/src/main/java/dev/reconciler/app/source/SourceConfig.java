@@ -27,11 +27,12 @@ import java.util.regex.Pattern;
  * @param autoResync        when the server no longer has the binlog at the stored position: re-read by itself the
  *                          rows changed within this look-back (by {@code snapshotLookbackColumn}) and stream on, the
  *                          unread window reported as a coverage gap; null waits for an operator's resync
+ * @param tls               encryption and trust of every connection to the server; null: {@link Tls#DEFAULT}
  */
 public record SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
                            List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
                            String heartbeatTable, Duration heartbeatInterval, Duration snapshotLookback,
-                           String snapshotLookbackColumn, Duration autoResync) {
+                           String snapshotLookbackColumn, Duration autoResync, Tls tls) {
 
     public static final String DEFAULT_LOOKBACK_COLUMN = "gmt_modified";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9_$]+");
@@ -61,6 +62,7 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
         databases = List.copyOf(databases);
         tables = List.copyOf(tables);
         snapshot = snapshot == null ? Snapshot.INITIAL : snapshot;
+        tls = tls == null ? Tls.DEFAULT : tls;
         heartbeatInterval = heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval;
         snapshotLookbackColumn = snapshotLookbackColumn == null ? DEFAULT_LOOKBACK_COLUMN : snapshotLookbackColumn;
         if (snapshotLookback != null) {
@@ -84,6 +86,15 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
         }
     }
 
+    /** With the drivers' default TLS. */
+    public SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
+                        List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
+                        String heartbeatTable, Duration heartbeatInterval, Duration snapshotLookback,
+                        String snapshotLookbackColumn, Duration autoResync) {
+        this(name, flavour, host, port, user, password, databases, tables, serverId, snapshot, heartbeatTable,
+                heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, Tls.DEFAULT);
+    }
+
     /** Without an automatic resync. */
     public SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
                         List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
@@ -104,26 +115,32 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
     /** This source with an initial snapshot of only the rows whose {@code column} is within {@code lookback}. */
     public SourceConfig withSnapshotLookback(Duration lookback, String column) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, lookback, column, autoResync);
+                heartbeatTable, heartbeatInterval, lookback, column, autoResync, tls);
     }
 
     /** This source read with another connector. */
     public SourceConfig withFlavour(Flavour other) {
         if (other == flavour) return this;
         return new SourceConfig(name, other, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, tls);
     }
 
     /** This source capturing {@code other} tables (database-qualified regexes). */
     public SourceConfig withTables(List<String> other) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, other, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, tls);
     }
 
     /** This source resyncing by itself over {@code lookback} when its binlog position is purged; null: never. */
     public SourceConfig withAutoResync(Duration lookback) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, lookback);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, lookback, tls);
+    }
+
+    /** This source connecting with {@code other} TLS settings. */
+    public SourceConfig withTls(Tls other) {
+        return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, other);
     }
 
     /** Whether the source captures a table ({@code db.table}): one of its table regexes matches it (compiled once). */
@@ -132,12 +149,7 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
         return t -> patterns.stream().anyMatch(p -> p.matcher(t).matches());
     }
 
-    /** The JDBC URL of the server (no database), for the driver that matches the flavour. */
-    public String jdbcUrl() {
-        return (flavour == Flavour.MARIADB ? "jdbc:mariadb://" : "jdbc:mysql://") + host + ":" + port + "/";
-    }
-
-    /** Password masked, for logs. */
+    /** No password (nor the stores' passwords), for logs. */
     @Override
     public String toString() {
         return "source " + name + " (" + flavour.name().toLowerCase() + " " + user + "@" + host + ":" + port + ")";

@@ -1,7 +1,6 @@
 package dev.reconciler.app.source;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -63,8 +62,7 @@ public final class SourceValidator {
     static Checked check(SourceConfig source, List<RequiredColumns> required) throws SQLException {
         List<String> problems = new ArrayList<>();
         List<String> missingColumns = new ArrayList<>();
-        String url = source.jdbcUrl() + "?connectTimeout=5000";
-        try (Connection c = DriverManager.getConnection(url, source.user(), source.password());
+        try (Connection c = SourceConnections.probe(source);
              Statement s = c.createStatement()) {
             checkBinlog(source, s, problems);
             checkPrivileges(source, s, problems);
@@ -103,9 +101,13 @@ public final class SourceValidator {
         String msg = String.valueOf(e.getMessage());
         String lower = msg.toLowerCase(Locale.ROOT);
         String where = "source " + source.name() + " (" + source.host() + ":" + source.port() + "): ";
+        String tls = Failure.tlsReason(e);
+        if (tls != null) return where + "TLS: " + tls;
         if (lower.contains("access denied")) {
             return where + "access denied for user '" + source.user() + "': check the user name and password"
-                    + " (password from the configuration or its environment variable)";
+                    + " (password from the configuration, its environment variable or its secret file)"
+                    + Failure.loginHint(source.tls()).replaceFirst("^; check the user and password, and", "; check")
+                    .replaceFirst("^; check the user, the password and", "; check");
         }
         if (lower.contains("connection refused") || lower.contains("socket fail") || lower.contains("timed out")
                 || lower.contains("unknownhost") || lower.contains("communications link failure")) {

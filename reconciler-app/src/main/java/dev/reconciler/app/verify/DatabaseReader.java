@@ -1,9 +1,9 @@
 package dev.reconciler.app.verify;
 
 import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.SourceConnections;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,7 +49,7 @@ final class DatabaseReader implements AutoCloseable {
     DatabaseReader(SourceConfig source, Duration statementTimeout) {
         this.source = source;
         try {
-            this.connection = DriverManager.getConnection(source.jdbcUrl(), source.user(), source.password());
+            this.connection = SourceConnections.open(source);
         } catch (SQLException e) {
             throw new IllegalStateException("source " + source.name() + " (" + source.host() + ":" + source.port()
                     + "): cannot connect (" + e.getMessage() + "); check that it is reachable and the credentials", e);

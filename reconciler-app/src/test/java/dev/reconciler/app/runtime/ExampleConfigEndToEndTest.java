@@ -72,13 +72,18 @@ class ExampleConfigEndToEndTest {
         }
     }
 
-    /** The capture user README.md documents (privileges and the heartbeat table's), on every server. */
+    /**
+     * The least-privilege capture user README.md documents, on every server: replication globally (it cannot be
+     * narrower), SELECT on the flow's database only, the heartbeat table; no RELOAD, no SHOW DATABASES.
+     */
     static void createCaptureUser(List<LocalMariaDbServer> servers, String password) throws Exception {
-        for (LocalMariaDbServer db : servers) {
-            db.execute(null, List.of("CREATE USER 'reconciler'@'%' IDENTIFIED BY '" + password + "'",
-                    "GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR"
-                            + " ON *.* TO 'reconciler'@'%'",
-                    "GRANT CREATE, INSERT, UPDATE ON *.* TO 'reconciler'@'%'"));
+        List<String> schemas = List.of(DemoSchema.ORDERS_DB, DemoSchema.INVENTORY_DB);
+        for (int i = 0; i < servers.size(); i++) {
+            String db = schemas.get(i);
+            servers.get(i).execute(null, List.of("CREATE USER 'reconciler'@'%' IDENTIFIED BY '" + password + "'",
+                    "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'reconciler'@'%'",
+                    "GRANT SELECT ON " + db + ".* TO 'reconciler'@'%'",
+                    "GRANT CREATE, INSERT, UPDATE ON " + db + ".reconciler_heartbeat TO 'reconciler'@'%'"));
         }
     }
 

@@ -88,7 +88,7 @@ class TableScanTest {
             assertThat(reader.byPrimaryKey(table, "gmt_modified", List.of("v"), List.of("1", "200", "999")))
                     .extracting(r -> ((Number) r.primaryKey()).longValue()).containsExactlyInAnyOrder(1L, 200L);
         }
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection(source.jdbcUrl(), "root", "");
+        try (java.sql.Connection c = dev.reconciler.app.source.SourceConnections.open(source);
              java.sql.Statement s = c.createStatement()) {
             s.execute("SET SESSION TRANSACTION READ ONLY");
             assertThatThrownBy(() -> s.execute("INSERT INTO flows.stream_0000 VALUES (999, NOW(), 'x')"))
