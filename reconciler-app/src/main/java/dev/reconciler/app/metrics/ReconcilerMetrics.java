@@ -148,10 +148,6 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                     .description("Wall clock minus the commit time of the newest event the source delivered; NaN before the first")
                     .tag("source", name).strongReference(true).register(registry);
         }
-        Gauge.builder("reconciler.state.writable", pipeline, p -> p.unwritable() == null ? 1 : 0)
-                .description("1 while the state store takes writes; 0 while a write failed (disk full, read-only"
-                        + " file system, I/O error) and ingestion waits")
-                .strongReference(true).register(registry);
         if (stateSizeBytes != null) {
             Gauge.builder("reconciler.state.size.bytes", stateSizeBytes, s -> s.getAsLong())
                     .description("Approximate size of the state store (SST files and memtables)")
@@ -174,6 +170,10 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
         ReconcilerMetrics m = new ReconcilerMetrics(registry, pipeline.config(), pipeline::snapshot, sources,
                 stateSizeBytes, InstantSource.system());
         pipeline.addListener(m);
+        Gauge.builder("reconciler.state.writable", pipeline, p -> p.unwritable() == null ? 1 : 0)
+                .description("1 while the state store takes writes; 0 while a write failed (disk full, read-only"
+                        + " file system, I/O error) and ingestion waits")
+                .strongReference(true).register(registry);
         return m;
     }
 
