@@ -89,6 +89,20 @@ public final class SmallFileSystem implements AutoCloseable {
         Files.writeString(Path.of("/sys/fs/ext4", Path.of(dev).getFileName().toString(), "trigger_fs_error"), "1");
     }
 
+    /**
+     * Unmounts the ext4 file system turned read-only and mounts it again, writable, at the same place: what an
+     * operator does after checking it. Call it once nothing has files open in it (the process stopped).
+     */
+    public void remount() throws IOException {
+        if (image == null) throw new IllegalStateException("only an ext4 file system is remounted");
+        Result u = run("umount", mountPoint.toString());
+        if (u.code != 0) throw new IOException("umount " + mountPoint + ": " + u.output);
+        Result fsck = run("e2fsck", "-f", "-y", image.toString());
+        if (fsck.code > 2) throw new IOException("e2fsck: " + fsck.output);
+        Result m = run("mount", "-o", "loop,errors=remount-ro", image.toString(), mountPoint.toString());
+        if (m.code != 0) throw new IOException("mount " + image + ": " + m.output);
+    }
+
     /** Unmounts (lazily, if files are still open) and removes the mount point and the image. */
     @Override
     public void close() throws IOException {
