@@ -396,8 +396,11 @@ public final class RocksDbStateStore implements StateStore {
                     + ": stop it or point state.dir elsewhere (RocksDB: " + rocks + ")";
         }
         if (code == Status.Code.Corruption) {
-            return prefix + "the store is corrupt (RocksDB: " + rocks + "); move the directory aside and start with"
-                    + " an empty state.dir";
+            return prefix + "the store is corrupt (RocksDB: " + rocks + "); nothing was changed. Ways out: restore"
+                    + " the whole state.dir (the store and sources/ with the binlog offsets) from a backup taken while"
+                    + " the reconciler was stopped; or move the whole state.dir aside (keep it for analysis) and start"
+                    + " with an empty one: the sources then read what their snapshot settings say (snapshotLookback),"
+                    + " and discrepancies, acknowledgements and pairs older than that are forgotten";
         }
         if (lower.contains("column famil")) {
             return prefix + "it was written by a different release with other column families (RocksDB: " + rocks
