@@ -56,6 +56,8 @@ public final class Pipeline implements AutoCloseable {
     private final ReconciliationEngine preparer;
     /** Batches waiting for the store to take writes; engine thread only. Not empty only while {@link #unwritable}. */
     private final ArrayDeque<Batch> waiting = new ArrayDeque<>();
+    /** The since-start counts of the engines replaced by rebuilt ones; null until the first rebuild. Engine thread. */
+    private EngineSnapshot carried;
     /** Set and cleared by the engine thread; null while the store takes writes. */
     private volatile Unwritable unwritable;
     private final Consumer<List<Outcome>> outcomes;
@@ -135,7 +137,9 @@ public final class Pipeline implements AutoCloseable {
             log.error("state: probing the state store failed", e);
             return;
         }
-        // What the old engine holds in memory may be ahead of the store: start again from the store.
+        // What the old engine holds in memory may be ahead of the store: start again from the store. Its since-start
+        // counts as last published (only committed work is published) carry over.
+        carried = snapshot;
         engine = engine.rebuilt();
         unwritable = null;
         log.info("state: the state directory takes writes again after {} s; applying {} waiting batches",
@@ -217,7 +221,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void publish() {
-        snapshot = EngineSnapshot.of(engine, Instant.now());
+        EngineSnapshot now = EngineSnapshot.of(engine, Instant.now());
+        snapshot = carried == null ? now : now.plusSinceStart(carried);
     }
 
     /**
