@@ -545,8 +545,9 @@ public final class HttpApi implements AutoCloseable {
         String state = stateProblem();
         if (state != null) reasons.add(state);
         Pipeline.Unwritable unwritable = pipeline.unwritable();
-        if (unwritable != null) reasons.add("the state store takes no writes since " + unwritable.since()
-                + ", ingestion waits: " + unwritable.message());
+        // The cause only: this endpoint is open, the full message (with the directory) is in /api/status.
+        if (unwritable != null) reasons.add("the state store takes no writes (" + unwritable.reason() + ") since "
+                + unwritable.since() + "; ingestion waits (details in /api/status)");
         return reasons.isEmpty() ? Router.Reply.json(200, new Views.Health("READY", List.of()))
                 : Router.Reply.json(503, new Views.Health("NOT_READY", reasons));
     }

@@ -53,7 +53,9 @@ class StateNotWritableApiTest {
                 ApiHarness.Reply ready = h.get("/health/ready");
                 assertThat(ready.status()).isEqualTo(503);
                 assertThat(ready.json().get("reasons").toString()).contains("the state store takes no writes")
-                        .contains("no space left on device").contains(fs.path().toString());
+                        .contains("no space left on device");
+                assertThat(h.get("/api/status").json().get("stateUnwritable").get("message").asText())
+                        .contains(fs.path().toString()).contains("free space");
                 assertThat(h.get("/health/live").status()).as("a restart would not free space").isEqualTo(200);
                 assertThat(h.get("/api/status").json().get("stateUnwritable").get("reason").asText())
                         .isEqualTo("no space left on device");
