@@ -509,7 +509,10 @@ public final class HttpApi implements AutoCloseable {
         snap.rules().forEach((name, n) -> rules.add(Views.RuleView.of(name, n)));
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
         Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+        Pipeline.Unwritable unwritable = pipeline.unwritable();
         return Router.Reply.json(200, new Views.StatusView(VERSION, started, uptime, stateProblem() == null,
+                unwritable == null ? null : new Views.StateUnwritableView(unwritable.reason(), unwritable.message(),
+                        unwritable.since(), unwritable.waitingBatches()),
                 snap.takenAt(), sourceViews, rules));
     }
 
@@ -541,6 +544,10 @@ public final class HttpApi implements AutoCloseable {
         if (!pipeline.isRunning()) reasons.add("the engine pipeline is closed");
         String state = stateProblem();
         if (state != null) reasons.add(state);
+        Pipeline.Unwritable unwritable = pipeline.unwritable();
+        // The cause only: this endpoint is open, the full message (with the directory) is in /api/status.
+        if (unwritable != null) reasons.add("the state store takes no writes (" + unwritable.reason() + ") since "
+                + unwritable.since() + "; ingestion waits (details in /api/status)");
         return reasons.isEmpty() ? Router.Reply.json(200, new Views.Health("READY", List.of()))
                 : Router.Reply.json(503, new Views.Health("NOT_READY", reasons));
     }

@@ -139,7 +139,12 @@ public final class Views {
     }
 
     record StatusView(String version, Instant startedAt, long uptimeSeconds, boolean stateOpen,
+                      StateUnwritableView stateUnwritable,
                       Instant engineNumbersAt, List<SourceView> sources, List<RuleView> rules) {
+    }
+
+    /** Why the state store takes no writes (null in the status while it does); ingestion waits meanwhile. */
+    record StateUnwritableView(String reason, String message, Instant since, int waitingBatches) {
     }
 
     record Health(String status, List<String> reasons) {

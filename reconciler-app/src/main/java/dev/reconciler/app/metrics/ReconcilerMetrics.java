@@ -170,7 +170,16 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
         ReconcilerMetrics m = new ReconcilerMetrics(registry, pipeline.config(), pipeline::snapshot, sources,
                 stateSizeBytes, InstantSource.system());
         pipeline.addListener(m);
+        stateWritable(registry, pipeline);
         return m;
+    }
+
+    /** {@code reconciler_state_writable}: 1 while the state store takes writes, 0 while ingestion waits for it. */
+    public static void stateWritable(PrometheusMeterRegistry registry, Pipeline pipeline) {
+        Gauge.builder("reconciler.state.writable", pipeline, p -> p.unwritable() == null ? 1 : 0)
+                .description("1 while the state store takes writes; 0 while a write failed (disk full, read-only"
+                        + " file system, I/O error) and ingestion waits")
+                .strongReference(true).register(registry);
     }
 
     /** Counts the outcomes of one engine call. Called on the engine thread. */

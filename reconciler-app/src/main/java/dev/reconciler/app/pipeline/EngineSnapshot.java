@@ -59,6 +59,27 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
     public record SourceNumbers(Instant watermark, boolean stalled) {
     }
 
+    /**
+     * These numbers with the since-start counts ({@code facts}, {@code withoutKey}, {@code held}) of {@code earlier}
+     * added: the counts of an engine replaced by a rebuilt one in the same process, so they stay since the start.
+     */
+    public EngineSnapshot plusSinceStart(EngineSnapshot earlier) {
+        Map<String, RuleNumbers> sum = new LinkedHashMap<>();
+        rules.forEach((name, r) -> {
+            RuleNumbers e = earlier.rules().get(name);
+            sum.put(name, e == null ? r : new RuleNumbers(r.pending(), r.open(), add(r.facts(), e.facts()),
+                    add(r.withoutKey(), e.withoutKey()), r.watermarks(), r.reconciledUntil(), add(r.held(), e.held()),
+                    r.paused()));
+        });
+        return new EngineSnapshot(takenAt, sum, sources);
+    }
+
+    private static Map<Side, Long> add(Map<Side, Long> a, Map<Side, Long> b) {
+        Map<Side, Long> out = new EnumMap<>(Side.class);
+        for (Side side : Side.values()) out.put(side, a.getOrDefault(side, 0L) + b.getOrDefault(side, 0L));
+        return out;
+    }
+
     /** Reads the engine's numbers; call it only on the engine's thread (or before the engine is handed to it). */
     public static EngineSnapshot of(ReconciliationEngine engine, Instant takenAt) {
         EngineConfig config = engine.config();

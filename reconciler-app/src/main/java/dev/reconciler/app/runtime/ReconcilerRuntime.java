@@ -10,6 +10,7 @@ import dev.reconciler.app.source.DebeziumSource;
 import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.app.source.ResyncRequest;
 import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.source.SourceStateFiles;
 import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.app.verify.FindingSink;
 import dev.reconciler.app.verify.WindowVerifier;
@@ -118,6 +119,18 @@ public final class ReconcilerRuntime implements AutoCloseable {
                     + " stop it or give this one its own state.dir" : ""), e);
         }
         log.info("state: RocksDB open at {} (format {})", config.state().storeDir(), store.format());
+        // A torn offsets file or schema history would make a source fail at every attempt or resume from a wrong
+        // place: refuse the start, naming the file and the ways out.
+        List<String> broken = new ArrayList<>();
+        for (SourceSpec spec : config.sources()) {
+            String problem = SourceStateFiles.problem(spec.name(),
+                    config.state().dir().resolve("sources").resolve(spec.name()),
+                    ReconciliationEngine.storedWatermark(store, spec.name()).orElse(null));
+            if (problem != null) broken.add(problem);
+        }
+        if (!broken.isEmpty()) {
+            throw new StartupException("state.dir " + config.state().dir() + ": " + String.join("\n", broken), null);
+        }
 
         Consumer<List<Outcome>> listener = batch -> {
             logPauses(batch);

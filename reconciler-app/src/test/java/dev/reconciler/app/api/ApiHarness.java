@@ -73,6 +73,7 @@ public final class ApiHarness implements AutoCloseable {
         // RocksDB knows its size; the in-memory store has none, so a fixed number stands in.
         java.util.function.LongSupplier size = store instanceof RocksDbStateStore r ? r::approximateSizeBytes : () -> 12345L;
         metrics = new ReconcilerMetrics(registry, engineConfig, pipeline::snapshot, sources, size, clock);
+        ReconcilerMetrics.stateWritable(registry, pipeline);
         pipeline.addListener(metrics);
         api = new HttpApi(config.withPort(0), pipeline, store, sources, metrics).start();
     }

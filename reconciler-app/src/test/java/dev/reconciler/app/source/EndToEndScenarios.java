@@ -360,7 +360,13 @@ abstract class EndToEndScenarios {
         /** @param alertsConfig alert sinks fed from the outcome journal; null for none */
         Session(EngineConfig config, Path state, Consumer<List<Outcome>> outcomes, SourceConfig orders,
                 SourceConfig inventory, AlertsConfig alertsConfig) {
-            store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
+            this(config, state, outcomes, orders, inventory, alertsConfig, RocksDbStateStore.Options.defaults());
+        }
+
+        /** @param storeOptions the state store's tuning (small memtables for a small file system) */
+        Session(EngineConfig config, Path state, Consumer<List<Outcome>> outcomes, SourceConfig orders,
+                SourceConfig inventory, AlertsConfig alertsConfig, RocksDbStateStore.Options storeOptions) {
+            store = RocksDbStateStore.open(state.resolve("rocksdb"), storeOptions);
             pipeline = new Pipeline(new ReconciliationEngine(config, store, Clock.systemUTC()), outcomes,
                     Duration.ofSeconds(1));
             alerts = alertsConfig == null ? null : AlertService.attach(alertsConfig, pipeline, store, registry);

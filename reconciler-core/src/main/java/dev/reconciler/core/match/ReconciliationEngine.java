@@ -74,6 +74,20 @@ public final class ReconciliationEngine {
         return config;
     }
 
+    /**
+     * A new engine over the same configuration, store and clock, its caches and counters read from the store as
+     * at a start. After a state write failed, this engine's in-memory part (watermarks, counters) may be ahead of
+     * what the store holds; the rebuilt one is not, and the source replays the facts that were not committed.
+     */
+    public ReconciliationEngine rebuilt() {
+        return new ReconciliationEngine(config, store, clock);
+    }
+
+    /** {@link StateStore#probeWritable()} of this engine's store: returns normally once it takes writes again. */
+    public void probeStore() {
+        store.probeWritable();
+    }
+
     // ------------------------------------------------------------------------------------------------ facts
 
     public List<Outcome> apply(Fact fact) {

@@ -79,8 +79,22 @@ public interface StateStore extends AutoCloseable {
         return null;
     }
 
-    /** Applies all changes atomically, in order. */
+    /**
+     * Applies all changes atomically, in order.
+     *
+     * @throws StateUnwritableException if the store's directory takes no writes (disk full, read-only file
+     *                                  system, I/O error); nothing of the write is stored
+     */
     void write(StateWrite write);
+
+    /**
+     * Checks that the store takes writes again after a {@link StateUnwritableException}: clears the store's own
+     * error state where it has one and writes a small marker. Returns normally when a write would succeed.
+     *
+     * @throws StateUnwritableException if it still does not
+     */
+    default void probeWritable() {
+    }
 
     // ---------------------------------------------------------------- outcome journal (see JournalEntry)
 

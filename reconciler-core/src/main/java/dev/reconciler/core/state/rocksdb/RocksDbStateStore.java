@@ -12,6 +12,7 @@ import dev.reconciler.core.state.PairState;
 import dev.reconciler.core.state.StateCodec;
 import dev.reconciler.core.state.StateStore;
 import dev.reconciler.core.state.StateStoreException;
+import dev.reconciler.core.state.StateUnwritableException;
 import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.TimerEntry;
 import dev.reconciler.core.state.UnreadableValueException;
@@ -142,14 +143,17 @@ public final class RocksDbStateStore implements StateStore {
     private static final byte[] EMPTY = new byte[0];
 
     private final Path dir;
-    private final RocksDB db;
-    /** All handles in open order: default, pairs, timers, discrepancies, meta, journal. */
-    private final List<ColumnFamilyHandle> handles;
-    private final ColumnFamilyHandle pairs;
-    private final ColumnFamilyHandle timers;
-    private final ColumnFamilyHandle discrepancies;
-    private final ColumnFamilyHandle meta;
-    private final ColumnFamilyHandle journal;
+    private RocksDB db;
+    /**
+     * All handles in open order: default, pairs, timers, discrepancies, meta, journal. The db and its handles are
+     * replaced only by {@link #reopen()}, under the exclusive lifecycle lock; every other use holds the shared one.
+     */
+    private List<ColumnFamilyHandle> handles;
+    private ColumnFamilyHandle pairs;
+    private ColumnFamilyHandle timers;
+    private ColumnFamilyHandle discrepancies;
+    private ColumnFamilyHandle meta;
+    private ColumnFamilyHandle journal;
     /** Column family ids, for batches built in their serialized form ({@link BatchRep}). */
     private final int cfPairs;
     private final int cfTimers;
@@ -185,6 +189,8 @@ public final class RocksDbStateStore implements StateStore {
         WriteBufferManager writeBufferManager;
         DBOptions dbOptions;
         final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
+        /** The column families in open order, for {@link #reopen()}. */
+        List<ColumnFamilyDescriptor> descriptors;
         WriteOptions writeOptions;
 
         /** Options and write options, then the write buffer manager, the cache and the filter. */
@@ -210,13 +216,7 @@ public final class RocksDbStateStore implements StateStore {
     private RocksDbStateStore(Path dir, RocksDB db, List<ColumnFamilyHandle> handles, Natives natives,
                               boolean syncWrites) {
         this.dir = dir;
-        this.db = db;
-        this.handles = List.copyOf(handles);
-        this.pairs = handles.get(1);
-        this.timers = handles.get(2);
-        this.discrepancies = handles.get(3);
-        this.meta = handles.get(4);
-        this.journal = handles.get(5);
+        attach(db, handles);
         this.cfPairs = pairs.getID();
         this.cfTimers = timers.getID();
         this.cfDiscrepancies = discrepancies.getID();
@@ -233,6 +233,16 @@ public final class RocksDbStateStore implements StateStore {
             throw new StateStoreException("RocksDB state store at " + dir + ": read the journal sequence number failed: "
                     + e.getMessage(), e);
         }
+    }
+
+    private void attach(RocksDB db, List<ColumnFamilyHandle> handles) {
+        this.db = db;
+        this.handles = List.copyOf(handles);
+        this.pairs = handles.get(1);
+        this.timers = handles.get(2);
+        this.discrepancies = handles.get(3);
+        this.meta = handles.get(4);
+        this.journal = handles.get(5);
     }
 
     private void loadNames() {
@@ -315,6 +325,7 @@ public final class RocksDbStateStore implements StateStore {
                     new ColumnFamilyDescriptor(bytes(CF_DISCREPANCIES), cfOptions(n, small, false)),
                     new ColumnFamilyDescriptor(bytes(CF_META), cfOptions(n, small, false)),
                     new ColumnFamilyDescriptor(bytes(CF_JOURNAL), cfOptions(n, small, false)));
+            n.descriptors = descriptors;
             List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
             RocksDB db = RocksDB.open(n.dbOptions, abs.toString(), descriptors, handles);
             RocksDbStateStore store;
@@ -385,8 +396,11 @@ public final class RocksDbStateStore implements StateStore {
                     + ": stop it or point state.dir elsewhere (RocksDB: " + rocks + ")";
         }
         if (code == Status.Code.Corruption) {
-            return prefix + "the store is corrupt (RocksDB: " + rocks + "); move the directory aside and start with"
-                    + " an empty state.dir";
+            return prefix + "the store is corrupt (RocksDB: " + rocks + "); nothing was changed. Ways out: restore"
+                    + " the whole state.dir (the store and sources/ with the binlog offsets) from a backup taken while"
+                    + " the reconciler was stopped; or move the whole state.dir aside (keep it for analysis) and start"
+                    + " with an empty one: the sources then read what their snapshot settings say (snapshotLookback),"
+                    + " and discrepancies, acknowledgements and pairs older than that are forgotten";
         }
         if (lower.contains("column famil")) {
             return prefix + "it was written by a different release with other column families (RocksDB: " + rocks
@@ -524,7 +538,7 @@ public final class RocksDbStateStore implements StateStore {
     @Override
     public void write(StateWrite write) {
         Objects.requireNonNull(write, "write");
-        call("write a batch of changes", null, () -> {
+        writing("write a batch of changes", () -> {
             if (write.isEmpty()) return null;
             synchronized (writeLock) {
                 writeBatch(write);
@@ -627,7 +641,7 @@ public final class RocksDbStateStore implements StateStore {
 
     @Override
     public void trimJournal(long upToSeq) {
-        call("trim the journal up to", upToSeq, () -> {
+        writing("trim the journal up to " + upToSeq, () -> {
             long upTo = Math.min(upToSeq, Long.MAX_VALUE - 1);
             synchronized (writeLock) {
                 if (upTo < journalFloor) return null;
@@ -656,6 +670,132 @@ public final class RocksDbStateStore implements StateStore {
             }
             return null;
         });
+    }
+
+    // ---------------------------------------------------------------- writability
+
+    /** Bytes the probe writes and syncs beside the store: a flush needs room, not only a WAL record. */
+    static final int PROBE_BYTES = 1 << 20;
+    static final String PROBE_FILE = "write-probe.tmp";
+    private static final String META_PROBE = "write-probe";
+
+    /**
+     * Writes and syncs {@value #PROBE_BYTES} bytes in a file beside the store (and removes it), clears RocksDB's
+     * background error if it has one ({@code Resume()}: after a failed flush or WAL write RocksDB refuses all
+     * writes until then), and writes a small marker into {@code meta}.
+     */
+    @Override
+    public void probeWritable() {
+        writing("probe for writes", () -> {
+            synchronized (writeLock) {
+                Path probe = dir.resolve(PROBE_FILE);
+                try {
+                    Files.write(probe, new byte[PROBE_BYTES], java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE,
+                            java.nio.file.StandardOpenOption.DSYNC);
+                } catch (IOException e) {
+                    throw unwritable("probe for writes", String.valueOf(e.getMessage()), e);
+                } finally {
+                    try {
+                        Files.deleteIfExists(probe);
+                    } catch (IOException ignored) {
+                        // Removed by the next probe; it is not part of the store.
+                    }
+                }
+            }
+            return null;
+        });
+        try {
+            writing("probe for writes", this::putProbe);
+        } catch (StateUnwritableException e) {
+            // The directory takes writes again (the file above), RocksDB does not: after a failed WAL write it
+            // keeps refusing ("Writer has previous error") until the db is reopened (RocksJava has no Resume()).
+            reopen(e);
+            writing("probe for writes after reopening the store", this::putProbe);
+        }
+    }
+
+    private Void putProbe() throws RocksDBException {
+        synchronized (writeLock) {
+            db.put(meta, writeOptions, bytes(META_PROBE), EMPTY);
+        }
+        return null;
+    }
+
+    /**
+     * Closes and reopens the db in the same directory, under the exclusive lifecycle lock (no call runs meanwhile).
+     * Only acknowledged batches are in the WAL; a record torn by the failed write is dropped at recovery (RocksDB's
+     * point-in-time recovery), which is right: that write was never acknowledged. Names and the journal sequence
+     * number in memory are as of the last acknowledged batch, so nothing needs reloading.
+     */
+    private void reopen(StateUnwritableException why) {
+        lifecycle.writeLock().lock();
+        try {
+            if (!open) throw new IllegalStateException("RocksDB state store at " + dir + " is closed");
+            if (db != null) {
+                for (ColumnFamilyHandle h : handles) h.close();
+                try {
+                    db.closeE();
+                } catch (RocksDBException ignored) {
+                    // The failed writer may fail the close too; the handles are released anyway.
+                }
+                db = null;   // calls now fail with "not reopened yet" instead of touching freed handles
+            }
+            List<ColumnFamilyHandle> fresh = new ArrayList<>(natives.descriptors.size());
+            RocksDB reopened;
+            try {
+                reopened = RocksDB.open(natives.dbOptions, dir.toString(), natives.descriptors, fresh);
+            } catch (RocksDBException e) {
+                StateUnwritableException failed = unwritable("reopen after a write error", "RocksDB: " + e.getMessage(), e);
+                failed.addSuppressed(why);
+                throw failed;
+            }
+            attach(reopened, fresh);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** A write call: a failure because the directory takes no writes becomes a {@link StateUnwritableException}. */
+    private <T> T writing(String operation, RocksCall<T> body) {
+        try {
+            return call(operation, null, body);
+        } catch (StateStoreException e) {
+            if (!(e instanceof StateUnwritableException) && e.getCause() instanceof RocksDBException r) {
+                Status st = r.getStatus();
+                boolean io = st != null && st.getCode() == Status.Code.IOError;
+                if (io || unwritableCause(String.valueOf(r.getMessage())) != null) {
+                    throw unwritable(operation, "RocksDB: " + r.getMessage(), r);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private StateUnwritableException unwritable(String operation, String detail, Throwable t) {
+        String cause = unwritableCause(detail);
+        if (cause == null) cause = "I/O error";
+        String fix = switch (cause) {
+            case "no space left on device", "disk quota exceeded" -> "free space on the file system of " + dir
+                    + "; ingestion is paused and resumes by itself once a write succeeds";
+            case "read-only file system" -> "make the file system of " + dir + " writable again (a file system"
+                    + " remounted read-only after errors needs a check and a restart of the reconciler)";
+            default -> "check the disk and the file system of " + dir + "; ingestion is paused and resumes by"
+                    + " itself once a write succeeds";
+        };
+        return new StateUnwritableException(cause, "RocksDB state store at " + dir + ": " + operation
+                + " failed: " + cause + " (" + detail + "); " + fix, t);
+    }
+
+    /** The cause named in an I/O error message, or null if it names none of the known ones. */
+    static String unwritableCause(String message) {
+        String m = message.toLowerCase(Locale.ROOT);
+        if (m.contains("no space left") || m.contains("nospace") || m.contains("enospc")) {
+            return "no space left on device";
+        }
+        if (m.contains("read-only file system") || m.contains("erofs")) return "read-only file system";
+        if (m.contains("quota")) return "disk quota exceeded";
+        return null;
     }
 
     // ---------------------------------------------------------------- metrics and lifecycle
@@ -701,6 +841,10 @@ public final class RocksDbStateStore implements StateStore {
             open = false;
             RocksDBException failure = null;
             String failed = null;
+            if (db == null) {   // a reopen failed: the handles are released already
+                natives.close();
+                return;
+            }
             if (!syncWrites) {
                 try {
                     db.syncWal();
@@ -749,6 +893,11 @@ public final class RocksDbStateStore implements StateStore {
         lock.lock();
         try {
             if (!open) throw new IllegalStateException("RocksDB state store at " + dir + " is closed");
+            if (db == null) {
+                throw new StateUnwritableException("I/O error", "RocksDB state store at " + dir + ": " + operation
+                        + " failed: the store could not be reopened after a write error yet; it is tried again at"
+                        + " the next probe", null);
+            }
             return body.call();
         } catch (UnreadableValueException e) {
             throw new StateStoreException("RocksDB state store at " + dir + ": " + operation
