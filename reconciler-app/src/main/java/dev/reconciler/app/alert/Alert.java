@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
 
 /**
  * What a sink is told: one journal entry (a discrepancy opened or resolved, a source stalled or recovered, a rule
- * paused or resumed), or one
+ * paused or resumed, facts quarantined), or one
  * aggregate of many discrepancies of a rule (storm control).
  *
  * <p>Identity: an alert is the same alert as another when its {@link #labels()} are equal — (rule, type, key) for a
@@ -37,6 +37,7 @@ public sealed interface Alert {
     String ALERTNAME_STORM = "ReconcilerDiscrepancyStorm";
     String ALERTNAME_RULE_PAUSED = "ReconcilerRulePaused";
     String ALERTNAME_COVERAGE_GAP = "ReconcilerCoverageGap";
+    String ALERTNAME_QUARANTINED = "ReconcilerFactsQuarantined";
 
     /** How long Alertmanager shows a coverage gap (an event with no end of its own). */
     Duration COVERAGE_GAP_SHOWN = Duration.ofHours(24);
@@ -84,6 +85,12 @@ public sealed interface Alert {
         }
         if (o instanceof Outcome.CoverageGap g) {
             return new CoverageGapAlert(e.seq(), g.source(), g.from(), g.to(), g.reason(), g.at());
+        }
+        if (o instanceof Outcome.FactQuarantined q) {
+            var f = q.fact();
+            return new QuarantineAlert(e.seq(), f.source(), f.reason(), f.table(), f.rule(),
+                    f.side() == null ? null : f.side().label(), f.detail(),
+                    f.position() == null ? null : f.position().toString(), q.since(), f.at());
         }
         if (o instanceof Outcome.RulePaused x) {
             return new RuleAlert(e.seq(), x.rule(), x.side(), x.source(), x.table(), x.column(),
@@ -249,6 +256,56 @@ public sealed interface Alert {
         @Override
         public String event() {
             return "source.coverage_gap";
+        }
+
+        @Override
+        public Instant startsAt() {
+            return at;
+        }
+
+        @Override
+        public Instant endsAt() {
+            return null;
+        }
+    }
+
+    /**
+     * Facts of a source were quarantined for {@code reason} (they could not be processed; they take part in no pair).
+     * Told once for the first of a (source, reason), then at most once a day while more come, with the number since
+     * the previous alert; an event with no end of its own, like a coverage gap. The entries are listed by
+     * {@code GET /api/quarantine}.
+     *
+     * @param table    the table of the fact that raised this alert
+     * @param rule     the rule whose key or quantity column is bad, or null
+     * @param detail   the column or exception class (never a row value)
+     * @param position the binlog position of that fact, or null
+     * @param since    facts of this (source, reason) quarantined since the previous alert, this one included
+     */
+    record QuarantineAlert(long seq, String source, dev.reconciler.core.fact.QuarantineReason reason, String table,
+                           String rule, String side, String detail, String position, long since, Instant at)
+            implements Alert {
+        @Override
+        public boolean firing() {
+            return true;
+        }
+
+        @Override
+        public String idempotencyKey() {
+            return "quarantine:" + source + ":" + reason + ":" + at;
+        }
+
+        @Override
+        public Map<String, String> labels() {
+            Map<String, String> l = new LinkedHashMap<>();
+            l.put("alertname", ALERTNAME_QUARANTINED);
+            l.put("source", source);
+            l.put("reason", reason.name());
+            return l;
+        }
+
+        @Override
+        public String event() {
+            return "facts.quarantined";
         }
 
         @Override

@@ -399,7 +399,8 @@ final class AlertDispatcher implements AutoCloseable {
     // ---------------------------------------------------------------- Alertmanager: firing set and re-sends
 
     private void track(Alert a) {
-        if (a instanceof Alert.CoverageGapAlert) return;   // an event: sent once with its own endsAt, not re-sent
+        // Events: sent once with their own endsAt, not re-sent.
+        if (a instanceof Alert.CoverageGapAlert || a instanceof Alert.QuarantineAlert) return;
         String fp = a.fingerprint();
         if (!a.firing()) {
             firing.remove(fp);

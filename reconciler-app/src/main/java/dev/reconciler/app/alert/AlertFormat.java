@@ -69,6 +69,12 @@ final class AlertFormat {
                     + g.reason() + "); pairs whose counterpart falls in that window are not reported missing: run"
                     + " reconciler verify over it";
         }
+        if (a instanceof Alert.QuarantineAlert q) {
+            return "source " + q.source() + ": " + q.since() + " fact(s) quarantined as " + q.reason() + " ("
+                    + quarantineMeaning(q) + "), the latest from " + q.table() + (q.position() == null ? ""
+                    : " at binlog position " + q.position()) + "; they take part in no pair; the source goes on."
+                    + " List them with GET /api/quarantine";
+        }
         if (a instanceof Alert.RuleAlert r) {
             return r.firing()
                     ? "rule " + r.rule() + " paused: rows of " + r.source() + "." + r.table() + " (" + r.side().label()
@@ -84,6 +90,19 @@ final class AlertFormat {
         Alert.StormAlert s = (Alert.StormAlert) a;
         return s.rule() + ": " + s.count() + " more discrepancies " + (s.firing() ? "opened" : "resolved")
                 + " in the minute from " + s.windowStart() + " (" + types(s.byType()) + ")";
+    }
+
+    private static String quarantineMeaning(Alert.QuarantineAlert q) {
+        String column = q.rule() == null ? "" : " of rule " + q.rule() + " (" + q.side() + " side, column " + q.detail() + ")";
+        return switch (q.reason()) {
+            case KEY_MISSING -> "key column NULL or blank" + column;
+            case QUANTITY_MISSING -> "quantity NULL or blank" + column;
+            case QUANTITY_NOT_A_NUMBER -> "quantity not a number" + column;
+            case QUANTITY_OUT_OF_RANGE -> "quantity out of range" + column;
+            case ROW_TOO_LARGE -> "row too large" + column;
+            case UNKNOWN_OPERATION -> "change record of an unknown operation " + q.detail();
+            case INTERNAL_ERROR -> "could not be processed: " + q.detail();
+        };
     }
 
     private static String meaning(Discrepancy d) {
@@ -111,7 +130,17 @@ final class AlertFormat {
     record WebhookPayload(int version, String event, String status, String idempotencyKey, long sequence,
                           String fingerprint, Map<String, String> labels, String summary, Instant startsAt,
                           Instant endsAt, String link, Views.DiscrepancyView discrepancy, SourceView source,
-                          StormView storm, RuleView rule, GapView coverageGap) {
+                          StormView storm, RuleView rule, GapView coverageGap, QuarantineView quarantine) {
+    }
+
+    /** Facts quarantined: the latest one's place, and how many since the previous alert. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record QuarantineView(String source, String table, String reason, String rule, String side, String detail,
+                          String position, long since, Instant at) {
+        static QuarantineView of(Alert.QuarantineAlert q) {
+            return new QuarantineView(q.source(), q.table(), q.reason().name(), q.rule(), q.side(), q.detail(),
+                    q.position(), q.since(), q.at());
+        }
     }
 
     record GapView(String source, Instant from, Instant to, String reason, Instant at) {
@@ -162,7 +191,8 @@ final class AlertFormat {
         }
         return json(new WebhookPayload(1, a.event(), a.firing() ? "firing" : "resolved", a.idempotencyKey(), a.seq(),
                 a.fingerprint(), a.labels(), summary(a), a.startsAt(), a.endsAt(), link(a, publicUrl), discrepancy,
-                source, storm, rule, gap));
+                source, storm, rule, gap,
+                a instanceof Alert.QuarantineAlert q ? QuarantineView.of(q) : null));
     }
 
     // ---------------------------------------------------------------- Alertmanager
@@ -194,6 +224,11 @@ final class AlertFormat {
             ann.put("to", g.to().toString());
             ann.put("reason", g.reason());
             firingEndsAt = g.at().plus(Alert.COVERAGE_GAP_SHOWN);
+        } else if (a instanceof Alert.QuarantineAlert q) {
+            ann.put("table", q.table());
+            if (q.position() != null) ann.put("binlog_position", q.position());
+            ann.put("since_previous_alert", Long.toString(q.since()));
+            firingEndsAt = q.at().plus(Alert.COVERAGE_GAP_SHOWN);
         } else if (a instanceof Alert.RuleAlert r) {
             if (r.position() != null) ann.put("binlog_position", r.position());
             ann.put("paused_at", r.pausedAt().toString());
@@ -268,6 +303,14 @@ final class AlertFormat {
             lines.add("Changes from " + g.from() + " to " + g.to() + " were never observed (" + g.reason() + ").");
             lines.add("Pairs whose counterpart falls in that window are not reported missing; check the window with"
                     + " " + style.code("reconciler verify") + ".");
+        } else if (a instanceof Alert.QuarantineAlert q) {
+            title = "🟠 [Reconciler] source " + q.source() + ": facts quarantined (" + q.reason() + ")";
+            lines.add(style.bold(title));
+            lines.add(q.since() + " fact(s) since the previous alert: " + quarantineMeaning(q) + ". They take part in no"
+                    + " pair; the source goes on.");
+            lines.add("Latest: " + style.code(q.source() + "." + q.table())
+                    + (q.position() == null ? "" : " · binlog " + style.code(q.position())) + " · " + q.at());
+            lines.add("List them: " + style.code("GET /api/quarantine"));
         } else if (a instanceof Alert.RuleAlert r) {
             title = (r.firing() ? "🟠 " : "✅ ") + "[Reconciler] rule " + r.rule() + (r.firing() ? " paused" : " resumed");
             lines.add(style.bold(title));

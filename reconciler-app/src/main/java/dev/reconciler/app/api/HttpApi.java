@@ -124,6 +124,7 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/api/pairs/([^/]+)", Router.Access.READ, this::pair)
                 .add("POST", "/api/rules/([^/]+)/verify", Router.Access.WRITE, this::verify)
                 .add("GET", "/api/status", Router.Access.READ, this::status)
+                .add("GET", "/api/quarantine", Router.Access.READ, this::quarantine)
                 .add("POST", "/api/sources/([^/]+)/resync", Router.Access.WRITE, this::resync)
                 .add("GET", "/health/live", Router.Access.OPEN, this::live)
                 .add("GET", "/health/ready", Router.Access.OPEN, this::ready);
@@ -487,6 +488,31 @@ public final class HttpApi implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (String n : names) b.append(b.length() == 0 ? "?" : "&").append(KEY_PREFIX).append(n).append("=…");
         return b.toString();
+    }
+
+    /** {@code GET /api/quarantine?limit=&before=}: facts that could not be processed (see {@link QuarantineView}). */
+    private Router.Reply quarantine(Router.Request req) {
+        String fix = "limit is 1.." + QuarantineView.MAX_LIMIT + " (default " + QuarantineView.DEFAULT_LIMIT
+                + "); before is the next value of a previous page";
+        for (String p : req.query().keySet()) {
+            if (!p.equals("limit") && !p.equals("before")) throw ApiException.badParameter(p, "unknown", fix);
+        }
+        Long limitParam = wholeNumber(req, "limit", fix);
+        Long before = wholeNumber(req, "before", fix);
+        long limit = limitParam == null ? QuarantineView.DEFAULT_LIMIT : limitParam;
+        if (limit < 1 || limit > QuarantineView.MAX_LIMIT) throw ApiException.badParameter("limit", "out of range", fix);
+        if (before != null && before < 1) throw ApiException.badParameter("before", "out of range", fix);
+        return Router.Reply.json(200, QuarantineView.read(store, before, (int) limit));
+    }
+
+    private static Long wholeNumber(Router.Request req, String name, String fix) {
+        String v = req.query(name);
+        if (v == null) return null;
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badParameter(name, "not a whole number", fix);
+        }
     }
 
     private Router.Reply status(Router.Request req) {

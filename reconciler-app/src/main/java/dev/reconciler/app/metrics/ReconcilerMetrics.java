@@ -64,6 +64,8 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
     private final Map<String, Timer> latency = new HashMap<>();
     private final Map<String, Counter> opened = new HashMap<>();
     private final Map<String, Counter> resolved = new HashMap<>();
+    /** By source, table and reason; registered at the first quarantined fact of each (tables: those configured). */
+    private final Map<String, Counter> quarantined = new HashMap<>();
     private volatile boolean closed;
 
     /**
@@ -198,6 +200,13 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
             } else if (o instanceof Outcome.DiscrepancyResolved x) {
                 Discrepancy d = x.discrepancy();
                 resolved.get(d.rule() + "/" + d.type() + "/" + d.resolution()).increment();
+            } else if (o instanceof Outcome.FactQuarantined q) {
+                var f = q.fact();
+                quarantined.computeIfAbsent(f.source() + "\t" + f.table() + "\t" + f.reason(), k ->
+                        Counter.builder("reconciler.facts.quarantined")
+                                .description("Facts that could not be processed and were quarantined instead, by reason")
+                                .tags("source", f.source(), "table", f.table(), "reason", f.reason().name())
+                                .register(registry)).increment();
             }
         }
     }

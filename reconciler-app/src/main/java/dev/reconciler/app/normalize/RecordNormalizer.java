@@ -2,6 +2,7 @@ package dev.reconciler.app.normalize;
 
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
+import dev.reconciler.core.fact.QuarantineReason;
 import dev.reconciler.core.fact.RowId;
 import dev.reconciler.core.fact.RowValues;
 import dev.reconciler.core.fact.SourcePosition;
@@ -37,6 +38,18 @@ public final class RecordNormalizer {
     public record Skip() implements Normalized {
     }
 
+    /**
+     * A change record that cannot become a fact: quarantined by the engine with {@code reason} (see
+     * {@link dev.reconciler.core.fact.QuarantineReason}); the source goes on.
+     *
+     * @param primaryKey "" when unknown
+     * @param position   null when unknown
+     * @param detail     the operation code or exception class, never a row value
+     */
+    public record Bad(String table, String primaryKey, SourcePosition position, QuarantineReason reason,
+                      String detail) implements Normalized {
+    }
+
     private static final Skip SKIP = new Skip();
     private static final int MAX_LAYOUTS = 1024;
     private final String source;
@@ -52,7 +65,29 @@ public final class RecordNormalizer {
         this.heartbeatTable = heartbeatTable;
     }
 
+    /**
+     * What the record means; never throws: a record that fails to convert (a type no conversion foresaw) is
+     * {@link Bad} with reason {@code INTERNAL_ERROR} and the exception's class.
+     */
     public Normalized normalize(SourceRecord record) {
+        try {
+            return convert(record);
+        } catch (RuntimeException e) {
+            String table = "";
+            SourcePosition position = null;
+            try {
+                Struct src = ((Struct) record.value()).getStruct("source");
+                table = src.getString("table");
+                position = new SourcePosition(str(src, "file"), num(src, "pos"), num(src, "row"));
+            } catch (RuntimeException ignored) {
+                // as much of the place as can be read
+            }
+            return new Bad(table == null ? "" : table, "", position, QuarantineReason.INTERNAL_ERROR,
+                    "normalizing: " + e.getClass().getName());
+        }
+    }
+
+    private Normalized convert(SourceRecord record) {
         if (!(record.value() instanceof Struct value)) return SKIP;
         // Debezium's own heartbeat records carry the wall clock when they were emitted (Instant.now()), not a commit
         // time: they are emitted while a backlog is being read too, so taking them as a watermark would promise
@@ -69,14 +104,19 @@ public final class RecordNormalizer {
             return "r".equals(value.getString("op")) ? SKIP : new Heartbeat(commit);
         }
 
-        Operation op = switch (value.getString("op")) {
+        String code = value.getString("op");
+        Operation op = code == null ? null : switch (code) {
             case "c" -> Operation.INSERT;
             case "u" -> Operation.UPDATE;
             case "d" -> Operation.DELETE;
             case "r" -> Operation.READ;
             default -> null;
         };
-        if (op == null) return SKIP;
+        if (op == null) {
+            // E.g. a truncate ("t"), which the connector only sends when told to: rows gone without a change each.
+            return new Bad(table, "", new SourcePosition(str(src, "file"), num(src, "pos"), num(src, "row")),
+                    QuarantineReason.UNKNOWN_OPERATION, "operation '" + code + "'");
+        }
         Struct after = value.getStruct("after");
         Struct before = value.getStruct("before");
         Struct image = op == Operation.DELETE ? before : after;

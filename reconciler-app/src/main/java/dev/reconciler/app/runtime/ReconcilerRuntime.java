@@ -221,6 +221,14 @@ public final class ReconcilerRuntime implements AutoCloseable {
                         + " pairs are held and rows of that table are not judged until the column is back or the"
                         + " configuration no longer reads it (docs/runbook.md#reconcilerrulepaused)", p.rule(),
                         p.source(), p.table(), p.side().label(), p.column(), p.position());
+            } else if (o instanceof Outcome.FactQuarantined q && q.alert()) {
+                // Once per (source, reason), then at most once a day (when it alerts): no row values, no key.
+                var f = q.fact();
+                log.info("source {}: {} fact(s) quarantined as {} since the last report, the latest of table {}{}{}; they"
+                        + " take part in no pair and the source goes on; GET /api/quarantine lists them"
+                        + " (docs/runbook.md#reconcilerfactsquarantined)", f.source(), q.since(), f.reason(), f.table(),
+                        f.rule() == null ? "" : " (rule " + f.rule() + ", " + f.side().label() + " side, " + f.detail() + ")",
+                        f.position() == null ? "" : " at binlog position " + f.position());
             } else if (o instanceof Outcome.RuleResumed r) {
                 log.info("rule {} resumed on {}.{} ({}); {} rows of that table were held since the last start,"
                         + " paused since {}", r.rule(), r.source(), r.table(), r.why(), r.held(), r.pausedAt());

@@ -5,6 +5,7 @@ import dev.reconciler.app.normalize.RecordNormalizer;
 import dev.reconciler.app.pipeline.Pipeline;
 import dev.reconciler.app.source.SourceStatus.Phase;
 import dev.reconciler.core.fact.Fact;
+import dev.reconciler.core.fact.Quarantined;
 import dev.reconciler.core.fact.Operation;
 import dev.reconciler.core.rule.EngineConfig;
 import io.debezium.embedded.Connect;
@@ -467,12 +468,16 @@ public final class DebeziumSource implements AutoCloseable {
                              DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         List<Fact> facts = new ArrayList<>(records.size());
+        List<Quarantined> bad = new ArrayList<>();
         Instant newest = null;
         boolean snapshot = false;
         for (RecordChangeEvent<SourceRecord> r : records) {
             RecordNormalizer.Normalized n = normalizer.normalize(r.record());
             Instant commit = null;
-            if (n instanceof RecordNormalizer.AFact f) {
+            if (n instanceof RecordNormalizer.Bad b) {
+                bad.add(new Quarantined(configured.name(), b.table(), b.primaryKey(), b.position(), b.reason(), null,
+                        null, b.detail(), clock.instant()));
+            } else if (n instanceof RecordNormalizer.AFact f) {
                 facts.add(f.fact());
                 eventsByTable.computeIfAbsent(f.fact().row().table(), t -> new LongAdder()).increment();
                 if (f.fact().operation() == Operation.READ) {
@@ -491,6 +496,8 @@ public final class DebeziumSource implements AutoCloseable {
             if (commit != null && (newest == null || commit.isAfter(newest))) newest = commit;
         }
         try {
+            // Records that cannot become facts are quarantined (stored, counted, alerted), not a reason to fail.
+            if (!bad.isEmpty()) pipeline.command(e -> e.quarantine(bad)).get();
             pipeline.submit(configured.name(), facts, newest == null ? null : newest.minusSeconds(1)).get();
         } catch (ExecutionException e) {
             // Not acknowledged: Debezium stops and, on restart, delivers the batch again.

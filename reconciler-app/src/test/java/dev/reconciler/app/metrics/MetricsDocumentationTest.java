@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -58,6 +59,10 @@ class MetricsDocumentationTest {
                     Map.of("trade_order_stream_0000", 1L)));
             // and a configured alert sink, so that the per-sink alert metrics exist
             new AlertMetrics(h.registry).register("ops-webhook", () -> 0);
+            // and a quarantined fact, so that the per-(source, table, reason) counter exists
+            h.pipeline.command(e -> e.quarantine(List.of(new dev.reconciler.core.fact.Quarantined(ORDERS,
+                    "trade_order_stream_0000", "1", null, dev.reconciler.core.fact.QuarantineReason.INTERNAL_ERROR,
+                    null, null, "test", T0)))).get();
             Scrape s = new Scrape(h.get("/metrics").body());
             s.types.forEach((name, type) -> {
                 if (!name.startsWith("reconciler_")) return;

@@ -17,14 +17,33 @@ public final class Values {
         if (value == null) return null;
         if (value instanceof String s) return s.trim();
         if (value instanceof BigDecimal d) return plain(d);
-        if (value instanceof Double || value instanceof Float) return plain(BigDecimal.valueOf(((Number) value).doubleValue()));
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            // NaN and the infinities have no decimal form (BigDecimal.valueOf throws): their Java names as text.
+            return Double.isFinite(d) ? plain(BigDecimal.valueOf(d)) : Double.toString(d);
+        }
         if (value instanceof Number n) return n.toString();
         if (value instanceof Boolean b) return b ? "1" : "0";
         if (value instanceof Instant i) return iso(i);
         return value.toString().trim();
     }
 
-    /** Parses a canonical quantity, or returns null when the text is not a number. */
+    /**
+     * Bounds of a quantity. Wider than any SQL column a quantity comes from (MariaDB's widest DECIMAL has 65 digits, 30
+     * of them decimals; a BIGINT 20 characters), and narrow enough that sums and differences stay cheap: without them
+     * {@code 1e999999999}, which BigDecimal parses, makes a subtraction throw and {@code 1e99999999} builds a number
+     * of a hundred million digits.
+     */
+    public static final int QUANTITY_MAX_TEXT = 100;
+    public static final int QUANTITY_MAX_INTEGER_DIGITS = 40;
+    public static final int QUANTITY_MAX_SCALE = 30;
+    /** The most characters the columns a rule keeps of one row may add up to (see QuarantineReason.ROW_TOO_LARGE). */
+    public static final int MAX_IMAGE_CHARS = 65_536;
+
+    /**
+     * Parses a canonical quantity, or returns null when the text is missing, not a number, or a number beyond the
+     * bounds above ({@link #quantityProblem} says which).
+     */
     public static BigDecimal quantity(String canonical) {
         if (canonical == null || canonical.isEmpty()) return null;
         // The common case, a small whole number ("1", "-2"), without BigDecimal's general parser.
@@ -42,10 +61,46 @@ public final class Values {
                 if (i == n) return BigDecimal.valueOf(negative ? -v : v);
             }
         }
+        if (n > QUANTITY_MAX_TEXT) return null;
         try {
-            return new BigDecimal(canonical);
+            BigDecimal d = new BigDecimal(canonical);
+            return inRange(d) ? d : null;
         } catch (NumberFormatException e) {
             return null;
+        }
+    }
+
+    /** Integer digits and decimal places within bounds; computed without expanding the number. */
+    private static boolean inRange(BigDecimal d) {
+        if (d.signum() == 0) return true;
+        BigDecimal s = d.stripTrailingZeros();
+        long integerDigits = (long) s.precision() - s.scale();
+        return integerDigits <= QUANTITY_MAX_INTEGER_DIGITS && s.scale() <= QUANTITY_MAX_SCALE;
+    }
+
+    /**
+     * Why {@link #quantity} returns null for this text: {@link QuarantineReason#QUANTITY_MISSING} (null or blank),
+     * {@link QuarantineReason#QUANTITY_NOT_A_NUMBER} or {@link QuarantineReason#QUANTITY_OUT_OF_RANGE}; null when
+     * it is a quantity.
+     */
+    public static QuarantineReason quantityProblem(String canonical) {
+        if (canonical == null || canonical.isEmpty()) return QuarantineReason.QUANTITY_MISSING;
+        if (quantity(canonical) != null) return null;
+        if (canonical.length() > QUANTITY_MAX_TEXT) {
+            // Too long to parse cheaply: a run of digits (with sign, point, exponent) is a number out of range.
+            for (int i = 0; i < canonical.length(); i++) {
+                char c = canonical.charAt(i);
+                if (!(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) {
+                    return QuarantineReason.QUANTITY_NOT_A_NUMBER;
+                }
+            }
+            return QuarantineReason.QUANTITY_OUT_OF_RANGE;
+        }
+        try {
+            new BigDecimal(canonical);
+            return QuarantineReason.QUANTITY_OUT_OF_RANGE;
+        } catch (NumberFormatException e) {
+            return QuarantineReason.QUANTITY_NOT_A_NUMBER;
         }
     }
 

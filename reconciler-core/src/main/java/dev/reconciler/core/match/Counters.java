@@ -53,6 +53,17 @@ final class Counters {
         }
     }
 
+    /** Reads the gauges back from the store (the last committed batch), dropping changes not written. */
+    void reloadGauges(StateStore store) {
+        for (Map.Entry<String, PerRule> e : rules.entrySet()) {
+            PerRule p = e.getValue();
+            for (int i = 0; i < p.gaugeNames.length; i++) {
+                p.gauges[i] = store.meta(p.gaugeNames[i]).map(Long::parseLong).orElse(0L);
+                p.dirty[i] = false;
+            }
+        }
+    }
+
     private PerRule of(String rule) {
         PerRule p = rules.get(rule);
         if (p == null) throw new IllegalArgumentException("unknown rule '" + rule + "'");

@@ -2,6 +2,7 @@ package dev.reconciler.core.match;
 
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
+import dev.reconciler.core.fact.QuarantineReason;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.fact.Values;
 import dev.reconciler.core.rule.EngineConfig;
@@ -47,9 +48,18 @@ final class FactPlanner {
      * @param matches whether the row (as of this fact) belongs to the rule side; counted as a fact taken
      * @param missing a column the rule reads that the row lacks (dropped or renamed): the row cannot be judged and
      *                pauses the rule (see {@link RulePauses}); null when the row has every column
+     * @param bad     why the fact is quarantined instead of joining a pair (a bad key, quantity or size for this rule
+     *                side; with no route, a fact that failed to prepare), or null. A quarantined row is no member of
+     *                the pair: it does not match ({@code matches} false, so an UPDATE takes the row's earlier image
+     *                out of its pair), except for a missing key, where it is counted as a row without key as before
+     * @param detail  what {@code bad} concerns (a column name, an exception class), never a row value
      */
     record Step(Fact fact, RowImage image, EncodedImage encoded, BigDecimal quantity, Routes.Route route,
-                PairKey oldKey, PairKey key, boolean matches, String missing) {
+                PairKey oldKey, PairKey key, boolean matches, String missing, QuarantineReason bad, String detail) {
+        Step(Fact fact, RowImage image, EncodedImage encoded, BigDecimal quantity, Routes.Route route,
+             PairKey oldKey, PairKey key, boolean matches, String missing) {
+            this(fact, image, encoded, quantity, route, oldKey, key, matches, missing, null, null);
+        }
     }
 
     /** A fact's canonical image for one kept-column set, encoded by the store at most once, when a pair holds it. */
@@ -82,6 +92,22 @@ final class FactPlanner {
         // Routes whose latest row in this batch carried every column the rule reads (see the marker step below).
         Map<Routes.Route, Boolean> complete = new IdentityHashMap<>();
         for (Fact fact : facts) {
+            int first = steps.size();
+            try {
+                planFact(fact, steps, touched, complete);
+            } catch (RuntimeException e) {
+                // A bug must not block the source: the fact is quarantined (no row values: the class only) and the
+                // batch goes on. Its partial steps are dropped; touched keys left over only cost a read.
+                steps.subList(first, steps.size()).clear();
+                steps.add(new Step(fact, null, null, null, null, null, null, false, null,
+                        QuarantineReason.INTERNAL_ERROR, "preparing: " + ReconciliationEngine.describe(e)));
+            }
+        }
+        return new ReconciliationEngine.Prepared(config, steps, touched);
+    }
+
+    private void planFact(Fact fact, List<Step> steps, Set<PairKey> touched, Map<Routes.Route, Boolean> complete) {
+        {
             Image image = null;
             for (Routes.Route route : routes.of(fact.source(), fact.table())) {
                 // One canonical image per fact, unless its table feeds streams that keep different columns. The
@@ -107,7 +133,6 @@ final class FactPlanner {
                 if (step.key() != null) touched.add(step.key());
             }
         }
-        return new ReconciliationEngine.Prepared(config, steps, touched);
     }
 
     private static Step plan(Fact fact, Image canonical, Routes.Route route, StateStore store) {
@@ -125,14 +150,51 @@ final class FactPlanner {
             if (old != null && !old.equals(key)) oldKey = new PairKey(rule.name(), old);
         }
         boolean matches = op.rowExists() && rule.side(side).filter().matchesCanonical(image.columns());
+        // The quantity is parsed here, on the preparing thread, where the row's text is still in the CPU cache.
+        BigDecimal quantity = null;
+        QuarantineReason bad = null;
+        String detail = null;
+        if (matches && key == null) {
+            bad = QuarantineReason.KEY_MISSING;   // still "matches": counted as a row without key, pairs with nothing
+            detail = blankKeyColumn(rule, side, image);
+        } else if (matches) {
+            if (tooLarge(image)) {
+                bad = QuarantineReason.ROW_TOO_LARGE;
+                detail = "over " + Values.MAX_IMAGE_CHARS + " characters in the columns the rule keeps";
+            } else if (rule.quantity() != null) {
+                String column = rule.quantity().column(side);
+                String text = image.column(column);
+                quantity = Values.quantity(text);
+                if (quantity == null) {
+                    bad = Values.quantityProblem(text);
+                    detail = column;
+                }
+            }
+            // A bad row is no member of its pair: as if it had left the filter (an UPDATE retracts its earlier image).
+            if (bad != null) matches = false;
+        }
         // An insert or snapshot read that does not match cannot retract anything: no state lookup for it.
         boolean acts = key != null && (matches || op == Operation.UPDATE || op == Operation.DELETE);
-        if (!acts && oldKey == null && !matches) return null;
-        // The quantity is parsed here, on the preparing thread, where the row's text is still in the CPU cache.
-        BigDecimal quantity = rule.quantity() == null || !matches ? null
-                : PairEvaluator.quantity(image, rule.quantity().column(side));
+        if (!acts && oldKey == null && !matches && bad == null) return null;
         return new Step(fact, image, acts || oldKey != null ? canonical.encoded(store) : null, quantity, route,
-                oldKey, acts ? new PairKey(rule.name(), key) : null, matches, null);
+                oldKey, acts ? new PairKey(rule.name(), key) : null, matches, null, bad, detail);
+    }
+
+    /** Whether the kept columns add up to more than {@link Values#MAX_IMAGE_CHARS} characters. */
+    private static boolean tooLarge(RowImage image) {
+        long chars = 0;
+        for (String v : image.columns().values()) {
+            if (v != null) chars += v.length();
+        }
+        return chars > Values.MAX_IMAGE_CHARS;
+    }
+
+    private static String blankKeyColumn(Rule rule, Side side, RowImage image) {
+        for (KeyMapping.Part p : rule.key().parts()) {
+            String v = image.column(p.column(side));
+            if (v == null || v.isEmpty()) return p.column(side);
+        }
+        return "";
     }
 
     /**

@@ -29,7 +29,8 @@ import java.util.Set;
  *   <li>Both present: the primary (lowest row id) left row's quantity against the primary right row's (one-to-one)
  *       or the sum of all right rows (sum). A one-to-one mismatch is reported at once; in a sum rule an excess is
  *       reported at once and a shortfall waits for the grace (more parts may still come).</li>
- *   <li>A quantity that is missing or not a number counts as 0.</li>
+ *   <li>A row whose quantity is missing, not a number or out of range never gets here: {@link FactPlanner}
+ *       quarantines it. Only a row stored by an earlier release can have one; it counts as 0.</li>
  * </ul>
  */
 final class PairEvaluator {

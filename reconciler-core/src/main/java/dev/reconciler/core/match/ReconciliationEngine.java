@@ -3,6 +3,8 @@ package dev.reconciler.core.match;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.fact.Fact;
+import dev.reconciler.core.fact.QuarantineReason;
+import dev.reconciler.core.fact.Quarantined;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
@@ -13,6 +15,7 @@ import dev.reconciler.core.state.StateStore;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -44,11 +47,15 @@ public final class ReconciliationEngine {
     private final Watermarks watermarks;
     private final Counters counters;
     private final FactPlanner planner;
-    private final PairDecider decider;
-    private final DeadlineScanner deadlines;
     private final StallDetector stalls;
-    private final RulePauses pauses;
     private final CoverageGaps gaps;
+    private final DeadlineScanner.Marks marks;
+    private final Instant startedAt;
+    // Rebuilt from the store after a batch failed half-way (see #reload): they hold what the failed batch changed.
+    private RulePauses pauses;
+    private PairDecider decider;
+    private DeadlineScanner deadlines;
+    private Quarantine quarantine;
     private VerificationRecorder verification;
 
     public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock) {
@@ -56,18 +63,32 @@ public final class ReconciliationEngine {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.watermarks = new Watermarks(config);
-        Instant startedAt = clock.instant();
+        this.startedAt = clock.instant();
         for (String source : config.sources()) {
             store.meta(META_WATERMARK + source).ifPresent(w -> watermarks.advance(source, Instant.parse(w)));
         }
         this.stalls = new StallDetector(config, watermarks, store, startedAt);
         this.counters = new Counters(config.rules(), store);
         this.pauses = new RulePauses(config, store, watermarks, startedAt);
-        DeadlineScanner.Marks marks = new DeadlineScanner.Marks(config, store);
+        this.marks = new DeadlineScanner.Marks(config, store);
         this.planner = new FactPlanner(config, store);
         this.gaps = new CoverageGaps(config, store);
         this.decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks);
         this.deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider);
+        this.quarantine = new Quarantine(store);
+    }
+
+    /**
+     * Forgets what a batch that did not commit changed in memory (gauges, pauses, quarantine counts) by reading it
+     * back from the store, which holds the last committed batch. Watermarks, stalls, scan marks and coverage gaps do
+     * not change while facts are applied.
+     */
+    private void reload() {
+        counters.reloadGauges(store);
+        pauses = new RulePauses(config, store, watermarks, startedAt);
+        decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks);
+        deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider);
+        quarantine = new Quarantine(store);
     }
 
     public EngineConfig config() {
@@ -134,31 +155,135 @@ public final class ReconciliationEngine {
         if (prepared.config != config) {
             throw new IllegalArgumentException("facts prepared by an engine with another configuration");
         }
+        try {
+            return applySteps(prepared.steps, prepared.touched);
+        } catch (FactFailed e) {
+            // One fact of the batch cannot be applied (a bug, or a value no check foresaw). Failing the batch would
+            // fail it again at every replay, and nothing after it would ever be reconciled: instead the batch is
+            // applied again fact by fact, and the fact that fails is quarantined.
+            reload();
+            return applyOneByOne(prepared.steps);
+        }
+    }
+
+    /** A step threw while it was applied: the fact's fault, not the store's (whose failures pass unwrapped). */
+    private static final class FactFailed extends RuntimeException {
+        FactFailed(RuntimeException cause) {
+            super(cause);
+        }
+    }
+
+    private List<Outcome> applySteps(List<FactPlanner.Step> steps, Set<PairKey> touched) {
         UnitOfWork uow = new UnitOfWork(store);
         pauses.flushDroppedAtOpen(uow);
-        uow.preload(prepared.touched);
-        for (FactPlanner.Step step : prepared.steps) {
-            Rule rule = step.route().rule();
-            Side side = step.route().side();
-            if (step.missing() != null) {
-                // The row lacks a column the rule reads: it cannot be judged (neither matched nor without key).
-                counters.countHeld(rule.name(), side);
-                pauses.hold(uow, rule, side, step.fact(), step.missing(), clock.instant());
-                continue;
-            }
-            pauses.columnsPresent(uow, rule, side, step.fact(), clock);
-            if (step.matches()) {
-                // A matching row without a key pairs with nothing: counted as such.
-                if (step.key() == null) counters.countWithoutKey(rule.name(), side);
-                else counters.countFact(rule.name(), side);
-            }
-            if (step.oldKey() != null) decider.retract(uow, rule, side, step.oldKey(), step);
-            if (step.key() == null) continue;
-            if (step.matches()) decider.upsert(uow, rule, side, step.key(), step);
-            else decider.retract(uow, rule, side, step.key(), step);
+        uow.preload(touched);
+        try {
+            for (FactPlanner.Step step : steps) applyStep(uow, step);
+        } catch (RuntimeException e) {
+            throw new FactFailed(e);
         }
         counters.flush(uow);
+        quarantine.flush(uow);
+        try {
+            return uow.commit();
+        } catch (RuntimeException e) {
+            // Not written: the source delivers the batch again, so memory must not keep what it changed.
+            try {
+                reload();
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /** Each fact's steps in a batch of their own; a fact whose steps throw is quarantined ({@code INTERNAL_ERROR}). */
+    private List<Outcome> applyOneByOne(List<FactPlanner.Step> steps) {
+        List<Outcome> outcomes = new ArrayList<>();
+        int i = 0;
+        while (i < steps.size()) {
+            Fact fact = steps.get(i).fact();
+            int j = i + 1;
+            while (j < steps.size() && steps.get(j).fact() == fact) j++;
+            List<FactPlanner.Step> group = steps.subList(i, j);
+            Set<PairKey> keys = new HashSet<>();
+            for (FactPlanner.Step s : group) {
+                if (s.oldKey() != null) keys.add(s.oldKey());
+                if (s.key() != null) keys.add(s.key());
+            }
+            try {
+                outcomes.addAll(applySteps(group, keys));
+            } catch (FactFailed e) {
+                reload();
+                UnitOfWork uow = new UnitOfWork(store);
+                quarantine.add(uow, quarantined(fact, QuarantineReason.INTERNAL_ERROR, null, null,
+                        "applying: " + describe((RuntimeException) e.getCause())));
+                quarantine.flush(uow);
+                outcomes.addAll(uow.commit());
+            }
+            i = j;
+        }
+        return outcomes;
+    }
+
+    private void applyStep(UnitOfWork uow, FactPlanner.Step step) {
+        if (step.route() == null) {
+            // The fact failed to prepare (see FactPlanner#prepare).
+            quarantine.add(uow, quarantined(step.fact(), step.bad(), null, null, step.detail()));
+            return;
+        }
+        Rule rule = step.route().rule();
+        Side side = step.route().side();
+        if (step.missing() != null) {
+            // The row lacks a column the rule reads: it cannot be judged (neither matched nor without key).
+            counters.countHeld(rule.name(), side);
+            pauses.hold(uow, rule, side, step.fact(), step.missing(), clock.instant());
+            return;
+        }
+        pauses.columnsPresent(uow, rule, side, step.fact(), clock);
+        if (step.bad() != null) quarantine.add(uow, quarantined(step.fact(), step.bad(), rule, side, step.detail()));
+        if (step.matches()) {
+            // A matching row without a key pairs with nothing: counted as such (and quarantined, above).
+            if (step.key() == null) counters.countWithoutKey(rule.name(), side);
+            else counters.countFact(rule.name(), side);
+        }
+        if (step.oldKey() != null) decider.retract(uow, rule, side, step.oldKey(), step);
+        if (step.key() == null) return;
+        if (step.matches()) decider.upsert(uow, rule, side, step.key(), step);
+        else decider.retract(uow, rule, side, step.key(), step);
+    }
+
+    private Quarantined quarantined(Fact fact, QuarantineReason reason, Rule rule, Side side, String detail) {
+        return new Quarantined(fact.source(), fact.table(), fact.row().primaryKey(), fact.position(), reason,
+                rule == null ? null : rule.name(), side, detail, clock.instant());
+    }
+
+    /**
+     * Quarantines facts that could not even be turned into facts (the source layer's records it cannot read), in
+     * one committed batch: stored, counted and alerted like the engine's own.
+     */
+    public List<Outcome> quarantine(List<Quarantined> facts) {
+        if (facts.isEmpty()) return List.of();
+        UnitOfWork uow = new UnitOfWork(store);
+        for (Quarantined q : facts) quarantine.add(uow, q);
+        quarantine.flush(uow);
         return uow.commit();
+    }
+
+    /**
+     * The quarantined facts the store holds: counts per (source, table, reason) and up to {@code limit} of the latest
+     * kept entries numbered below {@code before} (all when null), newest first. Safe from any thread: it reads the
+     * store, not the engine.
+     */
+    public static Quarantine.View quarantined(StateStore store, Long before, int limit) {
+        return Quarantine.read(store, before, limit);
+    }
+
+    /** An exception as its class and where it was thrown, without its message (which may quote row values). */
+    static String describe(RuntimeException e) {
+        StackTraceElement[] trace = e.getStackTrace();
+        return e.getClass().getName() + (trace.length == 0 ? "" : " at " + trace[0].getClassName() + "."
+                + trace[0].getMethodName() + ":" + trace[0].getLineNumber());
     }
 
     // ------------------------------------------------------------------------------------------------ time

@@ -76,4 +76,16 @@ public sealed interface Outcome {
                        SourcePosition position, Instant pausedAt, long held, Instant at) implements Outcome {
         public enum Why { COLUMN_BACK, CONFIGURATION_CHANGED }
     }
+
+    /**
+     * A fact that could not be processed was quarantined (stored with its reason, see
+     * {@link dev.reconciler.core.fact.Quarantined}) instead of being applied; the source goes on with the next one.
+     * Reported for every quarantined fact (metrics count them); journaled, and so alerted, only when {@code alert}:
+     * for the first of its (source, reason), and again once a day while more come.
+     *
+     * @param since quarantined facts of this (source, reason) since the previous alert, this one included; 0 when
+     *              {@code alert} is false
+     */
+    record FactQuarantined(dev.reconciler.core.fact.Quarantined fact, boolean alert, long since) implements Outcome {
+    }
 }

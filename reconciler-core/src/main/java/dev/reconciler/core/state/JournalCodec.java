@@ -1,17 +1,20 @@
 package dev.reconciler.core.state;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.fact.QuarantineReason;
+import dev.reconciler.core.fact.Quarantined;
 import dev.reconciler.core.fact.SourcePosition;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.Side;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Function;
 
 /**
  * The outcome journal: key {@code big-endian(seq)} (sequence numbers are positive, so byte order is sequence
  * order); value version, kind, then the discrepancy's own encoding ({@link DiscrepancyCodec}, row images through
- * the name table like every stored discrepancy) or the source outcome's fields (stalled, recovered, coverage gap).
+ * the name table like every stored discrepancy) or the source outcome's fields (stalled, recovered, coverage gap, rule paused/resumed, quarantine alert).
  */
 public final class JournalCodec {
     private static final byte OPENED = 1;
@@ -21,6 +24,7 @@ public final class JournalCodec {
     private static final byte COVERAGE_GAP = 5;
     private static final byte RULE_PAUSED = 6;
     private static final byte RULE_RESUMED = 7;
+    private static final byte QUARANTINED = 8;
 
     private JournalCodec() {
     }
@@ -98,6 +102,20 @@ public final class JournalCodec {
             out.instant(r.pausedAt());
             out.varLong(r.held());
             out.instant(r.at());
+        } else if (outcome instanceof Outcome.FactQuarantined q && q.alert()) {
+            Quarantined f = q.fact();
+            out.b(QUARANTINED);
+            out.string(f.source());
+            out.string(f.table());
+            out.string(f.primaryKey());
+            out.b((byte) (f.position() == null ? 0 : 1));
+            if (f.position() != null) position(out, f.position());
+            out.b((byte) f.reason().ordinal());
+            out.string(f.rule() == null ? "" : f.rule());
+            out.b((byte) (f.side() == null ? 0 : 1 + f.side().ordinal()));
+            out.string(f.detail());
+            out.instant(f.at());
+            out.varLong(q.since());
         } else {
             throw new IllegalArgumentException("not a journaled outcome: " + outcome);
         }
@@ -130,12 +148,28 @@ public final class JournalCodec {
                 case RULE_RESUMED -> new Outcome.RuleResumed(in.string(), Side.values()[in.b()], in.string(),
                         in.string(), in.string(), Outcome.RuleResumed.Why.values()[in.b()],
                         in.b() == 0 ? null : position(in), in.instant(), in.varLong(), in.instant());
+                case QUARANTINED -> quarantined(in);
                 default -> throw new IllegalStateException("unknown kind " + kind);
             };
             return new JournalEntry(seq, outcome);
         } catch (RuntimeException e) {
             throw new UnreadableValueException("corrupt journal entry " + seq + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Outcome quarantined(Bytes.Reader in) {
+        String source = in.string();
+        String table = in.string();
+        String pk = in.string();
+        SourcePosition position = in.b() == 0 ? null : position(in);
+        QuarantineReason reason = QuarantineReason.values()[in.b()];
+        String rule = in.string();
+        int side = in.b();
+        String detail = in.string();
+        Instant at = in.instant();
+        long since = in.varLong();
+        return new Outcome.FactQuarantined(new Quarantined(source, table, pk, position, reason,
+                rule.isEmpty() ? null : rule, side == 0 ? null : Side.values()[side - 1], detail, at), true, since);
     }
 
     private static void position(Bytes.Writer out, SourcePosition p) {

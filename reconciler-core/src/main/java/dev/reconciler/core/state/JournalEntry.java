@@ -24,7 +24,7 @@ public record JournalEntry(long seq, Outcome outcome) {
         if (seq < 1) throw new IllegalArgumentException("journal sequence numbers start at 1, got " + seq);
         Objects.requireNonNull(outcome, "outcome");
         if (!journaled(outcome)) {
-            throw new IllegalArgumentException("only discrepancy, source and rule-pause outcomes are journaled, not " + outcome);
+            throw new IllegalArgumentException("only discrepancy, source, rule-pause and quarantine-alert outcomes are journaled, not " + outcome);
         }
     }
 
@@ -33,7 +33,8 @@ public record JournalEntry(long seq, Outcome outcome) {
         return o instanceof Outcome.DiscrepancyOpened || o instanceof Outcome.DiscrepancyResolved
                 || o instanceof Outcome.SourceStalled || o instanceof Outcome.SourceRecovered
                 || o instanceof Outcome.CoverageGap || o instanceof Outcome.RulePaused
-                || o instanceof Outcome.RuleResumed;
+                || o instanceof Outcome.RuleResumed
+                || o instanceof Outcome.FactQuarantined q && q.alert();
     }
 
     /**
@@ -47,6 +48,7 @@ public record JournalEntry(long seq, Outcome outcome) {
         if (outcome instanceof Outcome.CoverageGap g) return g.at();
         if (outcome instanceof Outcome.RulePaused p) return p.at();
         if (outcome instanceof Outcome.RuleResumed r) return r.at();
+        if (outcome instanceof Outcome.FactQuarantined q) return q.fact().at();
         return ((Outcome.SourceRecovered) outcome).at();
     }
 }

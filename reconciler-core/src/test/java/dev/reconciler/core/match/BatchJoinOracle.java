@@ -42,8 +42,9 @@ import java.util.TreeMap;
  * </pre>
  * and per key: two or more left rows → DUPLICATE_LEFT; one-to-one and two or more right rows → DUPLICATE_RIGHT;
  * left only → MISSING_RIGHT; right only → MISSING_LEFT; both → the quantity of the left row with the lowest row id
- * against the lowest-row-id right row (one-to-one) or the sum of all right rows (sum), a missing or non-numeric
- * quantity counting as 0; {@code |r - l| > tolerance} → QUANTITY_MISMATCH with difference {@code r - l}. A key
+ * against the lowest-row-id right row (one-to-one) or the sum of all right rows (sum); a row whose quantity is
+ * missing, not a number or out of range is quarantined, i.e. no member of L or R (as if its filter failed);
+ * {@code |r - l| > tolerance} → QUANTITY_MISMATCH with difference {@code r - l}. A key
  * with both sides present and nothing wrong is matched.
  */
 final class BatchJoinOracle {
@@ -185,6 +186,9 @@ final class BatchJoinOracle {
             if (!belongs(config, rule, side, f)) continue;
             List<String> key = keyOf(rule.key(), side, f.columns());
             if (key == null) continue;
+            // A bad quantity quarantines the row: it is in no pair.
+            if (rule.quantity() != null
+                    && Values.quantity(Values.canonical(f.columns().get(rule.quantity().column(side)))) == null) continue;
             out.computeIfAbsent(key, k -> new ArrayList<>()).add(f);
         }
         return out;

@@ -136,7 +136,7 @@ class EngineVsOracleProperties {
                 List.of(OrderInventory.sale(g, Multiplicity.SUM), OrderInventory.cancel(g)),
                 Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofDays(7));
         // Two order rows on two shards (row 9 of shard 1 and row 10 of shard 0: shard 0 is the lower row id),
-        // two deductions 10 and 9 (9 is the lower id: numeric order); a non-numeric quantity counts as 0.
+        // two deductions 10 and 9 (9 is the lower id: numeric order); a non-numeric quantity quarantines its row (no member of the pair).
         List<Fact> facts = List.of(
                 order(10, 0, "O1", "1001", "CONFIRM", "CONFIRM", 3, 0, 1),
                 order(9, 1, "O1", "1001", "CONFIRM", "CONFIRM", 1, 0, 2),

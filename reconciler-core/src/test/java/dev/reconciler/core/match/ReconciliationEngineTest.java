@@ -148,7 +148,10 @@ class ReconciliationEngineTest {
 
         @Test
         void aRowWithABlankKeyPairsWithNothingAndIsCounted() {
-            assertThat(order(orderRow(1, " ", "42", "CONFIRM", "CONFIRM", 1, 0), 0)).isEmpty();
+            // Quarantined (KEY_MISSING, the first of its source and reason: alerted), never a pair's member.
+            assertThat(order(orderRow(1, " ", "42", "CONFIRM", "CONFIRM", 1, 0), 0)).singleElement()
+                    .satisfies(o -> assertThat(((Outcome.FactQuarantined) o).fact().reason())
+                            .isEqualTo(dev.reconciler.core.fact.QuarantineReason.KEY_MISSING));
             assertThat(d.watermarkAll(at(3600))).isEmpty();
             assertThat(d.engine().factsWithoutKey("sale", dev.reconciler.core.rule.Side.LEFT)).isEqualTo(1);
             assertThat(d.engine().factsTaken("sale", dev.reconciler.core.rule.Side.LEFT)).isZero();
