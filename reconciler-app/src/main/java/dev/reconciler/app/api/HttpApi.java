@@ -425,7 +425,14 @@ public final class HttpApi implements AutoCloseable {
             int status = s instanceof Integer i ? i : response.getStatus();
             Object m = request.getAttribute(ERROR_MESSAGE);
             Object x = request.getAttribute(ERROR_EXCEPTION);
-            if (x instanceof Throwable t && status >= 500) log.error("HTTP {} failed", request.getHttpURI().getPath(), t);
+            if (x instanceof Throwable t && status >= 500) {
+                // A client that goes away mid-request (EofException, a reset) is not our failure.
+                if (t instanceof IOException || t instanceof org.eclipse.jetty.http.HttpException) {
+                    log.debug("HTTP bad request or client went away: {}", t.toString());
+                } else {
+                    log.error("HTTP {} failed", ApiException.shown(request.getHttpURI().getPath()), t);
+                }
+            }
             byte[] body = json(status, m == null ? null : m.toString());
             response.setStatus(status);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
@@ -458,6 +465,7 @@ public final class HttpApi implements AutoCloseable {
                         + limits.maxHeaderSize() + " bytes", "shorten the query; the limit is http.maxHeaderSize");
                 case 431 -> new Views.Error("the request headers are larger than " + limits.maxHeaderSize()
                         + " bytes", "send fewer or shorter headers; the limit is http.maxHeaderSize");
+                case 505 -> new Views.Error("the HTTP version is not supported" + why, "send HTTP/1.1 (or 1.0)");
                 default -> status >= 500
                         ? new Views.Error("internal error (HTTP " + status + ")", "see the reconciler's log")
                         : new Views.Error("HTTP " + status + why, "see docs/api.md");
@@ -473,7 +481,7 @@ public final class HttpApi implements AutoCloseable {
 
     private static void noQuery(Router.Request req) {
         for (String name : req.query().keySet()) {
-            throw ApiException.badParameter(name, "unknown", "this endpoint takes no query parameters");
+            throw ApiException.badParameter(ApiException.shown(name), "unknown", "this endpoint takes no query parameters");
         }
     }
 
@@ -497,7 +505,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private static ApiException unknownId(String id) {
-        return ApiException.notFound("no discrepancy with id '" + id + "'",
+        return ApiException.notFound("no discrepancy with id '" + ApiException.shown(id) + "'",
                 "take ids from GET /api/discrepancies?status=all; a resolved discrepancy is dropped with its pair"
                         + " after the retention period");
     }
@@ -530,7 +538,7 @@ public final class HttpApi implements AutoCloseable {
         String rule = req.params().get(0);
         for (String name : req.query().keySet()) {
             if (!name.equals("since") && !name.equals("until")) {
-                throw ApiException.badParameter(name, "unknown", "this endpoint takes since and until");
+                throw ApiException.badParameter(ApiException.shown(name), "unknown", "this endpoint takes since and until");
             }
         }
         Verification v = verification;
@@ -581,7 +589,7 @@ public final class HttpApi implements AutoCloseable {
         String fix = "give since as an ISO-8601 instant or a duration back from now, e.g. ?since=6h";
         if (since == null || since.isBlank()) throw ApiException.badParameter("since", "missing", fix);
         for (String p : req.query().keySet()) {
-            if (!p.equals("since")) throw ApiException.badParameter(p, "unknown", fix);
+            if (!p.equals("since")) throw ApiException.badParameter(ApiException.shown(p), "unknown", fix);
         }
         Instant at;
         try {
@@ -593,7 +601,8 @@ public final class HttpApi implements AutoCloseable {
         if (resync == null) throw new ApiException(404, "this process has no sources to resync", "run it with sources");
         ResyncRequest r = resync.resync(source, at);
         if (r == null) {
-            throw ApiException.notFound("no source named '" + source + "'", "see /api/status for the sources");
+            throw ApiException.notFound("no source named '" + ApiException.shown(source) + "'",
+                    "see /api/status for the sources");
         }
         log.warn("source {}: resync since {} requested through the API", source, at);
         return Router.Reply.json(202, r);
@@ -629,7 +638,8 @@ public final class HttpApi implements AutoCloseable {
 
     private Router.Reply pair(Router.Request req) {
         String ruleName = req.params().get(0);
-        Rule rule = engineConfig.rule(ruleName).orElseThrow(() -> ApiException.notFound("no rule '" + ruleName + "'",
+        Rule rule = engineConfig.rule(ruleName).orElseThrow(() -> ApiException.notFound("no rule '"
+                + ApiException.shown(ruleName) + "'",
                 "use one of " + engineConfig.rules().stream().map(Rule::name).toList()));
         List<String> names = rule.key().names();
         String example = example(names);
@@ -637,7 +647,8 @@ public final class HttpApi implements AutoCloseable {
         for (String param : req.query().keySet()) {
             String name = param.startsWith(KEY_PREFIX) ? param.substring(KEY_PREFIX.length()) : null;
             if (name == null || !names.contains(name)) {
-                throw ApiException.badParameter(param, name == null ? "unknown" : "not a key of rule " + ruleName,
+                throw ApiException.badParameter(ApiException.shown(param), name == null ? "unknown"
+                                : "not a key of rule " + ruleName,
                         "pass the key as " + example);
             }
         }
@@ -650,7 +661,7 @@ public final class HttpApi implements AutoCloseable {
         }
         PairKey pk = new PairKey(rule.name(), List.copyOf(key.values()));
         PairState state = store.pair(pk).orElseThrow(() -> ApiException.notFound(
-                "nothing is known about rule " + rule.name() + " key " + key,
+                "nothing is known about rule " + rule.name() + " key " + ApiException.shown(key.toString()),
                 "check the key values (compared as trimmed text); a finished pair is dropped after the retention"
                         + " period, and rows that match neither side's filter are not kept"));
         List<Views.DiscrepancyView> found = new ArrayList<>();

@@ -51,7 +51,7 @@ final class Router {
             List<String> v = query.get(name);
             if (v == null || v.isEmpty()) return null;
             if (v.size() > 1) {
-                throw ApiException.badParameter(name, "given " + v.size() + " times", "give it once");
+                throw ApiException.badParameter(ApiException.shown(name), "given " + v.size() + " times", "give it once");
             }
             return v.get(0);
         }
@@ -112,9 +112,9 @@ final class Router {
             return new Match(r, params);
         }
         if (!allowed.isEmpty()) {
-            throw new MethodNotAllowed(method, rawPath, String.join(", ", allowed));
+            throw new MethodNotAllowed(ApiException.shown(method), ApiException.shown(rawPath), String.join(", ", allowed));
         }
-        throw ApiException.notFound("no endpoint " + rawPath, "see docs/api.md: /api/discrepancies, /api/pairs/{rule},"
+        throw ApiException.notFound("no endpoint " + ApiException.shown(rawPath), "see docs/api.md: /api/discrepancies, /api/pairs/{rule},"
                 + " /api/status, /metrics, /health/live, /health/ready");
     }
 
@@ -159,7 +159,7 @@ final class Router {
             // URLDecoder treats '+' as a space, as HTML forms and most clients encode the query.
             return URLDecoder.decode(raw, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "the " + where + " has invalid percent-encoding: '" + raw + "'",
+            throw new ApiException(400, "the " + where + " has invalid percent-encoding: '" + ApiException.shown(raw) + "'",
                     "encode reserved characters as %XX (UTF-8)");
         }
     }
