@@ -172,6 +172,27 @@ class HttpApiHardeningTest {
     }
 
     @Test
+    void aRequestThatWorksLongerThanTheReadTimeoutStillGetsItsAnswer() throws Exception {
+        // The read timeout bounds waiting for the client, never the server's own work (a verification takes minutes).
+        CountDownLatch release = new CountDownLatch(1);
+        h.pipeline.call(engine -> {
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+        long free = LIMITS.readTimeout().toMillis() + 1500;
+        CompletableFuture.runAsync(release::countDown, CompletableFuture.delayedExecutor(free, TimeUnit.MILLISECONDS));
+        long t0 = System.nanoTime();
+        ApiHarness.Reply r = h.post("/api/discrepancies/0123456789abcdef/ack", "{}", "Bearer " + ApiHarness.TOKEN);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertJsonError(r.status(), r.header("Content-Type"), r.body(), 404, "no discrepancy with id");
+        assertThat(ms).isGreaterThanOrEqualTo(free - 200);
+    }
+
+    @Test
     void aClientPagingThroughEveryDiscrepancyDoesNotSlowTheProbes() throws Exception {
         AtomicInteger seen = new AtomicInteger();
         AtomicInteger pages = new AtomicInteger();
