@@ -22,6 +22,33 @@ final class ApiException extends RuntimeException {
         return new ApiException(404, error, fix);
     }
 
+    /** Longest client-sent text an error message repeats; the rest is counted, not shown. */
+    static final int SHOWN_MAX = 64;
+
+    /**
+     * A client-sent value as an error message may repeat it: at most {@link #SHOWN_MAX} characters, and control and
+     * invisible formatting characters (NUL, a right-to-left override, a zero-width space) written as {@code \\uXXXX},
+     * so what a person reads is what was sent.
+     */
+    static String shown(String value) {
+        if (value == null) return "null";
+        StringBuilder b = new StringBuilder();
+        int n = 0;
+        for (int i = 0; i < value.length() && n < SHOWN_MAX; i++, n++) {
+            char c = value.charAt(i);
+            int type = Character.getType(c);
+            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE
+                    || type == Character.UNASSIGNED || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR) {
+                b.append(String.format("\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (value.length() > SHOWN_MAX) b.append("… (").append(value.length()).append(" characters)");
+        return b.toString();
+    }
+
     int status() {
         return status;
     }

@@ -44,7 +44,8 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
     static DiscrepancyQuery parse(Router.Request req, EngineConfig config) {
         for (String name : req.query().keySet()) {
             if (!PARAMETERS.contains(name)) {
-                throw ApiException.badParameter(name, "unknown", "use status, rule, type, since, limit and cursor");
+                throw ApiException.badParameter(ApiException.shown(name), "unknown",
+                        "use status, rule, type, since, limit and cursor");
             }
         }
         Status status = Status.OPEN;
@@ -54,13 +55,13 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
                 case "open" -> status = Status.OPEN;
                 case "resolved" -> status = Status.RESOLVED;
                 case "all" -> status = null;
-                default -> throw ApiException.badParameter("status", "'" + s + "' is not a status",
+                default -> throw ApiException.badParameter("status", "'" + ApiException.shown(s) + "' is not a status",
                         "use open (the default), resolved or all");
             }
         }
         String rule = req.query("rule");
         if (rule != null && config.rule(rule).isEmpty()) {
-            throw ApiException.badParameter("rule", "no rule '" + rule + "'",
+            throw ApiException.badParameter("rule", "no rule '" + ApiException.shown(rule) + "'",
                     "use one of " + config.rules().stream().map(Rule::name).toList());
         }
         DiscrepancyType type = null;
@@ -69,7 +70,7 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
             try {
                 type = DiscrepancyType.valueOf(t.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw ApiException.badParameter("type", "'" + t + "' is not a discrepancy type",
+                throw ApiException.badParameter("type", "'" + ApiException.shown(t) + "' is not a discrepancy type",
                         "use one of " + Arrays.toString(DiscrepancyType.values()));
             }
         }
@@ -85,13 +86,15 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
                 limit = -1;
             }
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw ApiException.badParameter("limit", "'" + l + "' is not a number from 1 to " + MAX_LIMIT,
+                throw ApiException.badParameter("limit", "'" + ApiException.shown(l) + "' is not a number from 1 to "
+                        + MAX_LIMIT,
                         "omit it for " + DEFAULT_LIMIT + " items per page");
             }
         }
         String cursor = req.query("cursor");
         if (cursor != null && !ID.matcher(cursor).matches()) {
-            throw ApiException.badParameter("cursor", "'" + cursor + "' is not a cursor this API gave out",
+            throw ApiException.badParameter("cursor", "'" + ApiException.shown(cursor)
+                    + "' is not a cursor this API gave out",
                     "pass the 'next' value of the previous page unchanged, or omit it for the first page");
         }
         return new DiscrepancyQuery(status, rule, type, since, limit, cursor);
@@ -104,7 +107,7 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
             try {
                 return OffsetDateTime.parse(text).toInstant();
             } catch (DateTimeParseException e2) {
-                throw ApiException.badParameter(name, "'" + text + "' is not an ISO-8601 time",
+                throw ApiException.badParameter(name, "'" + ApiException.shown(text) + "' is not an ISO-8601 time",
                         "write it like 2026-11-26T08:00:00Z or 2026-11-26T16:00:00+08:00 (URL-encode '+' as %2B)");
             }
         }

@@ -4,8 +4,6 @@ import dev.reconciler.app.Threads;
 import dev.reconciler.app.Version;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.reconciler.app.metrics.ReconcilerMetrics;
 import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.app.pipeline.Pipeline;
@@ -21,17 +19,30 @@ import dev.reconciler.core.state.PairKey;
 import dev.reconciler.core.state.PairState;
 import dev.reconciler.core.state.StateStore;
 import dev.reconciler.core.state.StateStoreException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -41,9 +52,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -57,8 +70,14 @@ import java.util.function.Supplier;
  * The reconciler's HTTP API: Prometheus metrics, discrepancies (list, one, acknowledge), everything about one pair,
  * status and health checks. docs/api.md documents every endpoint.
  *
- * <p>Server: the JDK's {@code com.sun.net.httpserver} with a small {@link Router} — no server dependency for a
- * handful of low-traffic endpoints (see docs/architecture.md). A small fixed pool of threads answers requests.
+ * <p>Server: Jetty's core handler API (no servlets) under a small {@link Router} (see docs/architecture.md). Its
+ * connector is non-blocking: a connection that is idle or sends half a request holds no thread, and is closed after
+ * {@link ApiConfig.Limits#idleTimeout()}. Health checks and {@code /metrics} ({@link Router.Lane#PROBE}) are answered
+ * at once on Jetty's own small pool; every other route runs on a bounded pool of
+ * {@link ApiConfig.Limits#workerThreads()} with a bounded queue, and a full queue is a 503 at once, never a wait. A
+ * request body is read without holding a thread, within {@link ApiConfig.Limits#readTimeout()} and
+ * {@link ApiConfig.Limits#maxBodySize()}. Every answer, also the server's own 400/404/405/408/413/414/431/500, is
+ * {@code {"error": ..., "fix": ...}} JSON.
  *
  * <p>Threads: reads go straight to the {@link StateStore}, which serves reads from any thread while the engine
  * writes (each read sees the last committed batch); the engine's numbers come from the pipeline's published
@@ -70,7 +89,8 @@ import java.util.function.Supplier;
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     static final Duration ENGINE_WAIT = Duration.ofSeconds(10);
-    static final int MAX_BODY = 64 * 1024;
+    /** Jetty's own threads: acceptor, selector, probes and hand-offs; they never run slow work. */
+    static final int SERVER_THREADS = 8;
     static final int MAX_NOTE = 2000;
     private static final String KEY_PREFIX = "key.";
 
@@ -87,8 +107,11 @@ public final class HttpApi implements AutoCloseable {
     /** What {@code POST /api/rules/{rule}/verify} runs; null when this process cannot verify. */
     private volatile Verification verification;
     private final AtomicBoolean verifying = new AtomicBoolean();
-    private HttpServer server;
-    private ExecutorService workers;
+    private final int maxBody;
+    private Server server;
+    private ServerConnector connector;
+    private InetSocketAddress address;
+    private ThreadPoolExecutor workers;
 
     /**
      * @param sources each source's status ({@code DebeziumSource::status}); readiness needs every one streaming
@@ -117,7 +140,8 @@ public final class HttpApi implements AutoCloseable {
         this.sources = List.copyOf(sources);
         this.metrics = metrics;
         this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.US_ASCII);
-        router.add("GET", "/metrics", Router.Access.READ, this::metrics)
+        this.maxBody = config.limits().maxBodySize();
+        router.add("GET", "/metrics", Router.Access.READ, Router.Lane.PROBE, this::metrics)
                 .add("GET", "/api/discrepancies", Router.Access.READ, this::discrepancies)
                 .add("GET", "/api/discrepancies/([^/]+)", Router.Access.READ, this::discrepancy)
                 .add("POST", "/api/discrepancies/([^/]+)/ack", Router.Access.WRITE, this::acknowledge)
@@ -126,8 +150,8 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/api/status", Router.Access.READ, this::status)
                 .add("GET", "/api/quarantine", Router.Access.READ, this::quarantine)
                 .add("POST", "/api/sources/([^/]+)/resync", Router.Access.WRITE, this::resync)
-                .add("GET", "/health/live", Router.Access.OPEN, this::live)
-                .add("GET", "/health/ready", Router.Access.OPEN, this::ready);
+                .add("GET", "/health/live", Router.Access.OPEN, Router.Lane.PROBE, this::live)
+                .add("GET", "/health/ready", Router.Access.OPEN, Router.Lane.PROBE, this::ready);
     }
 
     /** A window verification of a running reconciler ({@code dev.reconciler.app.verify.WindowVerifier}). */
@@ -150,31 +174,58 @@ public final class HttpApi implements AutoCloseable {
     public synchronized HttpApi start() {
         if (server != null) throw new IllegalStateException("the HTTP API is already started");
         if (closed.get()) throw new IllegalStateException("the HTTP API is closed");
-        InetSocketAddress address;
         try {
             address = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
         } catch (IOException e) {
             throw new IllegalStateException("api.bindAddress: cannot resolve '" + config.bindAddress() + "' ("
                     + e.getMessage() + "); use an IP address of this machine, e.g. 127.0.0.1", e);
         }
-        try {
-            server = HttpServer.create(address, 0);
-        } catch (BindException e) {
-            throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port() + " ("
-                    + e.getMessage() + "); stop what uses the port or set api.port to another one", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the HTTP API on " + config.bindAddress() + ":"
-                    + config.port() + ": " + e.getMessage(), e);
-        }
+        ApiConfig.Limits limits = config.limits();
+        QueuedThreadPool serverThreads = new QueuedThreadPool(SERVER_THREADS, SERVER_THREADS);
+        serverThreads.setName("reconciler-http");
+        serverThreads.setDaemon(true);
+        serverThreads.setReservedThreads(0);
+        server = new Server(serverThreads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setRequestHeaderSize(limits.maxHeaderSize());
+        // While a request is in progress (its body arriving, its answer leaving) the longest pause allowed.
+        http.setIdleTimeout(limits.readTimeout().toMillis());
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(address.getAddress().getHostAddress());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(512);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                exchange(request, response, callback);
+                return true;
+            }
+        });
+        server.setErrorHandler(new JsonErrors(limits));
+        server.setStopTimeout(0);
         AtomicInteger n = new AtomicInteger();
-        workers = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "reconciler-http-" + n.incrementAndGet());
+        workers = new ThreadPoolExecutor(limits.workerThreads(), limits.workerThreads(), 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(limits.queueSize()), r -> {
+            Thread t = new Thread(r, "reconciler-api-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        server.setExecutor(workers);
-        server.createContext("/", this::exchange);
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly();
+            Throwable c = e;
+            while (c != null && !(c instanceof BindException)) c = c.getCause();
+            if (c != null) {
+                throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port()
+                        + " (" + c.getMessage() + "); stop what uses the port or set api.port to another one", e);
+            }
+            throw new UncheckedIOException("cannot start the HTTP API on " + config.bindAddress() + ":"
+                    + config.port() + ": " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
+        }
         log.info("HTTP API listening on {}:{} ({})", config.bindAddress(), port(), config);
         return this;
     }
@@ -182,13 +233,13 @@ public final class HttpApi implements AutoCloseable {
     /** The port listened on (the chosen one when configured as 0). */
     public synchronized int port() {
         if (server == null) throw new IllegalStateException("the HTTP API is not started");
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     /** Base URL, e.g. {@code http://127.0.0.1:8080}. */
     public synchronized String url() {
         if (server == null) throw new IllegalStateException("the HTTP API is not started");
-        String host = server.getAddress().getAddress().getHostAddress();
+        String host = address.getAddress().getHostAddress();
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
     }
 
@@ -196,38 +247,121 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (!closed.compareAndSet(false, true)) return;
-        if (server != null) server.stop(0);
+        stopQuietly();
+    }
+
+    private void stopQuietly() {
+        if (server != null) {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                log.warn("stopping the HTTP server: {}", e.toString());
+            }
+        }
         if (workers != null) Threads.stop(workers, Duration.ofSeconds(5));
     }
 
     // ------------------------------------------------------------------------------------------------ plumbing
 
-    private void exchange(HttpExchange x) {
-        Router.Reply reply;
+    /**
+     * One request, on a Jetty thread: route and authorize at once (cheap); a probe is answered right here; anything
+     * else has its body read without holding a thread, then runs on the worker pool, or is refused with 503 when the
+     * pool and its queue are full.
+     */
+    private void exchange(Request request, Response response, Callback callback) {
+        String method = request.getMethod().toUpperCase(Locale.ROOT);
+        String rawPath = request.getHttpURI().getPath();
+        Router.Match match;
+        Map<String, List<String>> query;
         try {
-            String method = x.getRequestMethod().toUpperCase(Locale.ROOT);
-            Router.Match match = router.route(method, x.getRequestURI().getRawPath());
-            authorize(match.route().access(), x.getRequestHeaders().getFirst("Authorization"));
-            Router.Request req = new Router.Request(match.params(), Router.parseQuery(x.getRequestURI().getRawQuery()),
-                    readBody(x.getRequestBody()));
-            reply = match.route().handler().handle(req);
-        } catch (ApiException e) {
-            reply = Router.Reply.json(e.status(), new Views.Error(e.getMessage(), e.fix()));
-            if (e.status() == 401) reply = reply.withHeader("WWW-Authenticate", "Bearer realm=\"reconciler\"");
-        } catch (Router.MethodNotAllowed e) {
-            reply = Router.Reply.json(405, new Views.Error(e.method + " is not allowed on " + e.path,
-                    "use " + e.allow)).withHeader("Allow", e.allow);
-        } catch (StateStoreException | IllegalStateException e) {
-            // The store failed or is closed (shutting down): the request may succeed elsewhere or later.
-            log.warn("HTTP {} {}: {}", x.getRequestMethod(), x.getRequestURI().getRawPath(), e.getMessage());
-            reply = Router.Reply.json(503, new Views.Error("the state is not available: " + e.getMessage(),
-                    "retry later; if it persists, check the reconciler's log"));
-        } catch (Exception e) {
-            log.error("HTTP {} {} failed", x.getRequestMethod(), x.getRequestURI().getRawPath(), e);
-            reply = Router.Reply.json(500, new Views.Error("internal error (" + e.getClass().getSimpleName() + ")",
-                    "see the reconciler's log"));
+            match = router.route(method, rawPath);
+            authorize(match.route().access(), request.getHeaders().get(HttpHeader.AUTHORIZATION));
+            query = Router.parseQuery(request.getHttpURI().getQuery());
+        } catch (RuntimeException e) {
+            send(response, callback, failure(e, method, rawPath));
+            return;
         }
-        send(x, reply);
+        if (match.route().lane() == Router.Lane.PROBE) {
+            send(response, callback, run(match, new Router.Request(match.params(), query, new byte[0]), method, rawPath));
+            return;
+        }
+        long length = request.getLength();
+        if (length > maxBody) {
+            send(response, callback, tooLarge());
+            return;
+        }
+        Content.Source.asByteArrayAsync(request, maxBody)
+                .orTimeout(config.limits().readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((body, failure) -> {
+                    if (failure != null) {
+                        send(response, callback, bodyFailure(failure));
+                        return;
+                    }
+                    try {
+                        workers.execute(() -> send(response, callback,
+                                run(match, new Router.Request(match.params(), query, body), method, rawPath)));
+                    } catch (RejectedExecutionException e) {
+                        send(response, callback, busy());
+                    }
+                });
+    }
+
+    private Router.Reply run(Router.Match match, Router.Request req, String method, String rawPath) {
+        try {
+            return match.route().handler().handle(req);
+        } catch (Exception e) {
+            return failure(e, method, rawPath);
+        }
+    }
+
+    private static Router.Reply failure(Exception e, String method, String rawPath) {
+        if (e instanceof ApiException a) {
+            Router.Reply reply = Router.Reply.json(a.status(), new Views.Error(a.getMessage(), a.fix()));
+            return a.status() == 401 ? reply.withHeader("WWW-Authenticate", "Bearer realm=\"reconciler\"") : reply;
+        }
+        if (e instanceof Router.MethodNotAllowed m) {
+            return Router.Reply.json(405, new Views.Error(m.method + " is not allowed on " + m.path, "use " + m.allow))
+                    .withHeader("Allow", m.allow);
+        }
+        if (e instanceof StateStoreException || e instanceof IllegalStateException) {
+            // The store failed or is closed (shutting down): the request may succeed elsewhere or later.
+            log.warn("HTTP {} {}: {}", method, rawPath, e.getMessage());
+            return Router.Reply.json(503, new Views.Error("the state is not available: " + e.getMessage(),
+                    "retry later; if it persists, check the reconciler's log"));
+        }
+        if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        log.error("HTTP {} {} failed", method, rawPath, e);
+        return Router.Reply.json(500, new Views.Error("internal error (" + e.getClass().getSimpleName() + ")",
+                "see the reconciler's log"));
+    }
+
+    private Router.Reply tooLarge() {
+        return Router.Reply.json(413, new Views.Error("the request body is larger than " + maxBody + " bytes",
+                "send a smaller body (an acknowledgement needs only a short note); the limit is http.maxBodySize"));
+    }
+
+    private Router.Reply bodyFailure(Throwable failure) {
+        Throwable c = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (c instanceof TimeoutException) {
+            return Router.Reply.json(408, new Views.Error("the request body did not arrive within "
+                    + Durations.format(config.limits().readTimeout()), "send the whole body at once; the limit is"
+                    + " http.readTimeout")).withHeader("Connection", "close");
+        }
+        if (c instanceof IllegalArgumentException || c instanceof IllegalStateException
+                || String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("too large")) {
+            return tooLarge();
+        }
+        log.debug("HTTP request body failed: {}", c.toString());
+        return Router.Reply.json(400, new Views.Error("the request body could not be read: " + c.getMessage(),
+                "send the body with a Content-Length or as valid chunked encoding"));
+    }
+
+    private Router.Reply busy() {
+        ApiConfig.Limits l = config.limits();
+        return Router.Reply.json(503, new Views.Error("the API is busy: " + l.workerThreads() + " requests are being"
+                + " answered and " + l.queueSize() + " wait (health checks and /metrics are not affected)",
+                "retry in a second; if it persists, raise http.workerThreads or find the slow client"))
+                .withHeader("Retry-After", "1");
     }
 
     private void authorize(Router.Access access, String header) {
@@ -245,55 +379,110 @@ public final class HttpApi implements AutoCloseable {
             throw new ApiException(401, "the Authorization header is not a bearer token",
                     "send 'Authorization: Bearer <api.token from the configuration>'");
         }
-        byte[] given = h.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
+        byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(given, token)) {   // constant time
             throw new ApiException(401, "the bearer token is not the configured API token",
                     "send the api.token of this reconciler's configuration");
         }
     }
 
-    private static byte[] readBody(InputStream in) throws IOException {
-        try (in) {
-            byte[] b = in.readNBytes(MAX_BODY + 1);
-            if (b.length > MAX_BODY) {
-                throw new ApiException(413, "the request body is larger than " + MAX_BODY + " bytes",
-                        "send a smaller body (an acknowledgement needs only a short note)");
+    private static void send(Response response, Callback callback, Router.Reply reply) {
+        byte[] body;
+        if (reply.json() != null) {
+            try {
+                body = Json.MAPPER.writeValueAsBytes(reply.json());
+            } catch (JsonProcessingException e) {
+                log.error("cannot write a JSON reply", e);
+                reply = Router.Reply.json(500, null);
+                body = "{\"error\":\"internal error (JSON)\",\"fix\":\"see the reconciler's log\"}"
+                        .getBytes(StandardCharsets.UTF_8);
             }
-            return b;
+        } else {
+            body = reply.text() == null ? new byte[0] : reply.text().getBytes(StandardCharsets.UTF_8);
         }
+        response.setStatus(reply.status());
+        HttpFields.Mutable headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, reply.contentType());
+        headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+        reply.headers().forEach(headers::put);
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 
-    private static void send(HttpExchange x, Router.Reply reply) {
-        try (x) {
-            byte[] body;
-            if (reply.json() != null) {
-                try {
-                    body = Json.MAPPER.writeValueAsBytes(reply.json());
-                } catch (JsonProcessingException e) {
-                    log.error("cannot write a JSON reply", e);
-                    reply = Router.Reply.json(500, null);
-                    body = "{\"error\":\"internal error (JSON)\"}".getBytes(StandardCharsets.UTF_8);
+    /**
+     * The answers Jetty gives by itself, before a request reaches {@link #exchange}: a malformed request (400), an
+     * ambiguous path (400), a request line or headers over {@code http.maxHeaderSize} (414, 431), a handler failure
+     * (500). JSON like every other answer, never an HTML page or a stack trace.
+     */
+    private static final class JsonErrors extends ErrorHandler {
+        private final ApiConfig.Limits limits;
+
+        JsonErrors(ApiConfig.Limits limits) {
+            this.limits = limits;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Object s = request.getAttribute(ERROR_STATUS);
+            int status = s instanceof Integer i ? i : response.getStatus();
+            Object m = request.getAttribute(ERROR_MESSAGE);
+            Object x = request.getAttribute(ERROR_EXCEPTION);
+            if (x instanceof Throwable t && status >= 500) {
+                // A client that goes away mid-request (EofException, a reset) is not our failure.
+                if (t instanceof IOException || t instanceof org.eclipse.jetty.http.HttpException) {
+                    log.debug("HTTP bad request or client went away: {}", t.toString());
+                } else {
+                    log.error("HTTP {} failed", ApiException.shown(request.getHttpURI().getPath()), t);
                 }
-            } else {
-                body = reply.text() == null ? new byte[0] : reply.text().getBytes(StandardCharsets.UTF_8);
             }
-            x.getResponseHeaders().set("Content-Type", reply.contentType());
-            x.getResponseHeaders().set("Cache-Control", "no-store");
-            reply.headers().forEach((k, v) -> x.getResponseHeaders().set(k, v));
-            x.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                try (OutputStream out = x.getResponseBody()) {
-                    out.write(body);
-                }
+            byte[] body = json(status, m == null ? null : m.toString());
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+            response.getHeaders().put(ERROR_CACHE_CONTROL);
+            response.write(true, ByteBuffer.wrap(body), callback);
+            return true;
+        }
+
+        @Override
+        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+            fields.put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+            return ByteBuffer.wrap(json(status, reason));
+        }
+
+        private byte[] json(int status, String reason) {
+            String why = reason == null || reason.isBlank() ? "" : " (" + reason + ")";
+            Views.Error e = switch (status) {
+                case 400 -> reason != null && reason.toLowerCase(Locale.ROOT).contains("ambiguous")
+                        ? new Views.Error("the path is ambiguous" + why + ": an encoded '/', '\\', '.' or NUL, or an"
+                                + " empty or '..' segment", "use the path as docs/api.md writes it; discrepancy ids are"
+                                + " 16 hex digits, as listed by GET /api/discrepancies")
+                        : new Views.Error("the request is not valid HTTP/1.1" + why,
+                                "send a well-formed request; encode reserved characters in the path and query as %XX");
+                case 404 -> new Views.Error("no such endpoint", "see docs/api.md");
+                case 408 -> new Views.Error("the request did not arrive in time" + why, "send the whole request at"
+                        + " once; the limits are http.idleTimeout and http.readTimeout");
+                case 413 -> new Views.Error("the request body is larger than " + limits.maxBodySize() + " bytes",
+                        "send a smaller body; the limit is http.maxBodySize");
+                case 414 -> new Views.Error("the request line (method, path and query) is longer than "
+                        + limits.maxHeaderSize() + " bytes", "shorten the query; the limit is http.maxHeaderSize");
+                case 431 -> new Views.Error("the request headers are larger than " + limits.maxHeaderSize()
+                        + " bytes", "send fewer or shorter headers; the limit is http.maxHeaderSize");
+                case 505 -> new Views.Error("the HTTP version is not supported" + why, "send HTTP/1.1 (or 1.0)");
+                default -> status >= 500
+                        ? new Views.Error("internal error (HTTP " + status + ")", "see the reconciler's log")
+                        : new Views.Error("HTTP " + status + why, "see docs/api.md");
+            };
+            try {
+                return Json.MAPPER.writeValueAsBytes(e);
+            } catch (JsonProcessingException ex) {
+                return "{\"error\":\"internal error (JSON)\",\"fix\":\"see the reconciler's log\"}"
+                        .getBytes(StandardCharsets.UTF_8);
             }
-        } catch (IOException e) {
-            log.debug("HTTP client went away: {}", e.getMessage());
         }
     }
 
     private static void noQuery(Router.Request req) {
         for (String name : req.query().keySet()) {
-            throw ApiException.badParameter(name, "unknown", "this endpoint takes no query parameters");
+            throw ApiException.badParameter(ApiException.shown(name), "unknown", "this endpoint takes no query parameters");
         }
     }
 
@@ -317,7 +506,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private static ApiException unknownId(String id) {
-        return ApiException.notFound("no discrepancy with id '" + id + "'",
+        return ApiException.notFound("no discrepancy with id '" + ApiException.shown(id) + "'",
                 "take ids from GET /api/discrepancies?status=all; a resolved discrepancy is dropped with its pair"
                         + " after the retention period");
     }
@@ -350,7 +539,7 @@ public final class HttpApi implements AutoCloseable {
         String rule = req.params().get(0);
         for (String name : req.query().keySet()) {
             if (!name.equals("since") && !name.equals("until")) {
-                throw ApiException.badParameter(name, "unknown", "this endpoint takes since and until");
+                throw ApiException.badParameter(ApiException.shown(name), "unknown", "this endpoint takes since and until");
             }
         }
         Verification v = verification;
@@ -401,7 +590,7 @@ public final class HttpApi implements AutoCloseable {
         String fix = "give since as an ISO-8601 instant or a duration back from now, e.g. ?since=6h";
         if (since == null || since.isBlank()) throw ApiException.badParameter("since", "missing", fix);
         for (String p : req.query().keySet()) {
-            if (!p.equals("since")) throw ApiException.badParameter(p, "unknown", fix);
+            if (!p.equals("since")) throw ApiException.badParameter(ApiException.shown(p), "unknown", fix);
         }
         Instant at;
         try {
@@ -413,7 +602,8 @@ public final class HttpApi implements AutoCloseable {
         if (resync == null) throw new ApiException(404, "this process has no sources to resync", "run it with sources");
         ResyncRequest r = resync.resync(source, at);
         if (r == null) {
-            throw ApiException.notFound("no source named '" + source + "'", "see /api/status for the sources");
+            throw ApiException.notFound("no source named '" + ApiException.shown(source) + "'",
+                    "see /api/status for the sources");
         }
         log.warn("source {}: resync since {} requested through the API", source, at);
         return Router.Reply.json(202, r);
@@ -449,7 +639,8 @@ public final class HttpApi implements AutoCloseable {
 
     private Router.Reply pair(Router.Request req) {
         String ruleName = req.params().get(0);
-        Rule rule = engineConfig.rule(ruleName).orElseThrow(() -> ApiException.notFound("no rule '" + ruleName + "'",
+        Rule rule = engineConfig.rule(ruleName).orElseThrow(() -> ApiException.notFound("no rule '"
+                + ApiException.shown(ruleName) + "'",
                 "use one of " + engineConfig.rules().stream().map(Rule::name).toList()));
         List<String> names = rule.key().names();
         String example = example(names);
@@ -457,7 +648,8 @@ public final class HttpApi implements AutoCloseable {
         for (String param : req.query().keySet()) {
             String name = param.startsWith(KEY_PREFIX) ? param.substring(KEY_PREFIX.length()) : null;
             if (name == null || !names.contains(name)) {
-                throw ApiException.badParameter(param, name == null ? "unknown" : "not a key of rule " + ruleName,
+                throw ApiException.badParameter(ApiException.shown(param), name == null ? "unknown"
+                                : "not a key of rule " + ruleName,
                         "pass the key as " + example);
             }
         }
@@ -470,7 +662,7 @@ public final class HttpApi implements AutoCloseable {
         }
         PairKey pk = new PairKey(rule.name(), List.copyOf(key.values()));
         PairState state = store.pair(pk).orElseThrow(() -> ApiException.notFound(
-                "nothing is known about rule " + rule.name() + " key " + key,
+                "nothing is known about rule " + rule.name() + " key " + ApiException.shown(key.toString()),
                 "check the key values (compared as trimmed text); a finished pair is dropped after the retention"
                         + " period, and rows that match neither side's filter are not kept"));
         List<Views.DiscrepancyView> found = new ArrayList<>();

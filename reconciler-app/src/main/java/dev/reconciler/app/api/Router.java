@@ -28,6 +28,17 @@ final class Router {
         WRITE
     }
 
+    /** Which threads answer a route. */
+    enum Lane {
+        /**
+         * Health checks and {@code /metrics}: cheap, never wait for the engine, answered on the server's own threads
+         * at once, so they never queue behind slow API requests.
+         */
+        PROBE,
+        /** Everything else: the bounded API worker pool (docs/architecture.md). */
+        WORKER
+    }
+
     @FunctionalInterface
     interface Handler {
         Reply handle(Request request) throws Exception;
@@ -40,7 +51,7 @@ final class Router {
             List<String> v = query.get(name);
             if (v == null || v.isEmpty()) return null;
             if (v.size() > 1) {
-                throw ApiException.badParameter(name, "given " + v.size() + " times", "give it once");
+                throw ApiException.badParameter(ApiException.shown(name), "given " + v.size() + " times", "give it once");
             }
             return v.get(0);
         }
@@ -63,7 +74,7 @@ final class Router {
         }
     }
 
-    record Route(String method, Pattern path, Access access, Handler handler) {
+    record Route(String method, Pattern path, Access access, Lane lane, Handler handler) {
     }
 
     /** The outcome of routing: a route and its decoded path parameters. */
@@ -73,7 +84,11 @@ final class Router {
     private final List<Route> routes = new ArrayList<>();
 
     Router add(String method, String pathRegex, Access access, Handler handler) {
-        routes.add(new Route(method, Pattern.compile(pathRegex), access, handler));
+        return add(method, pathRegex, access, Lane.WORKER, handler);
+    }
+
+    Router add(String method, String pathRegex, Access access, Lane lane, Handler handler) {
+        routes.add(new Route(method, Pattern.compile(pathRegex), access, lane, handler));
         return this;
     }
 
@@ -97,9 +112,9 @@ final class Router {
             return new Match(r, params);
         }
         if (!allowed.isEmpty()) {
-            throw new MethodNotAllowed(method, rawPath, String.join(", ", allowed));
+            throw new MethodNotAllowed(ApiException.shown(method), ApiException.shown(rawPath), String.join(", ", allowed));
         }
-        throw ApiException.notFound("no endpoint " + rawPath, "see docs/api.md: /api/discrepancies, /api/pairs/{rule},"
+        throw ApiException.notFound("no endpoint " + ApiException.shown(rawPath), "see docs/api.md: /api/discrepancies, /api/pairs/{rule},"
                 + " /api/status, /metrics, /health/live, /health/ready");
     }
 
@@ -117,11 +132,19 @@ final class Router {
         }
     }
 
+    /** More query parameters than any endpoint takes, by far; a request with more is refused before parsing. */
+    static final int MAX_QUERY_PARAMETERS = 32;
+
     /** Parses a raw query string: repeated names keep every value, in order. */
     static Map<String, List<String>> parseQuery(String rawQuery) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) return out;
-        for (String part : rawQuery.split("&")) {
+        String[] parts = rawQuery.split("&", MAX_QUERY_PARAMETERS + 2);
+        if (parts.length > MAX_QUERY_PARAMETERS) {
+            throw new ApiException(400, "the query has more than " + MAX_QUERY_PARAMETERS + " parameters",
+                    "send only the parameters the endpoint takes (docs/api.md)");
+        }
+        for (String part : parts) {
             if (part.isEmpty()) continue;
             int eq = part.indexOf('=');
             String name = decode(eq < 0 ? part : part.substring(0, eq), "query");
@@ -136,7 +159,7 @@ final class Router {
             // URLDecoder treats '+' as a space, as HTML forms and most clients encode the query.
             return URLDecoder.decode(raw, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "the " + where + " has invalid percent-encoding: '" + raw + "'",
+            throw new ApiException(400, "the " + where + " has invalid percent-encoding: '" + ApiException.shown(raw) + "'",
                     "encode reserved characters as %XX (UTF-8)");
         }
     }

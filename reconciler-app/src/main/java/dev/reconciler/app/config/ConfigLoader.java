@@ -143,9 +143,20 @@ public final class ConfigLoader {
         Integer port = s.integer("port", d.port(), 0, 65535);
         String token = s.text("token");
         boolean protect = s.bool("protectReads", d.protectReads());
-        if (port == null) return null;
+        ApiConfig.Limits dl = d.limits();
+        Integer workers = s.integer("workerThreads", dl.workerThreads(), 1, ApiConfig.Limits.MAX_WORKER_THREADS);
+        Integer queue = s.integer("queueSize", dl.queueSize(), 1, ApiConfig.Limits.MAX_QUEUE_SIZE);
+        Duration idle = s.duration("idleTimeout", dl.idleTimeout());
+        Duration read = s.duration("readTimeout", dl.readTimeout());
+        Long header = s.size("maxHeaderSize", dl.maxHeaderSize());
+        Long body = s.size("maxBodySize", dl.maxBodySize());
+        if (port == null || workers == null || queue == null || idle == null || read == null || header == null
+                || body == null) {
+            return null;
+        }
         try {
-            return new ApiConfig(bind, port, token, protect);
+            return new ApiConfig(bind, port, token, protect, new ApiConfig.Limits(workers, queue, idle, read,
+                    (int) Math.min(Integer.MAX_VALUE, header), (int) Math.min(Integer.MAX_VALUE, body)));
         } catch (IllegalArgumentException e) {
             // ApiConfig names its problems api.<key>: the file calls the section http.
             for (String line : detail(e)) {

@@ -23,7 +23,8 @@ public final class ConfigSchema {
     static {
         SECTIONS.put("", List.of("state", "http", "sources", "streams", "rules", "engine", "alerts"));
         SECTIONS.put("state", List.of("dir", "cacheSize", "writeBufferSize", "syncWrites"));
-        SECTIONS.put("http", List.of("bindAddress", "port", "token", "protectReads"));
+        SECTIONS.put("http", List.of("bindAddress", "port", "token", "protectReads", "workerThreads", "queueSize",
+                "idleTimeout", "readTimeout", "maxHeaderSize", "maxBodySize"));
         SECTIONS.put("sources[]", List.of("name", "flavour", "host", "port", "user", "password", "databases",
                 "serverId", "snapshot", "snapshotLookback", "snapshotLookbackColumn", "autoResync", "heartbeatTable",
                 "heartbeatInterval", "tls"));

@@ -1,6 +1,7 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.alert.SinkConfig;
 import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.core.rule.ArticleRules;
@@ -214,6 +215,21 @@ public class ConfigLoaderTest {
     void anHttpProblemFromApiConfigIsNamedUnderHttp() {
         assertThat(problems(MINIMAL + "http: {token: short, protectReads: true}\n", Map.of())).containsExactly(
                 "http.token: shorter than 16 characters; use a random one, e.g. the output of 'openssl rand -hex 32'");
+    }
+
+    @Test
+    void theHttpLimitsAreReadAndCheckedUnderHttp() {
+        ApiConfig.Limits l = load(MINIMAL + "http: {workerThreads: 16, queueSize: 200, idleTimeout: 2m, readTimeout: 30s,"
+                + " maxHeaderSize: 16KiB, maxBodySize: 1MiB}\n", Map.of()).http().limits();
+        assertThat(l).isEqualTo(new ApiConfig.Limits(16, 200, java.time.Duration.ofMinutes(2),
+                java.time.Duration.ofSeconds(30), 16 * 1024, 1024 * 1024));
+        assertThat(load(MINIMAL, Map.of()).http().limits()).isEqualTo(ApiConfig.Limits.defaults());
+        assertThat(problems(MINIMAL + "http: {workerThreads: 0, idleTimeout: soon}\n", Map.of())).hasSize(2)
+                .anySatisfy(p -> assertThat(p).startsWith("http.workerThreads"))
+                .anySatisfy(p -> assertThat(p).startsWith("http.idleTimeout"));
+        assertThat(problems(MINIMAL + "http: {maxHeaderSize: 100MiB, maxBodySize: 10}\n", Map.of())).containsExactly(
+                "http.maxHeaderSize: 104857600 bytes is out of range; use 1KiB-64KiB (default 8KiB)",
+                "http.maxBodySize: 10 bytes is out of range; use 1KiB-16MiB (default 64KiB)");
     }
 
     @Test
