@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Outage drill: the database restart / kill -9 / network cut / failover scenarios of DatabaseRestartAndFailoverTest
-# with long outages, on private MariaDB servers (see docs/ops-notes/failover.md). Prints, per outage and event, the
+# with long outages, on private MariaDB servers (see docs/failover.md). Prints, per outage and event, the
 # time to detect, the time to recover, false alarms and facts lost.
 #
 #   scripts/outage-drill.sh [--cases PATTERN] [SECONDS...]      (default: 15 140)

@@ -45,7 +45,7 @@ import static org.awaitility.Awaitility.await;
  * JSON message. Health and metrics must answer within 1 s throughout (the measured figures are printed).
  *
  * <p>The store holds {@link #DISCREPANCIES} discrepancies (100 000 by default; {@code -Dreconciler.api.discrepancies=
- * 1000000} for the full-size run of docs/ops-notes/http-hardening.md).
+ * 1000000} for the full-size run of docs/reliability.md).
  */
 class HttpApiHardeningTest {
     static final int DISCREPANCIES = Integer.getInteger("reconciler.api.discrepancies", 100_000);

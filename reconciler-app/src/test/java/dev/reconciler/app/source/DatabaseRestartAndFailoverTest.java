@@ -259,7 +259,7 @@ class DatabaseRestartAndFailoverTest {
                             await().atMost(Duration.ofSeconds(60)).until(() ->
                                     refused.inventorySource.status().phase() == SourceStatus.Phase.BINLOG_GAP);
                             assertThat(refused.inventorySource.status().reason()).contains("reconciler resync");
-                            // the remedy in docs/ops-notes/failover.md: a resync from before the outage; the rows
+                            // the remedy in docs/failover.md: a resync from before the outage; the rows
                             // read again are absorbed, and nothing is left unread
                             refused.inventorySource.resync(faultAt.minus(Duration.ofMinutes(1)), "test",
                                     refused.pipeline.snapshot().sources().get("inventory").watermark());
