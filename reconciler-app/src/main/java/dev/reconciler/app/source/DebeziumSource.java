@@ -330,7 +330,13 @@ public final class DebeziumSource implements AutoCloseable {
         DebeziumEngine<RecordChangeEvent<SourceRecord>> e = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(properties())
                 .notifying(this::handleBatch)
-                .using((success, message, error) -> control.execute(() -> stopped(gen, success, message, error)))
+                .using((success, message, error) -> {
+                    try {
+                        control.execute(() -> stopped(gen, success, message, error));
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        // The source is closed (its control thread stopped first): nothing to report any more.
+                    }
+                })
                 .build();
         synchronized (this) {
             engine = e;
