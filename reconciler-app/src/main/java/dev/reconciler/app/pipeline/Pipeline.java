@@ -139,8 +139,16 @@ public final class Pipeline implements AutoCloseable {
         }
         // What the old engine holds in memory may be ahead of the store: start again from the store. Its since-start
         // counts as last published (only committed work is published) carry over.
+        ReconciliationEngine rebuilt;
+        try {
+            rebuilt = engine.rebuilt();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: say it and probe again next time.
+            log.error("state: rebuilding the engine from the store failed", e);
+            return;
+        }
         carried = snapshot;
-        engine = engine.rebuilt();
+        engine = rebuilt;
         unwritable = null;
         log.info("state: the state directory takes writes again after {} s; applying {} waiting batches",
                 Duration.between(u.since(), Instant.now()).toSeconds(), waiting.size());
