@@ -58,9 +58,10 @@ class PoisonRowsEndToEndTest {
                      AlertsConfig.of("https://reconciler.example.test",
                              List.of(SinkConfig.of("e2e", SinkType.WEBHOOK, webhook.url()))));
              SchemaChangesEndToEndTest.Wired api = new SchemaChangesEndToEndTest.Wired(s)) {
-            // streaming first: rows committed during the initial snapshot would be read by it, not by the binlog
-            await().atMost(Duration.ofSeconds(60)).until(() -> s.inventorySource.status().phase() == SourceStatus.Phase.STREAMING
-                    && s.orderSource.status().phase() == SourceStatus.Phase.STREAMING);
+            // Streaming from the binlog, where the poison pill struck (rows read by the snapshot would do too).
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    s.inventorySource.status().phase() == SourceStatus.Phase.STREAMING
+                            && s.orderSource.status().phase() == SourceStatus.Phase.STREAMING);
             long started = System.nanoTime();
             List<String> inserts = new ArrayList<>();
             int n = 0;
