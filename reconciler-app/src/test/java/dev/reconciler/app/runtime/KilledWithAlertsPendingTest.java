@@ -9,13 +9,10 @@ import dev.reconciler.app.metrics.Scrape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,9 +21,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static dev.reconciler.app.runtime.ExampleConfigEndToEndTest.deduction;
@@ -46,7 +40,6 @@ class KilledWithAlertsPendingTest {
     private static final String SINK = "ops-webhook";
     private static final String SECRET = "webhook-secret-never-logged";
     private static final String DB_PASSWORD = "capture pa#ss";
-    private static final Pattern LISTENING = Pattern.compile("HTTP API listening on [^:\\s]+:(\\d+)");
     private static final Duration START = Duration.ofSeconds(90);
     private final ObjectMapper mapper = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -221,96 +214,6 @@ class KilledWithAlertsPendingTest {
         assertThat(second.log()).contains("stopped: state store closed");
         for (ReconcilerProcess p : processes) {
             assertThat(p.log()).doesNotContain(SECRET).doesNotContain(DB_PASSWORD);
-        }
-    }
-
-    // ---------------------------------------------------------------- the process
-
-    /** {@code reconciler run --config FILE} in a JVM of its own: the module's classes and runtime class path. */
-    private static final class ReconcilerProcess {
-        final Process process;
-        final Path logFile;
-
-        private ReconcilerProcess(Process process, Path logFile) {
-            this.process = process;
-            this.logFile = logFile;
-        }
-
-        static ReconcilerProcess start(Path config, Map<String, String> env, Path logFile) throws IOException {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", classPath(), "dev.reconciler.app.cli.Main", "run", "--config", config.toString());
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-            pb.environment().putAll(env);
-            return new ReconcilerProcess(pb.start(), logFile);
-        }
-
-        /**
-         * The class path Maven resolved for this test run without test classes and test jars (so the shipped
-         * logback.xml applies, not logback-test.xml): this module's target/classes, reconciler-core and every
-         * dependency of this build — never a distribution left over from an earlier one.
-         */
-        private static String classPath() {
-            Path classes = Path.of("target", "classes").toAbsolutePath().normalize();
-            List<String> entries = new ArrayList<>();
-            for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                Path p = Path.of(e).toAbsolutePath().normalize();
-                if (e.isBlank() || p.endsWith("test-classes") || p.getFileName().toString().endsWith("-tests.jar")) {
-                    continue;
-                }
-                entries.add(p.toString());
-            }
-            assertThat(entries).as("this module's classes on the class path the test runs with")
-                    .contains(classes.toString());
-            return String.join(File.pathSeparator, entries);
-        }
-
-        /** Waits for the API's port in the log, then for /health/ready; returns the API's base URL. */
-        String awaitReady() {
-            String[] url = new String[1];
-            await("the HTTP API listening").atMost(START).pollInterval(Duration.ofMillis(200))
-                    .failFast("the reconciler exited (" + logFile + ")", () -> !process.isAlive())
-                    .until(() -> {
-                        Matcher m = LISTENING.matcher(log());
-                        if (m.find()) url[0] = "http://127.0.0.1:" + m.group(1);
-                        return url[0] != null;
-                    });
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            await("/health/ready").atMost(START).pollInterval(Duration.ofMillis(300))
-                    .failFast("the reconciler exited (" + logFile + ")", () -> !process.isAlive())
-                    .ignoreExceptionsInstanceOf(IOException.class)
-                    .until(() -> http.send(HttpRequest.newBuilder(URI.create(url[0] + "/health/ready"))
-                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding())
-                            .statusCode() == 200);
-            return url[0];
-        }
-
-        /** SIGKILL; returns the exit code once it is gone. */
-        int kill() throws InterruptedException {
-            process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("dead within 30 s of SIGKILL").isTrue();
-            return process.exitValue();
-        }
-
-        /** SIGTERM, then SIGKILL if it does not stop within 30 s; returns the exit code. Idempotent. */
-        int terminate() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroy();
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(30, TimeUnit.SECONDS);
-                }
-            }
-            return process.exitValue();
-        }
-
-        String log() {
-            try {
-                return Files.exists(logFile) ? Files.readString(logFile, StandardCharsets.UTF_8) : "";
-            } catch (IOException e) {
-                return "(cannot read " + logFile + ": " + e.getMessage() + ")";
-            }
         }
     }
 
