@@ -278,7 +278,18 @@ public final class HttpApi implements AutoCloseable {
             authorize(match.route().access(), request.getHeaders().get(HttpHeader.AUTHORIZATION));
             query = Router.parseQuery(request.getHttpURI().getQuery());
         } catch (RuntimeException e) {
-            send(response, callback, failure(e, method, rawPath));
+            Router.Reply refused = failure(e, method, rawPath);
+            // Read (and drop) a small body before answering, so the connection stays usable for the client's next
+            // request: answering with the body unread makes the server close the connection while the client may
+            // already be sending its next request on it.
+            if (request.getLength() > 0 && request.getLength() <= maxBody) {
+                Content.Source.asByteArrayAsync(request, maxBody)
+                        .orTimeout(config.limits().readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .whenComplete((body, failure) -> send(response, callback,
+                                failure == null ? refused : refused.withHeader("Connection", "close")));
+            } else {
+                send(response, callback, unread(request, refused));
+            }
             return;
         }
         if (match.route().lane() == Router.Lane.PROBE) {
@@ -304,6 +315,16 @@ public final class HttpApi implements AutoCloseable {
                         send(response, callback, busy());
                     }
                 });
+    }
+
+    /**
+     * A reply sent before the request's body was read: the connection is closed after it. Otherwise the client may
+     * send its next request on a connection the server is closing because the body is still unread (the JDK client
+     * then sees "header parser received no bytes").
+     */
+    private static Router.Reply unread(Request request, Router.Reply reply) {
+        boolean body = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        return body ? reply.withHeader("Connection", "close") : reply;
     }
 
     private Router.Reply run(Router.Match match, Router.Request req, String method, String rawPath) {
