@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -82,20 +81,8 @@ class KilledWithAlertsPendingTest {
                 + "      timeout: 5s\n"
                 + "      minBackoff: 200ms\n"
                 + "      maxBackoff: 1s\n");
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("ORDER_DB_HOST", "127.0.0.1");
-        env.put("ORDER_DB_PORT", Integer.toString(orders.port()));
-        env.put("ORDER_DB_USER", "reconciler");
-        env.put("ORDER_DB_PASSWORD", DB_PASSWORD);
-        env.put("ORDER_DB_DATABASE", DemoSchema.ORDERS_DB);
-        env.put("INVENTORY_DB_HOST", "127.0.0.1");
-        env.put("INVENTORY_DB_PORT", Integer.toString(inventory.port()));
-        env.put("INVENTORY_DB_USER", "reconciler");
-        env.put("INVENTORY_DB_PASSWORD", DB_PASSWORD);
-        env.put("INVENTORY_DB_DATABASE", DemoSchema.INVENTORY_DB);
-        env.put("RECONCILER_STATE_DIR", tmp.resolve("state").toString());
-        env.put("RECONCILER_HTTP_PORT", "0");   // any free port; read back from the log
-        env.put("RECONCILER_GRACE", "2s");
+        Map<String, String> env = ReconcilerProcess.exampleEnvironment(orders, inventory, DB_PASSWORD,
+                tmp.resolve("state"));
         env.put("RECONCILER_WEBHOOK_SECRET", SECRET);
 
         // ---- 1st process: two discrepancies open while the receiver is down

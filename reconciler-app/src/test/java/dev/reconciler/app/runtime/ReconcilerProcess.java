@@ -36,6 +36,31 @@ final class ReconcilerProcess {
         this.logFile = logFile;
     }
 
+    /**
+     * The environment the shipped deploy/config/order-inventory.yml reads, pointed at two local servers with the demo
+     * schema and the capture user {@code reconciler}: any free HTTP port (read back from the log), grace 2 s. Mutable,
+     * for a test's own additions.
+     */
+    static Map<String, String> exampleEnvironment(dev.reconciler.app.demo.LocalMariaDbServer orders,
+                                                  dev.reconciler.app.demo.LocalMariaDbServer inventory,
+                                                  String password, Path stateDir) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("ORDER_DB_HOST", "127.0.0.1");
+        env.put("ORDER_DB_PORT", Integer.toString(orders.port()));
+        env.put("ORDER_DB_USER", "reconciler");
+        env.put("ORDER_DB_PASSWORD", password);
+        env.put("ORDER_DB_DATABASE", dev.reconciler.app.demo.DemoSchema.ORDERS_DB);
+        env.put("INVENTORY_DB_HOST", "127.0.0.1");
+        env.put("INVENTORY_DB_PORT", Integer.toString(inventory.port()));
+        env.put("INVENTORY_DB_USER", "reconciler");
+        env.put("INVENTORY_DB_PASSWORD", password);
+        env.put("INVENTORY_DB_DATABASE", dev.reconciler.app.demo.DemoSchema.INVENTORY_DB);
+        env.put("RECONCILER_STATE_DIR", stateDir.toString());
+        env.put("RECONCILER_HTTP_PORT", "0");
+        env.put("RECONCILER_GRACE", "2s");
+        return env;
+    }
+
     static ReconcilerProcess start(Path config, Map<String, String> env, Path logFile) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,20 +64,8 @@ class SigtermUnderLoadTest {
         ExampleConfigEndToEndTest.createCaptureUser(List.of(orders, inventory), DB_PASSWORD);
         Path config = tmp.resolve("reconciler.yml");
         Files.writeString(config, Files.readString(Path.of("..", "deploy", "config", "order-inventory.yml")));
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("ORDER_DB_HOST", "127.0.0.1");
-        env.put("ORDER_DB_PORT", Integer.toString(orders.port()));
-        env.put("ORDER_DB_USER", "reconciler");
-        env.put("ORDER_DB_PASSWORD", DB_PASSWORD);
-        env.put("ORDER_DB_DATABASE", DemoSchema.ORDERS_DB);
-        env.put("INVENTORY_DB_HOST", "127.0.0.1");
-        env.put("INVENTORY_DB_PORT", Integer.toString(inventory.port()));
-        env.put("INVENTORY_DB_USER", "reconciler");
-        env.put("INVENTORY_DB_PASSWORD", DB_PASSWORD);
-        env.put("INVENTORY_DB_DATABASE", DemoSchema.INVENTORY_DB);
-        env.put("RECONCILER_STATE_DIR", tmp.resolve("state").toString());
-        env.put("RECONCILER_HTTP_PORT", "0");
-        env.put("RECONCILER_GRACE", "2s");
+        Map<String, String> env = ReconcilerProcess.exampleEnvironment(orders, inventory, DB_PASSWORD,
+                tmp.resolve("state"));
 
         ReconcilerProcess first = ReconcilerProcess.start(config, env, tmp.resolve("run-1.log"));
         processes.add(first);
