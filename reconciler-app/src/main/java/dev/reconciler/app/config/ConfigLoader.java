@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.alert.SinkConfig;
 import dev.reconciler.app.api.ApiConfig;
+import dev.reconciler.app.metrics.MetricsConfig;
 import dev.reconciler.app.source.SourceConfig;
 import dev.reconciler.app.source.Tls;
 import dev.reconciler.core.rule.Condition;
@@ -110,8 +111,10 @@ public final class ConfigLoader {
         List<SourceSpec> sources = sources(root, sourceSections);
         EngineConfig engine = engine(root, sourceSections, sources);
         AlertsConfig alerts = alerts(root);
+        Section m = root.section("metrics", "metrics");
+        MetricsConfig metrics = new MetricsConfig(m.bool("perTable", MetricsConfig.defaults().perTable()));
         if (!problems.isEmpty()) return null;
-        return new ReconcilerConfig(state, http, sources, engine, alerts);
+        return new ReconcilerConfig(state, http, sources, engine, alerts, metrics);
     }
 
     // ------------------------------------------------------------------------------------------------ state, http

@@ -21,7 +21,7 @@ public final class ConfigSchema {
     private static final Map<String, List<String>> SECTIONS = new LinkedHashMap<>();
 
     static {
-        SECTIONS.put("", List.of("state", "http", "sources", "streams", "rules", "engine", "alerts"));
+        SECTIONS.put("", List.of("state", "http", "sources", "streams", "rules", "engine", "alerts", "metrics"));
         SECTIONS.put("state", List.of("dir", "cacheSize", "writeBufferSize", "syncWrites"));
         SECTIONS.put("http", List.of("bindAddress", "port", "token", "protectReads", "workerThreads", "queueSize",
                 "idleTimeout", "readTimeout", "maxHeaderSize", "maxBodySize"));
@@ -37,6 +37,7 @@ public final class ConfigSchema {
         SECTIONS.put("rules[].right", List.of("stream", "filter"));
         SECTIONS.put("rules[].quantity", List.of("left", "right", "tolerance"));
         SECTIONS.put("engine", List.of("clockSkew", "stallAfter", "retention"));
+        SECTIONS.put("metrics", List.of("perTable"));
         SECTIONS.put("alerts", List.of("publicUrl", "sinks", "stormThreshold", "stormSample", "journalMaxAge",
                 "journalMaxEntries"));
         SECTIONS.put("alerts.sinks[]", List.of("name", "type", "url", "secret", "headers", "timeout", "resendInterval",

@@ -147,7 +147,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
         List<Supplier<SourceStatus>> statuses = new ArrayList<>();
         for (DebeziumSource s : sources) statuses.add(s::status);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes);
+        metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes, config.metrics());
         // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
         alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
         try {

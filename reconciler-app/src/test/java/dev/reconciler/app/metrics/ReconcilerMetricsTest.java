@@ -6,11 +6,15 @@ import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.state.InMemoryStateStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static dev.reconciler.core.testing.OrderInventory.INVENTORY;
 import static dev.reconciler.core.testing.OrderInventory.INVENTORY_TABLE;
@@ -99,7 +103,10 @@ class ReconcilerMetricsTest {
             h.statuses.get(INVENTORY).set(ApiHarness.status(INVENTORY, SourceStatus.Phase.RECONNECTING, at(45),
                     Map.of(INVENTORY_TABLE, 1L)));
             s = scrape(h);
-            assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_0001")).isEqualTo(1);
+            assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_\\d{4}"))
+                    .as("one series for the sharded stream: the configured table entry, summed over its shards")
+                    .isEqualTo(2);
+            assertThat(s.find("reconciler_events_total", "source", ORDERS)).hasSize(1);
             assertThat(s.value("reconciler_events_total", "source", INVENTORY, "table", INVENTORY_TABLE)).isEqualTo(1);
             assertThat(s.value("reconciler_source_connected", "source", ORDERS)).isEqualTo(1);
             assertThat(s.value("reconciler_source_connected", "source", INVENTORY)).isZero();
@@ -128,6 +135,42 @@ class ReconcilerMetricsTest {
             assertThat(s.value("reconciler_reconciled_until_seconds", "rule", "sale"))
                     .isEqualTo(s.value("reconciler_reconciled_until_timestamp_seconds", "rule", "sale"))
                     .isEqualTo(at(20 - 32).getEpochSecond());
+        }
+    }
+
+    /** metrics.perTable: one series per shard, for finding a hot or broken one. */
+    @Test
+    void perTableGivesOneEventsSeriesPerShard() throws Exception {
+        try (ApiHarness h = new ApiHarness(new InMemoryStateStore(), ApiConfig.defaults())) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            List<Supplier<SourceStatus>> sources = List.of(() -> h.statuses.get(ORDERS).get());
+            try (ReconcilerMetrics detail = new ReconcilerMetrics(registry, h.pipeline.config(), new MetricsConfig(true),
+                    h.pipeline::snapshot, sources, () -> 0, h.clock)) {
+                h.statuses.get(ORDERS).set(ApiHarness.status(ORDERS, SourceStatus.Phase.STREAMING, at(1),
+                        Map.of("trade_order_stream_0000", 3L, "trade_order_stream_0001", 4L)));
+                Scrape s = new Scrape(detail.scrape());
+                assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_0000"))
+                        .isEqualTo(3);
+                assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_0001"))
+                        .isEqualTo(4);
+            } finally {
+                registry.close();
+            }
+        }
+    }
+
+    /** reconciler_build_info: 1, with the version the build stamped and the runtime's. */
+    @Test
+    void buildInfoNamesTheRunningBuild() throws Exception {
+        try (ApiHarness h = new ApiHarness(new InMemoryStateStore(), ApiConfig.defaults())) {
+            Scrape s = scrape(h);
+            assertThat(s.value("reconciler_build_info", "version", dev.reconciler.app.Version.get(),
+                    "java_version", System.getProperty("java.version"))).isEqualTo(1);
+            assertThat(s.find("reconciler_build_info")).singleElement().satisfies(x -> {
+                assertThat(x.labels()).containsKeys("revision", "debezium_version");
+                assertThat(x.labels().get("version")).isNotEqualTo("unknown");
+                assertThat(x.labels().get("debezium_version")).startsWith("3.");
+            });
         }
     }
 }
