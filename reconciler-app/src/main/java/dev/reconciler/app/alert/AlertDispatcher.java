@@ -136,7 +136,11 @@ final class AlertDispatcher implements AutoCloseable {
         this.checkpoint = c.seq();
         this.position = c.seq();
         if (storm != null) storm.restore(c.windows());
-        this.thread = new Thread(this::run, "reconciler-alerts-" + config.name());
+        String sink = config.name();
+        this.thread = new Thread(() -> {
+            org.slf4j.MDC.put("sink", sink);   // the JSON log's sink field
+            run();
+        }, "reconciler-alerts-" + sink);
         this.thread.setDaemon(true);
     }
 
