@@ -147,7 +147,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
         List<Supplier<SourceStatus>> statuses = new ArrayList<>();
         for (DebeziumSource s : sources) statuses.add(s::status);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes);
+        metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes, config.metrics());
         // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
         alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
         try {
@@ -217,20 +217,24 @@ public final class ReconcilerRuntime implements AutoCloseable {
     private static void logPauses(List<Outcome> batch) {
         for (Outcome o : batch) {
             if (o instanceof Outcome.RulePaused p) {
-                log.warn("rule {} paused: rows of {}.{} ({} side) lack column {}, first at binlog position {}; its"
+                log.atWarn().addKeyValue("rule", p.rule()).addKeyValue("source", p.source())
+                        .log("rule {} paused: rows of {}.{} ({} side) lack column {}, first at binlog position {}; its"
                         + " pairs are held and rows of that table are not judged until the column is back or the"
                         + " configuration no longer reads it (docs/runbook.md#reconcilerrulepaused)", p.rule(),
                         p.source(), p.table(), p.side().label(), p.column(), p.position());
             } else if (o instanceof Outcome.FactQuarantined q && q.alert()) {
                 // Once per (source, reason), then at most once a day (when it alerts): no row values, no key.
                 var f = q.fact();
-                log.info("source {}: {} fact(s) quarantined as {} since the last report, the latest of table {}{}{}; they"
+                var line = log.atInfo().addKeyValue("source", f.source());
+                if (f.rule() != null) line = line.addKeyValue("rule", f.rule());
+                line.log("source {}: {} fact(s) quarantined as {} since the last report, the latest of table {}{}{}; they"
                         + " take part in no pair and the source goes on; GET /api/quarantine lists them"
                         + " (docs/runbook.md#reconcilerfactsquarantined)", f.source(), q.since(), f.reason(), f.table(),
                         f.rule() == null ? "" : " (rule " + f.rule() + ", " + f.side().label() + " side, " + f.detail() + ")",
                         f.position() == null ? "" : " at binlog position " + f.position());
             } else if (o instanceof Outcome.RuleResumed r) {
-                log.info("rule {} resumed on {}.{} ({}); {} rows of that table were held since the last start,"
+                log.atInfo().addKeyValue("rule", r.rule()).addKeyValue("source", r.source())
+                        .log("rule {} resumed on {}.{} ({}); {} rows of that table were held since the last start,"
                         + " paused since {}", r.rule(), r.source(), r.table(), r.why(), r.held(), r.pausedAt());
             }
         }

@@ -147,14 +147,18 @@ public final class DebeziumSource implements AutoCloseable {
         this.clock = clock;
         this.lifecycle = new SourceLifecycle(config.name(), clock);
         this.normalizer = new RecordNormalizer(config.name(), config.heartbeatTable());
-        this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name()));
-        this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control"));
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name()));
+        this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name(), config.name()));
+        this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control", config.name()));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name(), config.name()));
     }
 
-    private static ThreadFactory daemon(String name) {
+    /** The source's own threads carry its name in the MDC: the JSON log's {@code source} field. */
+    private static ThreadFactory daemon(String name, String source) {
         return r -> {
-            Thread t = new Thread(r, name);
+            Thread t = new Thread(() -> {
+                org.slf4j.MDC.put("source", source);
+                r.run();
+            }, name);
             t.setDaemon(true);
             return t;
         };
