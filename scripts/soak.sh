@@ -20,6 +20,9 @@ if ! command -v prometheus-alertmanager >/dev/null && ! command -v alertmanager 
   echo "soak: prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)" >&2
   exit 2
 fi
-mvn -B -ntp -q ${MVN_FLAGS:-} -pl reconciler-app -am package -DskipTests   # MVN_FLAGS=-o: offline
+# The test class path (the soak runs from the test classes: receiver, Alertmanager launcher, oracle).
+mvn -B -ntp -q ${MVN_FLAGS:-} -pl reconciler-app -am package -DskipTests dependency:build-classpath \
+  -Dmdep.outputFile=target/soak-classpath.txt   # MVN_FLAGS=-o: offline
 cd reconciler-app   # the soak starts `reconciler run` from target/classes and reads ../deploy/config
-exec java -Xmx512m -cp "target/test-classes:target/classes:target/lib/*" dev.reconciler.app.runtime.CrashSoak "$@"
+exec java -Xmx512m -cp "target/test-classes:target/classes:$(cat target/soak-classpath.txt)" \
+  dev.reconciler.app.runtime.CrashSoak "$@"

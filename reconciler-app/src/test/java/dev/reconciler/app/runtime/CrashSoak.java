@@ -45,8 +45,8 @@ import java.util.function.Supplier;
  * Issue 12's crash soak: {@code reconciler run} (the shipped configuration, a webhook sink and an Alertmanager sink)
  * in a JVM of its own against two local MariaDB servers, under steady flash-sale traffic with the article's faults
  * injected ({@link FlashSaleTraffic}) plus late fixes (a deduction that comes after the grace, a duplicate deduction
- * logically deleted later), {@code kill -9}-ed at moments drawn from a seed: some while it starts (before its first
- * batch, maybe mid-snapshot), most while it runs. The webhook receiver refuses a share of the requests (503), so
+ * logically deleted later), {@code kill -9}-ed at moments drawn from a seed: every fourth kill while it starts (maybe
+ * before its first batch, maybe mid-snapshot), the others while it runs. The webhook receiver refuses a share of the requests (503), so
  * retries and re-deliveries happen too. After the last restart and quiescence (every source streaming, every rule's
  * reconciled-until past the last commit):
  * <ul>
@@ -315,14 +315,15 @@ public final class CrashSoak {
         double trafficFrom = now();
         say("traffic started: %s orders/s, fault rate %s", num(options.rate()), num(options.faultRate()));
 
-        // Kill moments from the seed: a quarter while the process starts (0.3-5 s after launch, maybe before its
-        // first batch, maybe mid-snapshot on the first start), the rest 0.5 s to 2 slots after its first batch.
+        // Kill moments from the seed. Every fourth kill (the 2nd, 6th, ...) comes while the process starts, 0.3-12 s
+        // after its launch: while the JVM starts, the store opens, the binlog readers connect, or the first snapshot
+        // runs. The others come 0.5 s to 2 slots after the process applied its first batch.
         double slot = Math.max(1.0, options.duration().toMillis() / 1000.0 / (options.kills() + 1));
         List<double[]> killed = new ArrayList<>();   // {soak time of the kill, recovery or NaN}
         List<String> moments = new ArrayList<>();
         for (int k = 1; k <= options.kills(); k++) {
-            boolean whileStarting = random.nextDouble() < 0.25;
-            double startDelay = 0.3 + random.nextDouble() * 4.7;
+            boolean whileStarting = k % 4 == 2;
+            double startDelay = 0.3 + random.nextDouble() * 11.7;
             double uptime = 0.5 + random.nextDouble() * Math.max(0.5, 2 * slot - 1.0);
             String moment;
             if (whileStarting) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,11 +26,23 @@ class CrashSoakTest {
         System.out.println("crash soak (CI-sized): " + options.commandLine());
         CrashSoak.Result r = CrashSoak.run(options, dir, System.out);
         System.out.print(r.table());
+        if (!r.problems().isEmpty()) dumpLogs(dir);
         String repeat = "seed " + seed + " (repeat with -Dreconciler.soak.seed=" + seed + ", or "
                 + options.commandLine() + ")";
         assertThat(r.problems()).as("crash soak problems, " + repeat).isEmpty();
         assertThat(r.kills()).as("kills, " + repeat).hasSize(3);
         assertThat(r.expected()).as("the traffic injected faults, " + repeat).isNotEmpty();
         assertThat(r.transitionsDelivered()).as(repeat).isEqualTo(r.transitions()).isPositive();
+    }
+
+    /** The processes' logs (the temporary directory goes with the test): the last 150 lines of each. */
+    private static void dumpLogs(Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (Path log : files.filter(f -> f.getFileName().toString().startsWith("run-")).sorted().toList()) {
+                List<String> lines = java.nio.file.Files.readAllLines(log);
+                System.err.println("---- " + log.getFileName() + " (last 150 lines)");
+                lines.subList(Math.max(0, lines.size() - 150), lines.size()).forEach(System.err::println);
+            }
+        }
     }
 }
