@@ -22,7 +22,7 @@ class CrashSoakTest {
     @Test
     void threeKillsUnderTrafficLoseNothingAndRaiseNothingFalse(@TempDir Path dir) throws Exception {
         long seed = Long.getLong("reconciler.soak.seed", System.nanoTime());
-        CrashSoak.Options options = new CrashSoak.Options(3, Duration.ofSeconds(30), 20, 0.1, seed, 0.1);
+        CrashSoak.Options options = new CrashSoak.Options(3, Duration.ofSeconds(20), 20, 0.1, seed, 0.1);
         System.out.println("crash soak (CI-sized): " + options.commandLine());
         CrashSoak.Result r = CrashSoak.run(options, dir, System.out);
         System.out.print(r.table());
