@@ -303,6 +303,15 @@ public final class ReconcilerRuntime implements AutoCloseable {
         return sources.stream().map(DebeziumSource::status).toList();
     }
 
+    /** {@code sale left 118 right 117; cancel left 3 right 2}: facts that matched each rule side since the start. */
+    static String factsSinceStart(dev.reconciler.app.pipeline.EngineSnapshot snapshot) {
+        List<String> parts = new ArrayList<>();
+        snapshot.rules().forEach((rule, n) -> parts.add(rule + " left " + n.facts().getOrDefault(
+                dev.reconciler.core.rule.Side.LEFT, 0L) + " right " + n.facts().getOrDefault(
+                dev.reconciler.core.rule.Side.RIGHT, 0L)));
+        return parts.isEmpty() ? "none" : String.join("; ", parts);
+    }
+
     /** Idempotent: API, sources, alert delivery, pipeline, store — each step logged. */
     @Override
     public synchronized void close() {
@@ -323,7 +332,8 @@ public final class ReconcilerRuntime implements AutoCloseable {
         }
         if (pipeline != null) {
             pipeline.close();
-            log.info("stopped: engine");
+            // What this process took in, e.g. to compare with the database's row counts after a rolling restart.
+            log.info("stopped: engine; facts since start: {}", factsSinceStart(pipeline.snapshot()));
         }
         if (metrics != null) metrics.close();
         if (registry != null) registry.close();
