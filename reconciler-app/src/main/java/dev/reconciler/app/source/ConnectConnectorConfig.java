@@ -81,6 +81,15 @@ public final class ConnectConnectorConfig {
             c.put(side + ".converter", "org.apache.kafka.connect.json.JsonConverter");
             c.put(side + ".converter.schemas.enable", "true");
         }
+        // Every captured table (the heartbeat table too) into ONE topic per source, <source>.changes, which the
+        // Streams application reads: one partition keeps the source's binlog order across tables, so stage 1 knows
+        // that nothing committed before a change or heartbeat is still to come. The key stays the row's primary key
+        // (no table identifier added), as in the embedded mode; the table is in each value's source block.
+        c.put("transforms", "changes");
+        c.put("transforms.changes.type", "io.debezium.transforms.ByLogicalTableRouter");
+        c.put("transforms.changes.topic.regex", source.name().replaceAll("[^A-Za-z0-9_]", "\\\\$0") + "\\..*");
+        c.put("transforms.changes.topic.replacement", changeTopic(source.name()));
+        c.put("transforms.changes.key.enforce.uniqueness", "false");
         // Topics are created by the connector (Connect does not auto-create: without these it stays RUNNING and
         // writes nothing). One partition per change topic: a source's events stay in binlog order, which is what
         // lets stage 1 derive the source's watermark from commit times; scale comes from the facts topic.
@@ -91,6 +100,11 @@ public final class ConnectConnectorConfig {
         c.put("topic.creation.default.retention.ms", Long.toString(7L * 24 * 3600 * 1000));
         c.replaceAll((k, v) -> DebeziumPasswords.isSecret(k) ? reference(source.name(), k, o) : v);
         return new Connector(source.name(), name, c);
+    }
+
+    /** The topic a source's connector writes every change to (the Streams application reads it). */
+    public static String changeTopic(String source) {
+        return source + ".changes";
     }
 
     /** The snapshot SELECTs of the source's look-back: asks the server for its clock and lists the captured tables. */

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code reconciler connect-config} on the shipped example file: REST JSON, Strimzi YAML, files, and its refusals. */
 class ConnectConfigCommandTest {
-    private static final Path EXAMPLE = Path.of("..", "deploy", "config", "order-inventory.yml");
+    static final Path EXAMPLE = Path.of("..", "deploy", "config", "order-inventory.yml");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Run(int code, String out, String err) {

@@ -84,6 +84,12 @@ class ConnectConnectorConfigTest {
                 .containsEntry("key.converter", "org.apache.kafka.connect.json.JsonConverter")
                 .containsEntry("value.converter", "org.apache.kafka.connect.json.JsonConverter")
                 .containsEntry("value.converter.schemas.enable", "true")
+                // every table into <source>.changes, keyed by the primary key alone (as the embedded mode's rows)
+                .containsEntry("transforms", "changes")
+                .containsEntry("transforms.changes.type", "io.debezium.transforms.ByLogicalTableRouter")
+                .containsEntry("transforms.changes.topic.regex", "orders\\..*")
+                .containsEntry("transforms.changes.topic.replacement", "orders.changes")
+                .containsEntry("transforms.changes.key.enforce.uniqueness", "false")
                 .containsEntry("topic.creation.default.partitions", "1")
                 .containsEntry("topic.creation.default.replication.factor", "3");
         assertThat(ConnectConnectorConfig.of(source(SourceConfig.Flavour.MYSQL, Tls.DEFAULT), Map.of(), FILE).config())
@@ -121,6 +127,16 @@ class ConnectConnectorConfigTest {
         assertThat(c).containsEntry("snapshot.select.statement.overrides",
                 "orders.trade_order_stream_0000,orders.trade_order_stream_0001");
         selects.forEach((t, sql) -> assertThat(c).containsEntry("snapshot.select.statement.overrides." + t, sql));
+    }
+
+    @Test
+    void theRoutingRegexMatchesTheSourcesTablesOnly() {
+        SourceConfig dotted = new SourceConfig("eu.orders", SourceConfig.Flavour.MARIADB, "h", 3306, "u", null,
+                List.of("orders"), List.of("orders\\.t"), 2, SourceConfig.Snapshot.FROM_NOW, null, null);
+        String regex = ConnectConnectorConfig.of(dotted, Map.of(), FILE).config().get("transforms.changes.topic.regex");
+        assertThat("eu.orders.orders.t").matches(regex);
+        assertThat("euXorders.orders.t").doesNotMatch(regex);
+        assertThat("__debezium-heartbeat.eu.orders").doesNotMatch(regex);
     }
 
     @Test
