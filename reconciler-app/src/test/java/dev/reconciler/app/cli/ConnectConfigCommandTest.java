@@ -49,6 +49,15 @@ class ConnectConfigCommandTest {
     }
 
     @Test
+    void isACommandOfTheCliWithHelpAndExamples() {
+        CliTest.Run help = CliTest.run("connect-config", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("Usage: reconciler connect-config", "Examples:", "reconciler connect-config -c",
+                "--bootstrap-servers", "--format", "--secrets", "Exit codes");
+        assertThat(CliTest.run("--help").out()).contains("connect-config");
+    }
+
+    @Test
     void printsOneRestBodyPerSourceWithTheSameSettingsAsRunAndNoSecret(@TempDir Path dir) throws Exception {
         Path file = offlineExample(dir);
         Run all = run(Map.of("ORDER_DB_PASSWORD", "very-secret"), "-c", file.toString(), "--bootstrap-servers", "kafka:9092");
