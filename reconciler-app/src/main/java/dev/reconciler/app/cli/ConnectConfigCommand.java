@@ -211,7 +211,7 @@ final class ConnectConfigCommand implements Callable<Integer> {
             }
         });
         err.println("connector " + connector.name() + ": " + source.flavour().name().toLowerCase(Locale.ROOT)
-                + ", topics " + source.name() + ".*" + (lookback ? ", snapshot of " + selects.size()
+                + ", topic " + ConnectConnectorConfig.changeTopic(source.name()) + (lookback ? ", snapshot of " + selects.size()
                 + " tables within the look-back" : ""));
         return connector;
     }
