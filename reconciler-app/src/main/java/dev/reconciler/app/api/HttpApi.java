@@ -102,6 +102,9 @@ public final class HttpApi implements AutoCloseable {
     private final ReconcilerMetrics metrics;
     private final Resync resync;
     private final Router router = new Router();
+    private final ConsoleFiles console = new ConsoleFiles();
+    private final RecentMatches recentMatches;
+    private final OpenAges openAges;
     private final byte[] token;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** What {@code POST /api/rules/{rule}/verify} runs; null when this process cannot verify. */
@@ -141,8 +144,17 @@ public final class HttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.US_ASCII);
         this.maxBody = config.limits().maxBodySize();
-        router.add("GET", "/metrics", Router.Access.READ, Router.Lane.PROBE, this::metrics)
+        this.recentMatches = new RecentMatches(java.time.Clock.systemUTC());
+        pipeline.addListener(recentMatches::record);
+        this.openAges = new OpenAges(store, engineConfig.rules().stream().map(Rule::name).toList(),
+                java.time.Clock.systemUTC());
+        // The console's files hold no data (the page reads it through the API, with the API's access rules): open.
+        router.add("GET", "/", Router.Access.OPEN, req -> console.index())
+                .add("GET", "/console/([a-z]+\\.[a-z]+)", Router.Access.OPEN,
+                        req -> console.asset(req.params().get(0), req.query("h")))
+                .add("GET", "/metrics", Router.Access.READ, Router.Lane.PROBE, this::metrics)
                 .add("GET", "/api/discrepancies", Router.Access.READ, this::discrepancies)
+                .add("GET", "/api/discrepancies/ages", Router.Access.READ, this::openAges)
                 .add("GET", "/api/discrepancies/([^/]+)", Router.Access.READ, this::discrepancy)
                 .add("POST", "/api/discrepancies/([^/]+)/ack", Router.Access.WRITE, this::acknowledge)
                 .add("GET", "/api/pairs/([^/]+)", Router.Access.READ, this::pair)
@@ -516,8 +528,13 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private Router.Reply discrepancies(Router.Request req) {
-        DiscrepancyQuery q = DiscrepancyQuery.parse(req, engineConfig);
+        DiscrepancyQuery q = DiscrepancyQuery.parse(req, engineConfig, Instant.now());
         return Router.Reply.json(200, q.run(store));
+    }
+
+    private Router.Reply openAges(Router.Request req) {
+        noQuery(req);
+        return Router.Reply.json(200, openAges.get());
     }
 
     private Router.Reply discrepancy(Router.Request req) {
@@ -745,7 +762,9 @@ public final class HttpApi implements AutoCloseable {
             if (!byName.containsKey(e.getKey())) sourceViews.add(Views.SourceView.of(e.getKey(), null, e.getValue(), now));
         }
         List<Views.RuleView> rules = new ArrayList<>();
-        snap.rules().forEach((name, n) -> rules.add(Views.RuleView.of(name, n)));
+        long counted = recentMatches.coveredSeconds();
+        snap.rules().forEach((name, n) -> rules.add(Views.RuleView.of(name, n, recentMatches.lastMinute(name), counted,
+                engineConfig.rule(name).map(r -> Views.RuleDefinition.of(r, engineConfig.clockSkew())).orElse(null))));
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
         Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
         Pipeline.Unwritable unwritable = pipeline.unwritable();

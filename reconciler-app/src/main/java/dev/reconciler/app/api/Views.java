@@ -116,17 +116,51 @@ public final class Views {
     }
 
     /**
-     * @param state  {@code running}, or {@code paused} while rows of a table lack a column the rule reads
-     * @param paused what paused it: per side and table, the column and the binlog position of the first row without
-     *               it; empty while running
+     * @param state            {@code running}, or {@code paused} while rows of a table lack a column the rule reads
+     * @param paused           what paused it: per side and table, the column and the binlog position of the first
+     *                         row without it; empty while running
+     * @param matchesPerMinute pairs matched in the last minute (of this process: {@code matchesCountedSeconds} says
+     *                         how much of that minute it has counted, less than 60 right after a start)
+     * @param definition       the rule's key, quantity columns and grace, to read a discrepancy against
      */
     record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
                     Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
-                    Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused) {
-        static RuleView of(String name, EngineSnapshot.RuleNumbers n) {
+                    Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused,
+                    long matchesPerMinute, long matchesCountedSeconds, RuleDefinition definition) {
+        static RuleView of(String name, EngineSnapshot.RuleNumbers n, long matchesPerMinute, long countedSeconds,
+                           RuleDefinition definition) {
             return new RuleView(name, n.paused().isEmpty() ? "running" : "paused", bySide(n.pending()), n.open(),
                     bySide(n.facts()), bySide(n.withoutKey()), bySide(n.held()), bySide(n.watermarks()),
-                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList());
+                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), matchesPerMinute,
+                    countedSeconds, definition);
+        }
+    }
+
+    /**
+     * What a rule compares: its key (name, left column, right column), its quantity columns (null when it compares
+     * none), the tables' streams, its grace and the engine's clock-skew allowance (a counterpart may arrive up to
+     * grace + skew after its row before the discrepancy opens).
+     */
+    record RuleDefinition(List<KeyPart> key, Map<String, String> quantity, Map<String, String> streams,
+                          String multiplicity, String grace, String clockSkew) {
+        record KeyPart(String name, String left, String right) {
+        }
+
+        static RuleDefinition of(dev.reconciler.core.rule.Rule r, java.time.Duration skew) {
+            List<KeyPart> key = r.key().parts().stream().map(p -> new KeyPart(p.name(), p.leftColumn(), p.rightColumn()))
+                    .toList();
+            Map<String, String> quantity = null;
+            if (r.quantity() != null) {
+                quantity = new LinkedHashMap<>();
+                quantity.put("left", r.quantity().leftColumn());
+                quantity.put("right", r.quantity().rightColumn());
+            }
+            Map<String, String> streams = new LinkedHashMap<>();
+            streams.put("left", r.left().stream());
+            streams.put("right", r.right().stream());
+            return new RuleDefinition(key, quantity, streams, r.multiplicity().name(),
+                    dev.reconciler.app.config.Durations.format(r.grace()),
+                    dev.reconciler.app.config.Durations.format(skew));
         }
     }
 
