@@ -350,6 +350,7 @@
     const f = {
       rule: params.get('rule') || '', type: params.get('type') || '', status: params.get('status') || 'open',
       age: params.get('age') || '', key: params.get('key') || '', cursor: params.get('cursor') || '',
+      since: params.get('since') || '',   // from a storm alert's link: detected at or after this time
     };
     if (!state.status) await refreshStatus();
     const rules = ((state.status && state.status.rules) || []).map((r) => r.name);
@@ -368,11 +369,15 @@
         const v = form.elements[k].value.trim();
         if (v && !(k === 'status' && v === 'open')) p.set(k, v);
       }
+      if (f.since) p.set('since', f.since);
       state.listStack = [];
       location.hash = '#/discrepancies' + (p.toString() ? '?' + p.toString() : '');
     });
     const results = h('div', { id: 'results' }, h('p', { class: 'muted', text: 'Loading…' }));
-    main.replaceChildren(h('h1', { text: 'Discrepancies' }), form, results);
+    const since = f.since ? h('p', { class: 'banner info', id: 'since-filter' }, 'Detected since ' + utc(f.since)
+      + ' (the alert\'s window). ', h('button', { type: 'button', class: 'link', text: 'Show all times',
+      onclick: () => navigateList(Object.assign({}, f, { since: '' }), '') })) : null;
+    main.replaceChildren(h('h1', { text: 'Discrepancies' }), form, since, results);
 
     const q = new URLSearchParams();
     if (f.rule) q.set('rule', f.rule);
@@ -383,6 +388,7 @@
       q.set(kind === 'min' ? 'minAge' : 'maxAge', d);
     }
     if (f.key) q.set('key', f.key);
+    if (f.since) q.set('since', f.since);
     const items = [];
     let next = f.cursor || null;
     let requests = 0;
@@ -450,7 +456,7 @@
 
   function navigateList(f, cursor) {
     const p = new URLSearchParams();
-    for (const k of ['rule', 'type', 'status', 'age', 'key']) {
+    for (const k of ['rule', 'type', 'status', 'age', 'key', 'since']) {
       if (f[k] && !(k === 'status' && f[k] === 'open')) p.set(k, f[k]);
     }
     if (cursor) p.set('cursor', cursor);

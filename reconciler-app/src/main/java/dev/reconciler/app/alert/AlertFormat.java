@@ -41,14 +41,22 @@ final class AlertFormat {
         }
     }
 
-    /** The API page about the alert: the discrepancy, the storm's listing, or the status; null without a public URL. */
+    /**
+     * The console's page about the alert (docs/console.md): the discrepancy, the storm's listing, or the overview;
+     * null without a public URL.
+     */
     static String link(Alert a, String publicUrl) {
         if (publicUrl == null) return null;
-        if (a instanceof Alert.DiscrepancyAlert d) return publicUrl + "/api/discrepancies/" + d.discrepancy().id();
+        if (a instanceof Alert.DiscrepancyAlert d) return discrepancyPage(publicUrl, d.discrepancy().id());
         if (a instanceof Alert.StormAlert s) {
-            return publicUrl + "/api/discrepancies?status=all&rule=" + enc(s.rule()) + "&since=" + enc(s.windowStart().toString());
+            return publicUrl + "/#/discrepancies?status=all&rule=" + enc(s.rule()) + "&since=" + enc(s.windowStart().toString());
         }
-        return publicUrl + "/api/status";
+        return publicUrl + "/#/";
+    }
+
+    /** A discrepancy's page in the console. */
+    static String discrepancyPage(String publicUrl, String id) {
+        return publicUrl + "/#/discrepancies/" + id;
     }
 
     /** One line: what happened. */
@@ -184,7 +192,7 @@ final class AlertFormat {
             List<SampleView> sample = new ArrayList<>();
             for (Alert.Sample x : s.sample()) {
                 sample.add(new SampleView(x.id(), x.type(), x.key(),
-                        publicUrl == null ? null : publicUrl + "/api/discrepancies/" + x.id()));
+                        publicUrl == null ? null : discrepancyPage(publicUrl, x.id())));
             }
             storm = new StormView(s.rule(), s.firing() ? "opened" : "resolved", s.windowStart(), s.windowEnd(),
                     s.count(), s.byType(), sample, s.first(), s.last());
