@@ -441,7 +441,18 @@ public final class ReconciliationEngine {
      * @return the acknowledged discrepancy, or empty if no discrepancy has that id (unknown, or expired)
      */
     public Optional<Discrepancy> acknowledge(String id, String by, String note) {
-        return act(id, TimelineEntry.Action.ACKNOWLEDGED, by, note);
+        return act(id, TimelineEntry.Action.ACKNOWLEDGED, by, note).map(StepResult::discrepancy);
+    }
+
+    /**
+     * What a person's step did: the discrepancy after it, and the outcomes it committed and journaled (a waive or a
+     * resolution as {@link Outcome.DiscrepancyResolved}, a re-opening as {@link Outcome.DiscrepancyOpened}; none for
+     * an acknowledgement), for the layers above (metrics) as every engine call hands them on.
+     */
+    public record StepResult(Discrepancy discrepancy, List<Outcome> outcomes) {
+        public StepResult {
+            outcomes = List.copyOf(outcomes);
+        }
     }
 
     /** {@link #acknowledge(String, String, String)} by nobody named (kept for callers that name no person). */
@@ -454,11 +465,12 @@ public final class ReconciliationEngine {
      * {@code REOPENED}, with who and why, in one committed batch with its audit entry (see {@link Workflow} for what
      * each does and what the engine does afterwards).
      *
-     * @return the discrepancy after the step, or empty if no discrepancy has that id (unknown, or expired)
+     * @return the discrepancy after the step and its outcomes, or empty if no discrepancy has that id (unknown, or
+     *         expired)
      * @throws TransitionRefused if its state does not allow the step (e.g. waiving a resolved one)
-     * @throws IllegalArgumentException if {@code by} is blank, or {@code reason} is blank for a waive or resolve
+     * @throws IllegalArgumentException if {@code reason} is blank for a waive or resolve
      */
-    public Optional<Discrepancy> act(String id, TimelineEntry.Action action, String by, String reason) {
+    public Optional<StepResult> act(String id, TimelineEntry.Action action, String by, String reason) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(action, "action");
         boolean needsReason = action == TimelineEntry.Action.WAIVED || action == TimelineEntry.Action.RESOLVED;

@@ -49,7 +49,7 @@ final class Workflow {
         this.clock = clock;
     }
 
-    Optional<Discrepancy> act(String id, Action action, String by, String reason) {
+    Optional<ReconciliationEngine.StepResult> act(String id, Action action, String by, String reason) {
         UnitOfWork uow = new UnitOfWork(store);
         Discrepancy current = uow.discrepancy(id);
         if (current == null) return Optional.empty();
@@ -89,14 +89,15 @@ final class Workflow {
         uow.put(next);
         audit.append(uow, next, step);
         counters.flush(uow);
+        List<Outcome> outcomes;
         try {
-            uow.commit();
+            outcomes = uow.commit();
         } catch (RuntimeException e) {
             counters.reloadGauges(store);
             audit.reload(store);
             throw e;
         }
-        return Optional.of(next);
+        return Optional.of(new ReconciliationEngine.StepResult(next, outcomes));
     }
 
     private void reopenInPair(UnitOfWork uow, Discrepancy d) {

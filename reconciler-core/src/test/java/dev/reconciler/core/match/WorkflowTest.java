@@ -44,7 +44,7 @@ class WorkflowTest {
             Discrepancy opened = missingRight(d, 1, "O1");
             d.clock().set(T0.plusSeconds(50));
             int before = d.history().size();
-            Discrepancy waived = d.engine().act(opened.id(), Action.WAIVED, "alice", "known: ticket OPS-1").orElseThrow();
+            Discrepancy waived = d.engine().act(opened.id(), Action.WAIVED, "alice", "known: ticket OPS-1").orElseThrow().discrepancy();
             assertThat(waived.status()).isEqualTo(Status.WAIVED);
             assertThat(waived.timeline()).singleElement().satisfies(e -> {
                 assertThat(e.action()).isEqualTo(Action.WAIVED);
@@ -101,7 +101,7 @@ class WorkflowTest {
             Discrepancy opened = missingRight(d, 1, "O1");
             d.clock().set(T0.plusSeconds(50));
             Discrepancy manual = d.engine().act(opened.id(), Action.RESOLVED, "alice", "fixed by hand in the shop")
-                    .orElseThrow();
+                    .orElseThrow().discrepancy();
             assertThat(manual.status()).isEqualTo(Status.RESOLVED);
             assertThat(manual.resolution()).isEqualTo(Resolution.MANUAL);
             assertThat(manual.resolvedAt()).isEqualTo(T0.plusSeconds(50));
@@ -113,11 +113,11 @@ class WorkflowTest {
             assertThat(d.store().discrepancy(opened.id()).orElseThrow().resolution()).isEqualTo(Resolution.MANUAL);
 
             // Re-open, then resolve again: the pair's open set follows.
-            Discrepancy reopened = d.engine().act(opened.id(), Action.REOPENED, "bob", "not fixed").orElseThrow();
+            Discrepancy reopened = d.engine().act(opened.id(), Action.REOPENED, "bob", "not fixed").orElseThrow().discrepancy();
             assertThat(reopened.status()).isEqualTo(Status.OPEN);
             assertThat(reopened.resolvedAt()).isNull();
             assertThat(d.engine().openDiscrepancies("sale", MR)).isEqualTo(1);
-            d.engine().act(opened.id(), Action.RESOLVED, "bob", "fixed now").orElseThrow();
+            d.engine().act(opened.id(), Action.RESOLVED, "bob", "fixed now").orElseThrow().discrepancy();
 
             // Still no inventory row; the order row changes: the engine opens a new occurrence (a new id).
             List<Outcome> out = d.update(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0),
@@ -153,7 +153,7 @@ class WorkflowTest {
             Discrepancy mismatch = out.stream().filter(o -> o instanceof Outcome.DiscrepancyOpened)
                     .map(o -> ((Outcome.DiscrepancyOpened) o).discrepancy()).findFirst().orElseThrow();
             assertThat(mismatch.type()).isEqualTo(DiscrepancyType.QUANTITY_MISMATCH);
-            d.engine().act(mismatch.id(), Action.WAIVED, "alice", "known").orElseThrow();
+            d.engine().act(mismatch.id(), Action.WAIVED, "alice", "known").orElseThrow().discrepancy();
 
             List<Outcome> changed = d.update(INVENTORY, INVENTORY_TABLE, inventoryRow(1, "O1", 42, "TRY_SALE", 2, 0),
                     inventoryRow(1, "O1", 42, "TRY_SALE", 3, 0), T0.plusSeconds(50));
