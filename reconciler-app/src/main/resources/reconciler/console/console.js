@@ -666,12 +666,16 @@
     reopen: { label: 'Re-open', reason: false, help: 'Opens it again: it counts as open and can alert again.' },
   };
 
+  // The steps the API allows (409 otherwise): acknowledge in any state, waive an open one, resolve an open or waived
+  // one by hand, re-open a waived one or one resolved by hand (the engine's own resolutions stand).
   function actionsFor(d) {
     const s = String(d.status || '').toUpperCase();
-    if (s === 'OPEN') return d.acknowledged ? ['waive', 'resolve'] : ['ack', 'waive', 'resolve'];
-    if (s === 'ACKNOWLEDGED') return ['waive', 'resolve'];
-    if (s === 'WAIVED' || s === 'RESOLVED') return ['reopen'];
-    return [];
+    const out = [];
+    if (s === 'OPEN' && !d.acknowledged) out.push('ack');
+    if (s === 'OPEN') out.push('waive');
+    if (s === 'OPEN' || s === 'WAIVED') out.push('resolve');
+    if (s === 'WAIVED' || (s === 'RESOLVED' && d.resolution === 'MANUAL')) out.push('reopen');
+    return out;
   }
 
   function actions(d) {

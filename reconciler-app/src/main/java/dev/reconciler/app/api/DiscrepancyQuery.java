@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * none) and still have a {@code next}; follow {@code next} until it is null.
  *
  * @param status null for all
+ * @param acknowledged only open ones someone acknowledged ({@code status=acknowledged})
  * @param rule   null for all
  * @param type   null for all
  * @param since  null for all; else only discrepancies detected at or after it
@@ -38,7 +39,7 @@ import java.util.regex.Pattern;
  * @param cursor null for the first page
  */
 record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instant since, Instant before, String key,
-                        int limit, String cursor) {
+                        int limit, String cursor, boolean acknowledged) {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
     /** Records read per request at most, so one request costs a bounded amount whatever the filters. */
@@ -59,14 +60,17 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
             }
         }
         Status status = Status.OPEN;
+        boolean acknowledged = false;
         String s = req.query("status");
         if (s != null) {
             switch (s.toLowerCase(Locale.ROOT)) {
                 case "open" -> status = Status.OPEN;
                 case "resolved" -> status = Status.RESOLVED;
+                case "waived" -> status = Status.WAIVED;
+                case "acknowledged" -> acknowledged = true;
                 case "all" -> status = null;
                 default -> throw ApiException.badParameter("status", "'" + ApiException.shown(s) + "' is not a status",
-                        "use open (the default), resolved or all");
+                        "use open (the default), acknowledged, waived, resolved or all");
             }
         }
         String rule = req.query("rule");
@@ -123,7 +127,7 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
                     + "' is not a cursor this API gave out",
                     "pass the 'next' value of the previous page unchanged, or omit it for the first page");
         }
-        return new DiscrepancyQuery(status, rule, type, since, before, key, limit, cursor);
+        return new DiscrepancyQuery(status, rule, type, since, before, key, limit, cursor, acknowledged);
     }
 
     /** A duration parameter ({@code 5m}, {@code 1h}, {@code 2d}); null when absent. */
@@ -158,6 +162,7 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
 
     boolean matches(Discrepancy d) {
         return (status == null || d.status() == status)
+                && (!acknowledged || d.acknowledgement() != null)
                 && (rule == null || d.rule().equals(rule))
                 && (type == null || d.type() == type)
                 && (since == null || !d.detectedAt().isBefore(since))

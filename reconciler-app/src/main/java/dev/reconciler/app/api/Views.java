@@ -8,6 +8,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.match.RulePause;
 import dev.reconciler.core.rule.Side;
@@ -52,13 +53,52 @@ public final class Views {
         }
     }
 
+    /**
+     * One step of a discrepancy's life: {@code OPENED} and the engine's {@code RESOLVED} (by {@code engine}, the
+     * reason its resolution) come from the discrepancy's times; the others are people's steps as recorded.
+     */
+    public record Step(Instant at, TimelineEntry.Action action, String by, String reason) {
+    }
+
+    /** @param timeline its life, oldest first (see {@link Step}) */
     public record DiscrepancyView(String id, String rule, DiscrepancyType type, Status status, Map<String, String> key,
                                   int occurrence, Instant detectedAt, Instant resolvedAt, Resolution resolution,
-                                  BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged) {
+                                  BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged,
+                                  List<Step> timeline) {
         public static DiscrepancyView of(Discrepancy d) {
             return new DiscrepancyView(d.id(), d.rule(), d.type(), d.status(), d.key(), d.occurrence(), d.detectedAt(),
                     d.resolvedAt(), d.resolution(), d.difference(), rows(d.left()), rows(d.right()),
-                    Ack.of(d.acknowledgement()));
+                    Ack.of(d.acknowledgement()), Views.timeline(d));
+        }
+    }
+
+    static List<Step> timeline(Discrepancy d) {
+        List<Step> out = new ArrayList<>();
+        out.add(new Step(d.detectedAt(), TimelineEntry.Action.OPENED, TimelineEntry.ENGINE, ""));
+        boolean acked = false;
+        for (TimelineEntry e : d.timeline()) {
+            out.add(new Step(e.at(), e.action(), e.by(), e.reason()));
+            acked |= e.action() == TimelineEntry.Action.ACKNOWLEDGED;
+        }
+        Acknowledgement a = d.acknowledgement();
+        if (a != null && !acked) {
+            // Acknowledged by a release that kept no timeline: the acknowledgement itself, by nobody named.
+            out.add(new Step(a.at(), TimelineEntry.Action.ACKNOWLEDGED, "", a.note()));
+        }
+        if (d.status() == Status.RESOLVED && d.resolution() != Resolution.MANUAL) {
+            out.add(new Step(d.resolvedAt(), TimelineEntry.Action.RESOLVED, TimelineEntry.ENGINE,
+                    d.resolution().name()));
+        }
+        out.sort(java.util.Comparator.comparing(Step::at));   // stable: steps at one instant keep their order
+        return out;
+    }
+
+    /** An entry of the audit trail ({@code GET /api/audit}). */
+    record AuditView(long seq, Instant at, String discrepancyId, String rule, DiscrepancyType type,
+                     TimelineEntry.Action action, String by, String reason) {
+        static AuditView of(dev.reconciler.core.discrepancy.AuditEntry e) {
+            return new AuditView(e.seq(), e.at(), e.discrepancyId(), e.rule(), e.type(), e.action(), e.by(),
+                    e.reason());
         }
     }
 
