@@ -58,6 +58,9 @@ class WorkflowTest {
             assertThat(d.store().journal(1, 100)).anySatisfy(j -> assertThat(j.outcome())
                     .isInstanceOfSatisfying(Outcome.DiscrepancyResolved.class,
                             r -> assertThat(r.discrepancy().status()).isEqualTo(Status.WAIVED)));
+            // ... dated by the step (the alert outbox trims by this time; a waiver has no resolved-at)
+            assertThat(d.store().journal(1, 100)).allSatisfy(j -> assertThat(j.at()).isNotNull())
+                    .anySatisfy(j -> assertThat(j.at()).isEqualTo(T0.plusSeconds(50)));
 
             assertThatThrownBy(() -> d.engine().act(opened.id(), Action.WAIVED, "bob", "again"))
                     .isInstanceOf(TransitionRefused.class).hasMessageContaining("waived already");
