@@ -162,11 +162,12 @@ public final class Views {
      */
     record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
                     Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
-                    Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused) {
+                    Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused,
+                    Map<DiscrepancyType, Long> waived) {
         static RuleView of(String name, EngineSnapshot.RuleNumbers n) {
             return new RuleView(name, n.paused().isEmpty() ? "running" : "paused", bySide(n.pending()), n.open(),
                     bySide(n.facts()), bySide(n.withoutKey()), bySide(n.held()), bySide(n.watermarks()),
-                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList());
+                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), n.waived());
         }
     }
 
