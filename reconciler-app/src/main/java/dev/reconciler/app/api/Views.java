@@ -166,13 +166,14 @@ public final class Views {
     record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
                     Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
                     Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused,
-                    long matchesPerMinute, long matchesCountedSeconds, RuleDefinition definition) {
+                    Map<DiscrepancyType, Long> waived, long matchesPerMinute, long matchesCountedSeconds,
+                    RuleDefinition definition) {
         static RuleView of(String name, EngineSnapshot.RuleNumbers n, long matchesPerMinute, long countedSeconds,
                            RuleDefinition definition) {
             return new RuleView(name, n.paused().isEmpty() ? "running" : "paused", bySide(n.pending()), n.open(),
                     bySide(n.facts()), bySide(n.withoutKey()), bySide(n.held()), bySide(n.watermarks()),
-                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), matchesPerMinute,
-                    countedSeconds, definition);
+                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), n.waived(),
+                    matchesPerMinute, countedSeconds, definition);
         }
     }
 
