@@ -218,7 +218,7 @@
       } else if (src.phase && src.phase !== 'STREAMING') {
         add(src.phase === 'SNAPSHOT' || src.phase === 'STARTING' ? 'warn' : 'bad',
           'Source ' + src.name + ' is ' + src.phase + '.',
-          ' ' + (src.state || '') + (src.lastError ? ' Last error: ' + src.lastError : '')
+          ' ' + sentence(stripPhase(src.state, src.phase)) + (src.lastError ? ' Last error: ' + sentence(src.lastError) : '')
           + ' Rows committed after its watermark ' + utc(src.watermark) + ' are not checked yet.');
       }
     }
@@ -232,6 +232,17 @@
         add('warn', 'Rule ' + r.name + ' has not reconciled anything yet:', ' a side has no watermark so far.');
       }
     }
+  }
+
+  function stripPhase(text, phase) {
+    const t = String(text || '');
+    return phase && t.startsWith(phase + ':') ? t.substring(phase.length + 1).trim() : t;
+  }
+
+  function sentence(text) {
+    const t = String(text || '').trim();
+    if (!t) return '';
+    return (t.charAt(0).toUpperCase() + t.substring(1)).replace(/([^.!?])$/, '$1.');
   }
 
   // ------------------------------------------------------------------ overview
@@ -280,8 +291,11 @@
     const lag = r.reconciledUntil ? (Date.now() - parseTime(r.reconciledUntil)) / 1000 : null;
     const card = h('section', { class: 'card', dataset: { rule: r.name } });
     card.append(h('h2', null, r.name, r.state === 'paused' ? pill('paused', 'bad') : pill('running', 'ok')));
+    const waived = Object.values(r.waived || {}).reduce((a, b) => a + b, 0);
     card.append(h('div', null, h('span', { class: 'big', dataset: { openTotal: r.name }, text: String(total) }),
-      ' open ', total > 0 ? listLink({ rule: r.name, status: 'open' }, 'list them') : null));
+      ' open ', total > 0 ? listLink({ rule: r.name, status: 'open' }, 'list them') : null,
+      waived > 0 ? h('span', { class: 'muted' }, ' · ', listLink({ rule: r.name, status: 'waived' }, waived + ' waived'),
+        ' (not counted as open)') : null));
     const buckets = state.ages ? ['< 5m', '5m–1h', '1h–24h', '> 24h'] : [];
     const rows = [];
     for (const [type, n] of Object.entries(open)) {
@@ -323,7 +337,7 @@
     const rows = sources.map((src) => h('tr', { dataset: { source: src.name } },
       h('td', null, h('strong', { text: src.name }), h('div', { class: 'muted', text: src.flavour || '' })),
       h('td', null, pill(src.stalled ? 'STALLED' : (src.phase || 'unknown'), sourceKind(src)),
-        src.state && src.state !== src.phase ? h('div', { class: 'muted', text: src.state }) : null),
+        src.state && src.state !== src.phase ? h('div', { class: 'muted', text: stripPhase(src.state, src.phase) }) : null),
       h('td', { class: 'num', text: src.lagSeconds === null || src.lagSeconds === undefined ? '—' : span(src.lagSeconds) }),
       h('td', null, when(src.watermark)),
       h('td', null, when(src.lastCommit)),
@@ -758,21 +772,68 @@
 
   // ------------------------------------------------------------------ daily report
 
-  async function renderDaily() {
+  async function renderDaily(params) {
     const seq = state.renderSeq;
-    main.replaceChildren(h('h1', { text: 'Daily summary' }), h('p', { class: 'muted', text: 'Loading…' }));
+    // The API's default is yesterday (a whole day); on call, today so far is what matters first.
+    const today = new Date().toISOString().substring(0, 10);
+    const yesterday = new Date(Date.now() - 86400000).toISOString().substring(0, 10);
+    const date = params.get('date') || today;
+    const picker = h('form', { class: 'filters', id: 'daily-form' },
+      h('label', null, 'Day (UTC)', h('input', { type: 'date', name: 'date', id: 'daily-date', value: date })),
+      h('button', { type: 'submit', class: 'primary', text: 'Show' }),
+      h('a', { href: '#/daily?date=' + today, text: 'today' }), h('a', { href: '#/daily?date=' + yesterday, text: 'yesterday' }));
+    picker.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const d = picker.elements.date.value;
+      location.hash = '#/daily' + (d ? '?date=' + encodeURIComponent(d) : '');
+    });
+    main.replaceChildren(h('h1', { text: 'Daily summary' }), picker, h('p', { class: 'muted', text: 'Loading…' }));
     let report;
     try {
-      report = await api('/api/reports/daily');
+      report = await api('/api/reports/daily?date=' + encodeURIComponent(date));
     } catch (e) {
       if (seq !== state.renderSeq) return;
-      main.replaceChildren(h('h1', { text: 'Daily summary' }), e.status === 404
+      main.replaceChildren(h('h1', { text: 'Daily summary' }), picker, e.status === 404 && e.message.indexOf('endpoint') >= 0
         ? h('p', { class: 'muted', text: 'This reconciler has no daily report endpoint (/api/reports/daily).' })
         : errorBox(e, 'Cannot read the daily report'));
       return;
     }
     if (seq !== state.renderSeq) return;
-    main.replaceChildren(h('h1', { text: 'Daily summary' }), h('div', { id: 'daily' }, value(report)));
+    main.replaceChildren(h('h1', { text: 'Daily summary ' + (report.date || '') + ' ' + (report.zone || '')
+      + (report.date === today ? ' (today so far)' : '') }), picker,
+      h('div', { id: 'daily' }, Array.isArray(report.rules) ? daily(report) : value(report)));
+  }
+
+  function daily(r) {
+    const out = [];
+    const gaps = r.coverageGaps || [];
+    if (gaps.length) {
+      out.push(h('div', { class: 'banner bad' }, h('strong', { text: 'Not checked:' }), ' ' + gaps.map((g) => g.source
+        + ' from ' + utc(g.from) + ' to ' + utc(g.to)).join('; ') + '. Discrepancies of these windows may be unreported; '
+        + 'verify them (POST /api/rules/{rule}/verify).'));
+    } else {
+      out.push(h('p', { class: 'muted', text: 'No coverage gap: every source was read without a hole that day.' }));
+    }
+    out.push(table(['rule', ['matched', 'num'], ['opened', 'num'], ['resolved', 'num'], ['waived', 'num']],
+      r.rules.map((x) => h('tr', { dataset: { rule: x.rule } }, h('td', { text: x.rule }),
+        h('td', { class: 'num', text: String(x.matched) }), h('td', { class: 'num', text: String(x.opened) }),
+        h('td', { class: 'num', text: String(x.resolved) }), h('td', { class: 'num', text: String(x.waived) })))));
+    for (const x of r.rules) {
+      const types = [...new Set([...Object.keys(x.openedByType || {}), ...Object.keys(x.resolvedByType || {}),
+        ...Object.keys(x.waivedByType || {})])].filter((t) => (x.openedByType || {})[t] || (x.resolvedByType || {})[t]
+        || (x.waivedByType || {})[t]);
+      if (!types.length) continue;
+      out.push(h('h2', { text: x.rule + ' by type' }), table(['type', ['opened', 'num'], ['resolved', 'num'], ['waived', 'num']],
+        types.map((t) => h('tr', null, h('td', null, pill(t, TYPE_KIND[t])),
+          h('td', { class: 'num', text: String((x.openedByType || {})[t] || 0) }),
+          h('td', { class: 'num', text: String((x.resolvedByType || {})[t] || 0) }),
+          h('td', { class: 'num', text: String((x.waivedByType || {})[t] || 0) })))));
+    }
+    const lag = Object.entries(r.worstLagSeconds || {});
+    if (lag.length) {
+      out.push(h('h2', { text: 'Worst lag' }), kv(lag.map(([src, sec]) => [src, sec === null ? 'not sampled' : span(sec)])));
+    }
+    return out;
   }
 
   // Any JSON document as tables: arrays of objects as a table, objects as key/value lists.
@@ -817,7 +878,7 @@
       case 'overview': document.title = 'reconciler · overview'; return renderOverview(true);
       case 'list': document.title = 'reconciler · discrepancies'; return renderList(state.route.params);
       case 'detail': document.title = 'reconciler · ' + state.route.id; return renderDetail(state.route.id);
-      case 'daily': document.title = 'reconciler · daily'; return renderDaily();
+      case 'daily': document.title = 'reconciler · daily'; return renderDaily(state.route.params);
       default: main.replaceChildren(h('h1', { text: 'Not found' }), h('p', null, h('a', { href: '#/', text: 'Overview' })));
     }
   }

@@ -183,8 +183,14 @@ class ConsoleBrowserTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get("/metrics").body()).contains(open + "0.0"));
         browser.open(base + "/#/");
         browser.await("the overview counts two", d -> browser.text("[data-open-total=sale]").equals("2"));
+        assertThat(browser.text("[data-rule=sale]")).contains("1 waived");
         browser.open(base + "/#/discrepancies?status=waived");
         browser.await("listed as waived", d -> browser.text("#discrepancy-table tbody").contains("E2"));
+        browser.open(base + "/#/daily");
+        browser.await("the day's summary", d -> !browser.all("#daily tr[data-rule=sale] td").isEmpty());
+        List<WebElement> day = browser.all("#daily tr[data-rule=sale] td");
+        assertThat(day.get(4).getText()).as("waived today: " + get("/api/reports/daily").body()).isEqualTo("1");
+        assertThat(Integer.parseInt(day.get(2).getText())).as("opened today").isGreaterThanOrEqualTo(3);
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
