@@ -8,6 +8,7 @@
   const STATUS_EVERY_MS = 5000;
   const PAGE_SIZE = 50;
   const MAX_REQUESTS_PER_PAGE = 20;       // each request reads at most 10,000 stored discrepancies
+  const MAX_REQUESTS_KEY_SEARCH = 120;    // a key search looks for one order: read on (about 13 s per million)
   const STALE_AFTER_MS = 15000;           // no answer for this long: the page says its numbers are old
 
   const $ = (id) => document.getElementById(id);
@@ -420,7 +421,8 @@
           results.replaceChildren(h('p', { class: 'muted', text: 'Searching… about '
             + (requests * 10000).toLocaleString() + ' stored discrepancies read, ' + items.length + ' found' }));
         }
-      } while (items.length < PAGE_SIZE && next && requests < MAX_REQUESTS_PER_PAGE);
+      } while (items.length < PAGE_SIZE && next
+        && requests < (f.key ? MAX_REQUESTS_KEY_SEARCH : MAX_REQUESTS_PER_PAGE));
     } catch (e) {
       results.replaceChildren(errorBox(e, 'Cannot list discrepancies'));
       return;
@@ -556,7 +558,9 @@
       ]));
     }
     out.push(h('h2', { text: 'Timeline' }), timeline(d));
-    out.push(h('p', { class: 'muted' }, 'JSON: ', h('a', { href: '/api/discrepancies/' + d.id, text: '/api/discrepancies/' + d.id })));
+    out.push(h('p', { class: 'muted' }, 'As of ' + utc(new Date().toISOString()) + '. ', h('button', { type: 'button',
+      class: 'link', id: 'detail-refresh', text: 'Refresh', onclick: () => renderDetail(d.id) }), ' · JSON: ',
+      h('a', { href: '/api/discrepancies/' + d.id, text: '/api/discrepancies/' + d.id })));
     main.replaceChildren(...out);
   }
 
