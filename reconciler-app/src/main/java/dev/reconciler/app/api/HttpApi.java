@@ -584,7 +584,7 @@ public final class HttpApi implements AutoCloseable {
             Throwable cause = e.getCause();
             if (cause instanceof TransitionRefused r) {
                 throw new ApiException(409, r.getMessage(), "GET /api/discrepancies/" + ApiException.shown(id)
-                        + " shows its status and timeline; see docs/console.md for the steps each status allows");
+                        + " shows its status and timeline; see docs/workflow.md for the steps each status allows");
             }
             if (cause instanceof RuntimeException r) throw r;
             throw new IllegalStateException(Step.verb(action) + " failed: " + cause, cause);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.DailyReportConfig;
 import dev.reconciler.app.alert.AlertsSection;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.HttpSection;
@@ -105,8 +106,9 @@ public final class ConfigLoader {
         List<SourceSpec> sources = SourcesSection.bind(root, sourceSections);
         EngineConfig engine = engine(root, sourceSections, sources);
         AlertsConfig alerts = AlertsSection.bind(root);
+        DailyReportConfig dailyReport = DailyReportConfig.bind(root);
         if (!problems.isEmpty()) return null;
-        return new ReconcilerConfig(state, http, sources, engine, alerts);
+        return new ReconcilerConfig(state, http, sources, engine, alerts, dailyReport);
     }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */

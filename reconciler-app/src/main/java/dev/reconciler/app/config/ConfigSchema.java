@@ -41,7 +41,9 @@ public final class ConfigSchema {
             ConfigKey.of("engine", Kind.SECTION, "mapping", "see below", "",
                 "The time model's bounds."),
             ConfigKey.of("alerts", Kind.SECTION, "mapping", "none", "",
-                "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."));
+                "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."),
+            ConfigKey.of("reports", Kind.SECTION, "mapping", "none", "",
+                "The daily summary sent to the chat sinks (see below)."));
 
     private static final Map<String, ConfigSection> SECTIONS = new LinkedHashMap<>();
 
@@ -53,6 +55,7 @@ public final class ConfigSchema {
         all.addAll(SourcesSection.DECLARED);
         all.addAll(FlowSections.DECLARED);
         all.addAll(AlertsSection.DECLARED);
+        all.addAll(dev.reconciler.app.alert.DailyReportConfig.DECLARED);
         for (ConfigSection s : all) {
             if (SECTIONS.put(s.path(), s) != null) throw new IllegalStateException("section '" + s.path() + "' declared twice");
         }

@@ -1,6 +1,7 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.DailyReportConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.source.RequiredColumns;
 import dev.reconciler.core.rule.EngineConfig;
@@ -12,13 +13,20 @@ import java.util.List;
  * A whole, valid configuration file, bound: what {@code reconciler run} needs to start. Built by {@link ConfigLoader}.
  *
  * @param alerts the alert sinks ({@link AlertsConfig#none()} when the file has no {@code alerts} section)
+ * @param dailyReport when the daily summary is sent to the chat sinks; null when it is not
  */
 public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
-                               AlertsConfig alerts) {
+                               AlertsConfig alerts, DailyReportConfig dailyReport) {
 
     public ReconcilerConfig {
         sources = List.copyOf(sources);
         alerts = alerts == null ? AlertsConfig.none() : alerts;
+    }
+
+    /** Without a daily summary sent. */
+    public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
+                            AlertsConfig alerts) {
+        this(state, http, sources, engine, alerts, null);
     }
 
     public SourceSpec source(String name) {

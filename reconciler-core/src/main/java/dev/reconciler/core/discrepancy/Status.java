@@ -2,7 +2,7 @@ package dev.reconciler.core.discrepancy;
 
 /**
  * Lifecycle of a discrepancy: OPEN when detected, RESOLVED once the pair became consistent (or a person resolved it
- * by hand, {@link Resolution#MANUAL}), WAIVED while a person has accepted it as known (see docs/console.md).
+ * by hand, {@link Resolution#MANUAL}), WAIVED while a person has accepted it as known (see docs/workflow.md).
  *
  * <p>Stored: OPEN and RESOLVED by ordinal; WAIVED is stored as OPEN plus a marker in the discrepancy's extension
  * block ({@code DiscrepancyCodec}), so a previous release still reads a store holding waived discrepancies (as open).

@@ -19,7 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The steps people take with a discrepancy (docs/console.md has the state diagram): acknowledge (any state),
+ * The steps people take with a discrepancy (docs/workflow.md has the state diagram): acknowledge (any state),
  * waive (open → waived), resolve by hand (open or waived → resolved, {@link Resolution#MANUAL}), re-open (waived, or
  * resolved by hand → open). Each step is one committed batch holding the discrepancy, its pair's open set and the
  * gauges as they change, and the step's audit entry. Steps that change whether it alerts are journaled as outcomes,
