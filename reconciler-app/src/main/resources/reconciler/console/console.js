@@ -92,6 +92,7 @@
     const ms = parseTime(t);
     if (isNaN(ms)) return '—';
     const s = (Date.now() - ms) / 1000;
+    if (s < 1 && s > -5) return 'just now';   // the browser's clock may be a little behind the server's
     return s < 0 ? 'in ' + span(-s) : span(s) + ' ago';
   }
 
@@ -392,7 +393,7 @@
     const since = f.since ? h('p', { class: 'banner info', id: 'since-filter' }, 'Detected since ' + utc(f.since)
       + ' (the alert\'s window). ', h('button', { type: 'button', class: 'link', text: 'Show all times',
       onclick: () => navigateList(Object.assign({}, f, { since: '' }), '') })) : null;
-    main.replaceChildren(h('h1', { text: 'Discrepancies' }), form, since, results);
+    main.replaceChildren(...[h('h1', { text: 'Discrepancies' }), form, since, results].filter(Boolean));
 
     const q = new URLSearchParams();
     if (f.rule) q.set('rule', f.rule);

@@ -103,6 +103,7 @@ class ConsoleBrowserTest {
         assertThat(browser.text("[data-source=inventory]")).contains("STREAMING");
         assertThat(browser.all("#banners .banner")).as("nothing to warn about").isEmpty();
         assertThat(browser.text("#fresh")).startsWith("live");
+        assertThat(browser.text("main")).doesNotContain("null", "undefined", "NaN");
         assertThat(browser.js("return performance.getEntriesByType('resource')"
                 + ".every(e => e.name.startsWith(location.origin))")).as("no request leaves the reconciler").isEqualTo(true);
         browser.screenshot(SHOTS.resolve("console-overview.png"));
@@ -118,6 +119,7 @@ class ConsoleBrowserTest {
         browser.find("#filter-apply").click();
         browser.await("one row", d -> browser.all("#discrepancy-table tbody tr").size() == 1);
         assertThat(browser.text("#discrepancy-table tbody")).contains("E2", "MISSING_RIGHT");
+        assertThat(browser.text("main")).as("no missing value shown as such").doesNotContain("null", "undefined", "NaN");
         assertThat(browser.driver.getCurrentUrl()).contains("type=MISSING_RIGHT");
 
         browser.open(base + "/#/discrepancies");
@@ -126,6 +128,11 @@ class ConsoleBrowserTest {
         browser.find("#filter-apply").click();
         browser.await("Q1 only", d -> browser.all("#discrepancy-table tbody tr").size() == 1
                 && browser.text("#discrepancy-table tbody").contains("QUANTITY_MISMATCH"));
+
+        browser.open(base + "/#/discrepancies?status=all&since=2026-01-01T00:00:00Z");
+        browser.await("a storm alert's link: the window said", d -> browser.text("#since-filter").contains("Detected since"));
+        browser.await("all three", d -> browser.all("#discrepancy-table tbody tr").size() == 3);
+        assertThat(browser.text("main")).doesNotContain("null", "undefined", "NaN");
 
         browser.open(base + "/#/discrepancies?key=NOPE");
         browser.await("an empty result, said so", d -> browser.text("#no-results").contains("No discrepancy matches"));
@@ -144,6 +151,7 @@ class ConsoleBrowserTest {
                 "binlog position");
         assertThat(browser.text("[data-side=right]")).contains("collection_inventory_stream", "changed_quantity = 1");
         assertThat(browser.text("#timeline")).contains("opened");
+        assertThat(browser.text("main")).doesNotContain("null", "undefined", "NaN");
         browser.screenshot(SHOTS.resolve("console-detail.png"));
 
         browser.open(base + "/#/discrepancies?key=E2");
