@@ -35,7 +35,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, demo or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, verify, demo, traffic, status, discrepancies or version");
     }
 
     public static void main(String[] args) {
