@@ -43,5 +43,11 @@ if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertman
   stop_service prometheus-alertmanager
 fi
 
+# The web console's browser tests (ConsoleBrowserTest) drive headless Chromium through its chromedriver; both from
+# Debian, never a browser downloaded at run time.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  apt_install "chromium and chromium-driver" chromium chromium-driver
+fi
+
 # -B: no colours or progress in CI logs; verify runs unit, contract, property and integration tests.
 exec mvn -B -ntp verify "$@"

@@ -7,6 +7,9 @@ import dev.reconciler.app.api.Json;
 import dev.reconciler.app.api.Views;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.Resolution;
+import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.outcome.Outcome;
 
@@ -41,14 +44,34 @@ final class AlertFormat {
         }
     }
 
-    /** The API page about the alert: the discrepancy, the storm's listing, or the status; null without a public URL. */
+    /**
+     * The console's page about the alert (docs/console.md): the discrepancy ({@code <publicUrl>/#/discrepancies/<id>}),
+     * the storm's listing, or the overview; null without a public URL.
+     */
     static String link(Alert a, String publicUrl) {
         if (publicUrl == null) return null;
-        if (a instanceof Alert.DiscrepancyAlert d) return publicUrl + "/api/discrepancies/" + d.discrepancy().id();
+        if (a instanceof Alert.DiscrepancyAlert d) return consolePage(publicUrl, d.discrepancy().id());
         if (a instanceof Alert.StormAlert s) {
-            return publicUrl + "/api/discrepancies?status=all&rule=" + enc(s.rule()) + "&since=" + enc(s.windowStart().toString());
+            return publicUrl + "/#/discrepancies?status=all&rule=" + enc(s.rule()) + "&since=" + enc(s.windowStart().toString());
         }
-        return publicUrl + "/api/status";
+        return publicUrl + "/#/";
+    }
+
+    /** A discrepancy's page in the console served at {@code publicUrl}. */
+    static String consolePage(String publicUrl, String id) {
+        return publicUrl + "/#/discrepancies/" + id;
+    }
+
+    /** How a discrepancy stopped alerting: waived or resolved by a person (who, why), or resolved by the engine. */
+    static String ended(Discrepancy d) {
+        TimelineEntry last = d.timeline().isEmpty() ? null : d.timeline().get(d.timeline().size() - 1);
+        if (d.status() == Status.WAIVED && last != null) {
+            return "waived by " + last.by() + " (" + last.reason() + ")";
+        }
+        if (d.resolution() == Resolution.MANUAL && last != null) {
+            return "resolved by hand by " + last.by() + " (" + last.reason() + ")";
+        }
+        return "resolved (" + d.resolution() + ")";
     }
 
     /** One line: what happened. */
@@ -56,7 +79,7 @@ final class AlertFormat {
         if (a instanceof Alert.DiscrepancyAlert x) {
             Discrepancy d = x.discrepancy();
             String what = d.rule() + ": " + d.type() + " (" + meaning(d) + ") for " + Alert.keyText(d.key(), ", ");
-            return x.firing() ? what : "resolved (" + d.resolution() + "): " + what;
+            return x.firing() ? what : ended(d) + ": " + what;
         }
         if (a instanceof Alert.SourceAlert s) {
             return s.firing()
@@ -184,7 +207,7 @@ final class AlertFormat {
             List<SampleView> sample = new ArrayList<>();
             for (Alert.Sample x : s.sample()) {
                 sample.add(new SampleView(x.id(), x.type(), x.key(),
-                        publicUrl == null ? null : publicUrl + "/api/discrepancies/" + x.id()));
+                        publicUrl == null ? null : consolePage(publicUrl, x.id())));
             }
             storm = new StormView(s.rule(), s.firing() ? "opened" : "resolved", s.windowStart(), s.windowEnd(),
                     s.count(), s.byType(), sample, s.first(), s.last());
@@ -282,7 +305,7 @@ final class AlertFormat {
             title = (x.firing() ? "🔴 " : "✅ ") + "[Reconciler] " + d.rule() + " " + d.type()
                     + (x.firing() ? " opened" : " resolved");
             lines.add(style.bold(title));
-            lines.add(x.firing() ? meaning(d) : "resolved: " + d.resolution() + " (was: " + meaning(d) + ")");
+            lines.add(x.firing() ? meaning(d) : ended(d) + " (was: " + meaning(d) + ")");
             lines.add("Key: " + style.code(Alert.keyText(d.key(), ", ")));
             lines.add("Detected: " + d.detectedAt() + (d.resolvedAt() == null ? "" : " · resolved: " + d.resolvedAt()));
             if (d.difference() != null) lines.add("Difference (right − left): " + d.difference().toPlainString());

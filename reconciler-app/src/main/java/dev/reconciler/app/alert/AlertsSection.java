@@ -23,8 +23,9 @@ public final class AlertsSection {
     public static final List<ConfigSection> DECLARED = List.of(
         ConfigSection.of("alerts",
             ConfigKey.of("publicUrl", Kind.TEXT, "URL", "none", "`https://reconciler.example.com`",
-                "The HTTP API's address as on-call engineers reach it; alerts link to"
-                + " `<publicUrl>/api/discrepancies/<id>`. Without it, alerts carry no links."),
+                "The reconciler's address as on-call engineers reach it (its console and API); alerts and chat"
+                + " messages link to the discrepancy's console page `<publicUrl>/#/discrepancies/<id>`. Without it,"
+                + " alerts carry no links."),
             ConfigKey.of("sinks", Kind.SECTIONS, "list", "none", "see below",
                 "The alert receivers, several at once; each entry is one sink (`alerts.sinks[]`)."),
             ConfigKey.of("stormThreshold", Kind.INTEGER, "integer", "`20`", "`5`",

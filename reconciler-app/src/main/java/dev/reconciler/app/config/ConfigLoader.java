@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.DailyReportConfig;
 import dev.reconciler.app.alert.AlertsSection;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.HttpSection;
@@ -108,8 +109,9 @@ public final class ConfigLoader {
         EngineConfig engine = engine(root, sourceSections, sources);
         AlertsConfig alerts = AlertsSection.bind(root);
         MetricsConfig metrics = MetricsSection.bind(root.section("metrics", "metrics"));
+        DailyReportConfig dailyReport = DailyReportConfig.bind(root);
         if (!problems.isEmpty()) return null;
-        return new ReconcilerConfig(state, http, sources, engine, alerts, metrics);
+        return new ReconcilerConfig(state, http, sources, engine, alerts, metrics, dailyReport);
     }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */

@@ -156,7 +156,7 @@ class KilledWithAlertsPendingTest {
         assertThat(mismatchOpened.get("labels").get("type").asText()).isEqualTo("QUANTITY_MISMATCH");
         assertThat(mismatchOpened.get("discrepancy").get("difference").asText()).isEqualTo("-1");
         assertThat(missingOpened.get("link").asText())
-                .isEqualTo("https://reconciler.example.test/api/discrepancies/" + missing);
+                .isEqualTo("https://reconciler.example.test/#/discrepancies/" + missing);
         await("the outbox drained").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300))
                 .untilAsserted(() -> assertThat(metrics(api2).value("reconciler_alert_outbox_entries", "sink", SINK))
                         .isZero());
