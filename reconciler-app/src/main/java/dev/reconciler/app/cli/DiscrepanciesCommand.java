@@ -44,7 +44,7 @@ final class DiscrepanciesCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Lists discrepancies, newest detected last within each page, as a table (--json: the API's"
+            description = "Lists discrepancies in id order (the API's paging order) as a table (--json: the API's"
                     + " pages as they are, one JSON document per page).")
     static final class ListCommand implements Callable<Integer> {
         @CommandLine.Spec
