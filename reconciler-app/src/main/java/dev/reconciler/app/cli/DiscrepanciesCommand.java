@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 + " in the reconciler's audit trail.",
         subcommands = {DiscrepanciesCommand.ListCommand.class, DiscrepanciesCommand.Show.class,
                 DiscrepanciesCommand.Ack.class, DiscrepanciesCommand.Waive.class, DiscrepanciesCommand.Resolve.class,
-                DiscrepanciesCommand.Reopen.class},
+                DiscrepanciesCommand.Reopen.class, DiscrepanciesCommand.Audit.class},
         footerHeading = "%nExamples:%n",
         footer = {"  export RECONCILER_API_TOKEN=...             # or --token-file FILE",
                 "  reconciler discrepancies list --server http://reconciler:8080 --rule sale",
@@ -40,11 +40,11 @@ final class DiscrepanciesCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "name a subcommand: list, show, ack, waive, resolve or reopen");
+                "name a subcommand: list, show, ack, waive, resolve, reopen or audit");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Lists discrepancies, newest detected last within each page, as a table (--json: the API's"
+            description = "Lists discrepancies in id order (the API's paging order) as a table (--json: the API's"
                     + " pages as they are, one JSON document per page).")
     static final class ListCommand implements Callable<Integer> {
         @CommandLine.Spec
@@ -101,6 +101,44 @@ final class DiscrepanciesCommand implements Runnable {
                         t.print(out);
                         if (cursor != null) out.println("(first " + shown + " shown; --limit 0 lists all)");
                     }
+                }
+                out.flush();
+                return Main.OK;
+            });
+        }
+    }
+
+    @Command(name = "audit", mixinStandardHelpOptions = true,
+            description = "The audit trail: every step people took with discrepancies (who, when, what, why), newest"
+                    + " first.")
+    static final class Audit implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        ServerClient.Options server;
+        @Option(names = "--since", paramLabel = "T", description = "Only steps at or after T (ISO-8601).")
+        String since;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "50",
+                description = "At most N steps (default ${DEFAULT-VALUE}, at most 1000).")
+        int limit;
+
+        @Override
+        public Integer call() throws Exception {
+            return ServerClient.run(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                JsonNode page = server.client().get("/api/audit?limit=" + limit
+                        + (since == null ? "" : "&since=" + ServerClient.enc(since)));
+                if (server.json) {
+                    out.println(Json.MAPPER.writeValueAsString(page));
+                } else {
+                    Table t = new Table("AT", "ACTION", "BY", "DISCREPANCY", "RULE", "TYPE", "REASON");
+                    for (JsonNode e : page.get("items")) {
+                        t.row(e.get("at").asText(), e.get("action").asText(), e.get("by").asText(),
+                                e.get("discrepancyId").asText(), e.get("rule").asText(), e.get("type").asText(),
+                                e.get("reason").asText());
+                    }
+                    if (t.size() == 0) out.println("no steps recorded" + (since == null ? "" : " since " + since));
+                    else t.print(out);
                 }
                 out.flush();
                 return Main.OK;

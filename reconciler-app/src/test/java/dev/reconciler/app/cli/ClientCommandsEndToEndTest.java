@@ -131,6 +131,12 @@ class ClientCommandsEndToEndTest {
                 assertThat(resolved.json().get("resolution").asText()).isEqualTo("MANUAL");
                 assertThat(resolved.json().get("timeline")).hasSize(5);
 
+                Run audit = run("discrepancies", "audit", "--server", server);
+                assertThat(audit.code()).isZero();
+                assertThat(audit.out().lines().skip(1).map(l -> l.split("\\s+")[1]).toList())
+                        .containsExactly("RESOLVED", "ACKNOWLEDGED", "REOPENED", "WAIVED");
+                assertThat(audit.out()).contains("alice").contains("bob").contains("OPS-1: known");
+
                 assertThat(run("discrepancies", "show", "0123456789abcdef", "--server", server).code())
                         .isEqualTo(ServerClient.NOT_FOUND);
             }

@@ -51,6 +51,11 @@ public final class DailyTally {
     private final StateStore store;
     private final Map<String, Long> values = new HashMap<>();
     private final Set<String> dirty = new LinkedHashSet<>();
+    // Matches are counted on the per-fact path: the current day and its "matched" names are kept at hand.
+    private LocalDate today;
+    private long todayStart = Long.MAX_VALUE;
+    private long todayEnd = Long.MIN_VALUE;
+    private final Map<String, String> matchedNames = new HashMap<>();
 
     DailyTally(StateStore store) {
         this.store = store;
@@ -71,7 +76,7 @@ public final class DailyTally {
     void count(List<Outcome> outcomes) {
         for (Outcome o : outcomes) {
             if (o instanceof Outcome.PairMatched m) {
-                add(name(day(m.decidedAt()), m.rule(), "matched"), 1);
+                add(matchedName(m.rule(), m.decidedAt()), 1);
             } else if (o instanceof Outcome.DiscrepancyOpened x) {
                 Discrepancy d = x.discrepancy();
                 add(name(day(d.lastChangedAt()), d.rule(), "opened/" + d.type()), 1);
@@ -81,6 +86,17 @@ public final class DailyTally {
                 add(name(day(d.lastChangedAt()), d.rule(), figure + d.type()), 1);
             }
         }
+    }
+
+    private String matchedName(String rule, Instant at) {
+        long s = at.getEpochSecond();
+        if (s < todayStart || s >= todayEnd) {
+            today = day(at);
+            todayStart = today.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+            todayEnd = todayStart + 86_400;
+            matchedNames.clear();
+        }
+        return matchedNames.computeIfAbsent(rule, r -> name(today, r, "matched"));
     }
 
     /** Records a lag sample of {@code source}; only a new worst for the day is written. */

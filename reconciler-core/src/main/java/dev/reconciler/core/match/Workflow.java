@@ -110,6 +110,11 @@ final class Workflow {
             throw refused(d, "re-open", "the pair has a later " + d.type() + " discrepancy, " + newer
                     + "; look at that one");
         }
+        if (pair.matched() || pair.expireAt() != null) {
+            // Consistent since: re-opened, it would sit open on a pair due to be dropped with its records.
+            throw refused(d, "re-open", "its pair has been consistent since (the engine matched it after the hand"
+                    + " resolution): there is nothing to re-open");
+        }
         setOpen(uow, d, true);
     }
 

@@ -145,6 +145,21 @@ class WorkflowTest {
     }
 
     @Test
+    void aHandResolvedDiscrepancyWhosePairBecameConsistentSinceCannotBeReopened(@TempDir Path dir) {
+        try (EngineTestDriver d = EngineTestDriver.onRocksDb(OrderInventory.config(Duration.ofSeconds(30)), dir)) {
+            Discrepancy opened = missingRight(d, 1, "O1");
+            d.engine().act(opened.id(), Action.RESOLVED, "alice", "deducted by hand").orElseThrow();
+            List<Outcome> out = d.insert(INVENTORY, INVENTORY_TABLE, inventoryRow(1, "O1", 42, "TRY_SALE", 1, 0),
+                    T0.plusSeconds(60));
+            assertThat(out).anyMatch(o -> o instanceof Outcome.PairMatched);
+            assertThat(out).noneMatch(o -> o instanceof Outcome.DiscrepancyResolved);
+            assertThatThrownBy(() -> d.engine().act(opened.id(), Action.REOPENED, "bob", ""))
+                    .isInstanceOf(TransitionRefused.class).hasMessageContaining("consistent since");
+            assertThat(d.engine().openDiscrepancies("sale", MR)).isZero();
+        }
+    }
+
+    @Test
     void anEngineResolvedDiscrepancyCannotBeReopenedAndAWaivedMismatchWhoseAmountChangesOpensAgain(
             @TempDir Path dir) {
         try (EngineTestDriver d = EngineTestDriver.onRocksDb(OrderInventory.config(Duration.ofSeconds(30)), dir)) {
