@@ -362,7 +362,10 @@ final class AlertFormat {
     /** {@code Severity: critical · team: payments · service: checkout}. */
     private static String labelLine(Map<String, String> extra, Style style) {
         List<String> parts = new ArrayList<>();
-        extra.forEach((k, v) -> parts.add(k.equals("severity") ? "Severity: " + style.bold(v) : k + ": " + v));
+        if (extra.containsKey("severity")) parts.add("Severity: " + style.bold(extra.get("severity")));
+        extra.forEach((k, v) -> {
+            if (!k.equals("severity")) parts.add(k + ": " + v);
+        });
         return String.join(" · ", parts);
     }
 
