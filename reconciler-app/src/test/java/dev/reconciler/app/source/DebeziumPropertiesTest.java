@@ -79,4 +79,11 @@ class DebeziumPropertiesTest {
             assertThat(DebeziumProperties.refusal(k)).as(k).isNull();
         }
     }
+
+    @Test
+    void theDocsListEveryOwnedProperty() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        String table = doc.substring(doc.indexOf("## Connector properties"));
+        for (String k : DebeziumProperties.owned()) assertThat(table).as(k).contains("`" + k + "`");
+    }
 }
