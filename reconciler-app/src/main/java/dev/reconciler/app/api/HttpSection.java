@@ -2,17 +2,16 @@ package dev.reconciler.app.api;
 
 import dev.reconciler.app.config.ConfigKey;
 import dev.reconciler.app.config.ConfigKey.Kind;
-import dev.reconciler.app.config.ConfigKey.Shown;
 import dev.reconciler.app.config.ConfigSection;
-
 import dev.reconciler.app.config.Section;
 
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The {@code http} section: the HTTP API and {@code /metrics} ({@link ApiConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code http} section: the HTTP API and {@code /metrics} ({@link ApiConfig}). Each key is declared here once,
+ * with its docs row: docs/configuration.md, the JSON Schema and {@code reconciler config print} are made from these
+ * declarations.
  */
 public final class HttpSection {
     /** The keys, as {@code ConfigSchema} assembles them. */

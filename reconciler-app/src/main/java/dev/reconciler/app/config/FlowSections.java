@@ -1,13 +1,13 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.config.ConfigKey.Kind;
-import dev.reconciler.app.config.ConfigKey.Shown;
 
 import java.util.List;
 
 /**
- * The {@code streams}, {@code rules} and {@code engine} sections: what is compared and the time model's bounds (the core's {@code EngineConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code streams}, {@code rules} and {@code engine} sections: what is compared and the time model's bounds (the
+ * core's {@code EngineConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON
+ * Schema and {@code reconciler config print} are made from these declarations.
  */
 public final class FlowSections {
     /** The keys, as {@code ConfigSchema} assembles them. */

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.reconciler.app.config.ConfigKey.Kind;
 
 /**
  * The JSON Schema (draft-07, the newest that every editor plug-in reads) of the configuration file, made from the

@@ -193,13 +193,15 @@ public final class Section {
         return null;
     }
 
-    /** A list of scalars (a single scalar is a list of one); null when absent. */
+    /** A list of scalars (a single scalar is a list of one); null when absent, or a single scalar that cannot be read. */
     public List<String> texts(String key) {
         JsonNode n = raw(key);
         if (n == null || n.isNull()) return null;
         List<String> out = new ArrayList<>();
         if (n.isValueNode()) {
-            out.add(substituteAt(path(key), n.asText()));
+            String v = substituteAt(path(key), n.asText());
+            if (v == null) return null;   // already reported (an unresolved reference)
+            out.add(v);
             return out;
         }
         if (!n.isArray()) {

@@ -1,24 +1,23 @@
 package dev.reconciler.app.source;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.config.ConfigKey;
 import dev.reconciler.app.config.ConfigKey.Kind;
-import dev.reconciler.app.config.ConfigKey.Shown;
 import dev.reconciler.app.config.ConfigSection;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.config.Section;
 import dev.reconciler.app.config.SourceSpec;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.List;
 
 /**
- * The {@code sources} list: the databases to tail ({@link SourceConfig}, {@link Tls}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code sources} list: the databases to tail ({@link SourceConfig}, {@link Tls}). Each key is declared here
+ * once, with its docs row: docs/configuration.md, the JSON Schema and {@code reconciler config print} are made from
+ * these declarations.
  */
 public final class SourcesSection {
     /** The keys, as {@code ConfigSchema} assembles them. */

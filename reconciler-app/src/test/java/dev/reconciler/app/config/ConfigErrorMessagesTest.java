@@ -42,4 +42,13 @@ class ConfigErrorMessagesTest {
                 "http.idleTimeout: '30 seconds' is not a duration; write e.g. 500ms, 30s, 2m, 1h30m or 7d (the value"
                         + " comes from the default of ${IDLE:-…} (IDLE unset))");
     }
+
+    @Test
+    void anUnresolvedReferenceAsASingleListValueIsOneProblem() throws Exception {
+        // found by ConfigLoaderProperties: a list written as one scalar whose reference is unset threw
+        String yaml = Files.readString(ConfigLoaderTest.EXAMPLE)
+                .replace("databases: [ \"${ORDER_DB_DATABASE:-orders}\" ]", "databases: ${NO_SUCH_DB}");
+        assertThat(ConfigLoaderTest.problems(yaml, Map.of())).containsExactly("sources[0].databases: environment"
+                + " variable NO_SUCH_DB is not set; export it, or write ${NO_SUCH_DB:-default} in the configuration");
+    }
 }
