@@ -1,22 +1,22 @@
 package dev.reconciler.app.alert;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.config.ConfigKey;
 import dev.reconciler.app.config.ConfigKey.Kind;
 import dev.reconciler.app.config.ConfigKey.Shown;
 import dev.reconciler.app.config.ConfigSection;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.config.Section;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The {@code alerts} section: the sinks and the outbox's bounds ({@link AlertsConfig}, {@link SinkConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code alerts} section: the sinks and the outbox's bounds ({@link AlertsConfig}, {@link SinkConfig}). Each
+ * key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and {@code reconciler config
+ * print} are made from these declarations.
  */
 public final class AlertsSection {
     /** The keys, as {@code ConfigSchema} assembles them. */

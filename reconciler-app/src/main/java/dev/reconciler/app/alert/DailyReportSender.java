@@ -103,7 +103,7 @@ public final class DailyReportSender implements AutoCloseable {
                 HttpRequest req = ChatSink.text(sink, "Reconciler daily summary " + report.date(), report.lines(),
                         link, clock.instant());
                 HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-                Sink.Result result = new ChatSink(sink, publicUrl).interpret(r.statusCode(), r.body());
+                Sink.Result result = new ChatSink(sink, publicUrl, RuleLabels.NONE).interpret(r.statusCode(), r.body());
                 if (result instanceof Sink.Result.Delivered) {
                     log.info("daily summary of {} sent to {}", report.date(), sink.name());
                     return;
