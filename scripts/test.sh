@@ -43,5 +43,11 @@ if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertman
   stop_service prometheus-alertmanager
 fi
 
+# The Kubernetes manifests are rendered with `kubectl kustomize` (Debian package kubernetes-client when no kubectl
+# is on the machine) and validated against the Kubernetes schemas by a test.
+if ! command -v kubectl >/dev/null 2>&1; then
+  apt_install kubectl --no-install-recommends kubernetes-client
+fi
+
 # -B: no colours or progress in CI logs; verify runs unit, contract, property and integration tests.
 exec mvn -B -ntp verify "$@"
