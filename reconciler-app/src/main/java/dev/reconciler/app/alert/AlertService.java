@@ -55,7 +55,7 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
      * Loads every sink's cursor (a new sink starts at the journal's end) and registers the alert metrics; nothing
      * is sent before {@link #start()}.
      *
-     * @param registry where {@code reconciler_alerts_sent_total} and {@code reconciler_alert_outbox_size} go
+     * @param registry where {@code reconciler_alerts_sent_total} and {@code reconciler_alert_outbox_entries} go
      * @param engine   the engine's published numbers ({@link Pipeline#snapshot()}), for the stalled sources an
      *                 Alertmanager sink re-sends after a restart; may be null
      * @param clock    the wall clock: storm windows close by it, Alertmanager re-sends and journal ages go by it

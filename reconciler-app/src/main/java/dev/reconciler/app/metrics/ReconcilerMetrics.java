@@ -117,18 +117,20 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                                 e -> e.get().rules().get(r).held().get(side))
                         .description("Row changes held, not judged, because they lacked a column the rule reads (the rule is paused)")
                         .tags("rule", r, "side", label).register(registry);
-                gauge("reconciler.pending", "Pairs whose rows of this side wait for the other side within the grace",
+                gauge("reconciler.pending.pairs", "reconciler.pending",
+                        "Pairs whose rows of this side wait for the other side within the grace",
                         s -> s.rules().get(r).pending().get(side), "rule", r, "side", label);
             }
             gauge("reconciler.rule.paused",
                     "1 while the rule is paused: rows of a table lack a column it reads (dropped or renamed)",
                     s -> s.rules().get(r).paused().isEmpty() ? 0 : 1, "rule", r);
-            gauge("reconciler.reconciled.until.seconds",
+            gauge("reconciler.reconciled.until.timestamp.seconds", "reconciler.reconciled.until.seconds",
                     "Every fact committed up to this time (epoch seconds) has been decided; NaN until known",
                     s -> seconds(s.rules().get(r).reconciledUntil()), "rule", r);
         }
         for (String source : config.sources()) {
-            gauge("reconciler.watermark.seconds", "The source's watermark in the engine (epoch seconds); NaN until known",
+            gauge("reconciler.source.watermark.timestamp.seconds", "reconciler.watermark.seconds",
+                    "The source's watermark in the engine (epoch seconds); NaN until known",
                     s -> seconds(s.sources().get(source).watermark()), "source", source);
             gauge("reconciler.source.stalled", "1 while the engine reports the source stalled",
                     s -> s.sources().get(source).stalled() ? 1 : 0, "source", source);
@@ -245,6 +247,21 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
     private void gauge(String name, String description, ToDoubleFunction<EngineSnapshot> value, String... tags) {
         Gauge.builder(name, engine, e -> value.applyAsDouble(e.get())).description(description).tags(tags)
                 .strongReference(true).register(registry);
+    }
+
+    /**
+     * A gauge under its name and, for this release only, under the name it had before the Prometheus naming pass
+     * (CHANGELOG.md, docs/metrics.md "Deprecated names"): same value, same labels.
+     */
+    private void gauge(String name, String deprecatedName, String description, ToDoubleFunction<EngineSnapshot> value,
+                       String... tags) {
+        gauge(name, description, value, tags);
+        gauge(deprecatedName, deprecated(name, description), value, tags);
+    }
+
+    /** The description of a deprecated name: what it is and what replaces it. */
+    public static String deprecated(String replacement, String description) {
+        return "Deprecated, removed in the next release: use " + replacement.replace('.', '_') + ". " + description;
     }
 
     private double lag(SourceStatus s) {

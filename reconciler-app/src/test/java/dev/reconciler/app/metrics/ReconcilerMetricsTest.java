@@ -51,8 +51,8 @@ class ReconcilerMetricsTest {
                             "reason", r.name())).as("every series exists from the start").isZero();
                 }
             }
-            assertThat(s.value("reconciler_reconciled_until_seconds", "rule", "sale")).isNaN();
-            assertThat(s.value("reconciler_watermark_seconds", "source", ORDERS)).isNaN();
+            assertThat(s.value("reconciler_reconciled_until_timestamp_seconds", "rule", "sale")).isNaN();
+            assertThat(s.value("reconciler_source_watermark_timestamp_seconds", "source", ORDERS)).isNaN();
 
             // 1. an order, and one whose order_id is blank: it matches the filter but can pair with nothing
             h.submit(ORDERS, at(1), h.fact(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0), at(0)),
@@ -60,17 +60,17 @@ class ReconcilerMetricsTest {
             s = scrape(h);
             assertThat(s.value("reconciler_facts_total", "rule", "sale", "side", "left")).as("the keyed one").isEqualTo(1);
             assertThat(s.value("reconciler_facts_without_key_total", "rule", "sale", "side", "left")).isEqualTo(1);
-            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "left")).isEqualTo(1);
-            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "right")).isZero();
+            assertThat(s.value("reconciler_pending_pairs", "rule", "sale", "side", "left")).isEqualTo(1);
+            assertThat(s.value("reconciler_pending_pairs", "rule", "sale", "side", "right")).isZero();
 
             // 2. both watermarks pass 0 + grace 30 s + skew 2 s: MISSING_RIGHT opens
             h.watermarks(at(40));
             s = scrape(h);
             assertThat(s.value("reconciler_discrepancies_total", "rule", "sale", "type", "MISSING_RIGHT")).isEqualTo(1);
             assertThat(s.value("reconciler_discrepancies_open", "rule", "sale", "type", "MISSING_RIGHT")).isEqualTo(1);
-            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "left")).isZero();
-            assertThat(s.value("reconciler_watermark_seconds", "source", ORDERS)).isEqualTo(at(40).getEpochSecond());
-            assertThat(s.value("reconciler_reconciled_until_seconds", "rule", "sale"))
+            assertThat(s.value("reconciler_pending_pairs", "rule", "sale", "side", "left")).isZero();
+            assertThat(s.value("reconciler_source_watermark_timestamp_seconds", "source", ORDERS)).isEqualTo(at(40).getEpochSecond());
+            assertThat(s.value("reconciler_reconciled_until_timestamp_seconds", "rule", "sale"))
                     .isEqualTo(at(40 - 32).getEpochSecond());
 
             // 3. the deduction arrives late (committed at 45 s, decided at 47 s): resolved, and the pair matches
@@ -89,7 +89,7 @@ class ReconcilerMetricsTest {
             assertThat(s.value("reconciler_match_latency_seconds_sum", "rule", "sale")).isEqualTo(2.0);
             assertThat(s.value("reconciler_match_latency_seconds_bucket", "rule", "sale", "le", "1.0")).isZero();
             assertThat(s.value("reconciler_match_latency_seconds_bucket", "rule", "sale", "le", "2.5")).isEqualTo(1);
-            assertThat(s.value("reconciler_watermark_seconds", "source", INVENTORY)).isEqualTo(at(46).getEpochSecond());
+            assertThat(s.value("reconciler_source_watermark_timestamp_seconds", "source", INVENTORY)).isEqualTo(at(46).getEpochSecond());
             assertThat(s.value("reconciler_state_size_bytes")).isEqualTo(12345);
             assertThat(s.value("reconciler_source_stalled", "source", INVENTORY)).isZero();
 
@@ -110,6 +110,24 @@ class ReconcilerMetricsTest {
             h.clock.set(at(46).plus(Duration.ofMinutes(2)));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(scrape(h).value("reconciler_source_stalled", "source", INVENTORY)).isEqualTo(1));
+        }
+    }
+
+    /** The names before the Prometheus naming pass stay for one release, with the same value (CHANGELOG.md). */
+    @Test
+    void renamedMetricsAreStillExportedUnderTheirOldNamesForOneRelease() throws Exception {
+        try (ApiHarness h = new ApiHarness(new InMemoryStateStore(), ApiConfig.defaults())) {
+            h.submit(ORDERS, at(1), h.fact(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0), at(0)));
+            h.watermarks(at(20));
+            Scrape s = scrape(h);
+            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "left"))
+                    .isEqualTo(s.value("reconciler_pending_pairs", "rule", "sale", "side", "left")).isEqualTo(1);
+            assertThat(s.value("reconciler_watermark_seconds", "source", ORDERS))
+                    .isEqualTo(s.value("reconciler_source_watermark_timestamp_seconds", "source", ORDERS))
+                    .isEqualTo(at(20).getEpochSecond());
+            assertThat(s.value("reconciler_reconciled_until_seconds", "rule", "sale"))
+                    .isEqualTo(s.value("reconciler_reconciled_until_timestamp_seconds", "rule", "sale"))
+                    .isEqualTo(at(20 - 32).getEpochSecond());
         }
     }
 }

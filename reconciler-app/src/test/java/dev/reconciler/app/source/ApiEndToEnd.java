@@ -38,7 +38,7 @@ final class ApiEndToEnd {
                 assertThat(scrape.value("reconciler_source_lag_seconds", "source", source)).as(source).isFinite()
                         .isLessThan(60);
                 assertThat(scrape.value("reconciler_source_connected", "source", source)).as(source).isEqualTo(1);
-                assertThat(scrape.value("reconciler_watermark_seconds", "source", source)).as(source).isFinite();
+                assertThat(scrape.value("reconciler_source_watermark_timestamp_seconds", "source", source)).as(source).isFinite();
                 assertThat(scrape.find("reconciler_events_total", "source", source)).as(source).isNotEmpty()
                         .allMatch(x -> x.value() > 0);
             }
