@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -181,6 +182,30 @@ class KubernetesManifestsTest {
             }
             default -> { }
         }
+    }
+
+    @Test
+    void theOverlayOfDocsDeployRendersAndSetsWhatItsCommentsSay(@TempDir Path tmp) throws Exception {
+        Matcher m = Pattern.compile("```yaml\n   # overlays/prod/kustomization.yaml\n(.*?)   ```", Pattern.DOTALL)
+                .matcher(Files.readString(Path.of("..", "docs", "deploy.md")));
+        assertThat(m.find()).as("docs/deploy.md shows an overlay").isTrue();
+        Path overlay = Files.createDirectories(tmp.resolve("overlays/prod"));
+        Files.writeString(overlay.resolve("kustomization.yaml"), m.group(1).replaceAll("(?m)^   ", ""));
+        Files.createSymbolicLink(tmp.resolve("deploy"), DEPLOY.toAbsolutePath().normalize());
+        Process p = new ProcessBuilder("kubectl", "kustomize", overlay.toString()).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isZero();
+        JsonNode sts = YAML.readValues(YAML.getFactory().createParser(out), JsonNode.class).readAll().stream()
+                .filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
+        Map<String, String> env = new HashMap<>();
+        sts.at("/spec/template/spec/containers/0/env").forEach(e -> env.put(e.get("name").asText(), e.path("value").asText()));
+        assertThat(env).containsEntry("ORDER_DB_HOST", "orders-db.prod.svc").containsEntry("INVENTORY_DB_HOST", "stock-db.prod.svc")
+                .containsEntry("ALERTMANAGER_URL", "http://alertmanager-operated.monitoring.svc:9093")
+                .containsEntry("RECONCILER_PUBLIC_URL", "https://reconciler.prod.example.com");
+        assertThat(sts.at("/spec/template/spec/containers/0/image").asText()).isEqualTo("registry.example.com/reconciler:0.1.0");
+        assertThat(sts.at("/metadata/namespace").asText()).isEqualTo("reconciler");
     }
 
     @Test
