@@ -102,7 +102,9 @@ class AlertmanagerExampleTest {
                     .containsEntry("ReconcilerDiscrepanciesOpen QUANTITY_MISMATCH r1:8080", false)
                     .containsEntry("ReconcilerDiscrepanciesOpen MISSING_LEFT r2:8080", false)
                     .containsEntry("ReconcilerDiscrepancy MISSING_RIGHT ", true)
-                    .containsEntry("ReconcilerSourceStalled  r1:8080", false);
+                    .containsEntry("ReconcilerSourceStalled  r1:8080", false)
+                    // the pushed stall alert duplicates the rule's: silenced while the rule's fires
+                    .containsEntry("ReconcilerSourceStalled  ", true);
         });
     }
 
