@@ -16,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -191,6 +193,38 @@ class DeployFilesTest {
                     + " (docs/metrics.md)").isTrue();
             assertThat(deprecatedMetrics()).as(name + " is deprecated (docs/metrics.md): use its new name").doesNotContain(name);
         }
+        // and every label a selector names is one the metric has (or the scrape's job and instance)
+        Map<String, Set<String>> labels = documentedLabels();
+        Matcher selector = Pattern.compile("\\b((?:reconciler|jvm|process|system)_[a-z_]+)\\{([^}]*)}").matcher(String.join("\n", exprs));
+        while (selector.find()) {
+            Set<String> has = labels.get(selector.group(1).replaceFirst("_bucket$", ""));
+            if (has == null) continue;   // the JVM's metrics are documented in prose
+            Matcher label = Pattern.compile("([a-z_]+)\\s*(=~|!~|!=|=)").matcher(selector.group(2));
+            while (label.find()) {
+                assertThat(label.group(1)).as(selector.group() + ": a label of " + selector.group(1) + " (docs/metrics.md)")
+                        .isIn(concat(has, Set.of("job", "instance")));
+            }
+        }
+    }
+
+    static Set<String> concat(Set<String> a, Set<String> b) {
+        Set<String> out = new TreeSet<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** The labels of each metric in docs/metrics.md's tables: | `name` | type | `label`, `label` | meaning |. */
+    static Map<String, Set<String>> documentedLabels() throws IOException {
+        Map<String, Set<String>> out = new HashMap<>();
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z_0-9]+)` \\| [a-z]+ \\| ([^|]*) \\|").matcher(
+                Files.readString(Path.of("..", "docs", "metrics.md")));
+        while (row.find()) {
+            Set<String> labels = new TreeSet<>();
+            Matcher l = Pattern.compile("`([a-z_]+)`").matcher(row.group(2));
+            while (l.find()) labels.add(l.group(1));
+            out.computeIfAbsent(row.group(1), k -> new TreeSet<>()).addAll(labels);
+        }
+        return out;
     }
 
     /** The names docs/metrics.md marks deprecated (still exported for one release, but not for new queries). */
