@@ -49,5 +49,16 @@ if ! command -v kubectl >/dev/null 2>&1; then
   apt_install kubectl --no-install-recommends kubernetes-client
 fi
 
+# The Dockerfile is linted with dockerfile-utils (npm; the linter behind the Docker language server): hadolint is
+# packaged neither for Debian nor npm. Node comes with the machine image; npm installs it globally as root.
+if ! command -v dockerfile-utils >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v npm >/dev/null 2>&1; then
+    echo "missing dockerfile-utils: install it (npm install -g dockerfile-utils@0.16.3) or run this script as root" >&2
+    exit 1
+  fi
+  echo "installing dockerfile-utils ..."
+  npm install -g --silent --no-audit --no-fund dockerfile-utils@0.16.3 >/dev/null
+fi
+
 # -B: no colours or progress in CI logs; verify runs unit, contract, property and integration tests.
 exec mvn -B -ntp verify "$@"

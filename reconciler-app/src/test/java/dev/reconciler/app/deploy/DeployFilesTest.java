@@ -330,6 +330,23 @@ class DeployFilesTest {
     }
 
     @Test
+    void theDockerfileLintsClean() throws Exception {
+        // dockerfile-utils (npm, installed by scripts/test.sh): instruction syntax, arguments, deprecated forms
+        Process p;
+        try {
+            p = new ProcessBuilder("dockerfile-utils", "lint", DEPLOY.resolve("Dockerfile").toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError("dockerfile-utils is not installed: npm install -g dockerfile-utils@0.16.3"
+                    + " (scripts/test.sh does)", e);
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out.strip()).as("warnings").isEmpty();
+    }
+
+    @Test
     void theCaptureUserOfTheComposeDatabasesHasNoGlobalPrivilegeButReplication() throws Exception {
         for (String line : Files.readAllLines(DEPLOY.resolve("mysql/capture-user.sql"))) {
             if (!line.startsWith("GRANT")) continue;
