@@ -26,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * deploy/ checked without Docker or a cluster: promtool checks and unit-tests the alert rules and parses every
@@ -205,6 +206,17 @@ class DeployFilesTest {
                         .isIn(concat(has, Set.of("job", "instance")));
             }
         }
+    }
+
+    @Test
+    void theMetricCheckRefusesUnknownNamesUnknownLabelsAndDeprecatedNames() throws Exception {
+        assertOnlyKnownMetrics(List.of("sum by (job, instance, source) (reconciler_source_state{state=\"BINLOG_GAP\", job=\"j\"})"), Set.of());
+        assertThatThrownBy(() -> assertOnlyKnownMetrics(List.of("reconciler_source_conected"), Set.of()))
+                .isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> assertOnlyKnownMetrics(List.of("reconciler_source_state{phase=\"BINLOG_GAP\"}"), Set.of()))
+                .isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> assertOnlyKnownMetrics(List.of("reconciler_pending"), Set.of()))
+                .isInstanceOf(AssertionError.class);
     }
 
     static Set<String> concat(Set<String> a, Set<String> b) {
