@@ -339,6 +339,8 @@ class DeployFilesTest {
         assertThat(services.at("/reconciler/image").asText()).isEqualTo(image);
         assertThat(services.at("/traffic/image").asText()).isEqualTo(image);
         assertThat(services.at("/traffic/build")).isEqualTo(services.at("/reconciler/build"));
+        assertThat(services.at("/reconciler/read_only").asBoolean()).as("compose runs it read-only too").isTrue();
+        assertThat(services.at("/reconciler/cap_drop").toString()).contains("ALL");
     }
 
     @Test
