@@ -118,11 +118,11 @@ final class AlertDispatcher implements AutoCloseable {
      * @param engine the engine's published numbers, for the stalled sources an Alertmanager sink seeds its firing set
      *               with; may be null
      */
-    AlertDispatcher(SinkConfig config, int stormThreshold, int stormSample, String publicUrl, StateStore store,
-                    HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper,
+    AlertDispatcher(SinkConfig config, int stormThreshold, int stormSample, String publicUrl, RuleLabels labels,
+                    StateStore store, HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper,
                     Supplier<EngineSnapshot> engine) {
         this.config = config;
-        this.sink = Sink.of(config, publicUrl);
+        this.sink = Sink.of(config, publicUrl, labels);
         this.store = store;
         this.http = http;
         this.metrics = metrics;

@@ -169,6 +169,11 @@ final class AlertFormat {
     }
 
     static byte[] webhookBody(Alert a, String publicUrl) {
+        return webhookBody(a, publicUrl, RuleLabels.NONE);
+    }
+
+    /** @param labels the rules' labels, added to the alert's own in {@code labels} */
+    static byte[] webhookBody(Alert a, String publicUrl, RuleLabels labels) {
         Views.DiscrepancyView discrepancy = null;
         SourceView source = null;
         StormView storm = null;
@@ -190,7 +195,7 @@ final class AlertFormat {
                     s.count(), s.byType(), sample, s.first(), s.last());
         }
         return json(new WebhookPayload(1, a.event(), a.firing() ? "firing" : "resolved", a.idempotencyKey(), a.seq(),
-                a.fingerprint(), a.labels(), summary(a), a.startsAt(), a.endsAt(), link(a, publicUrl), discrepancy,
+                a.fingerprint(), labels.labelsFor(a), summary(a), a.startsAt(), a.endsAt(), link(a, publicUrl), discrepancy,
                 source, storm, rule, gap,
                 a instanceof Alert.QuarantineAlert q ? QuarantineView.of(q) : null));
     }
@@ -204,6 +209,11 @@ final class AlertFormat {
      *                     resolved alert ends when it was resolved
      */
     static Map<String, Object> alertmanager(Alert a, String publicUrl, Instant firingEndsAt) {
+        return alertmanager(a, publicUrl, firingEndsAt, RuleLabels.NONE);
+    }
+
+    /** @param labels the rules' labels, added to the alert's own */
+    static Map<String, Object> alertmanager(Alert a, String publicUrl, Instant firingEndsAt, RuleLabels labels) {
         Map<String, String> ann = new LinkedHashMap<>();
         ann.put("summary", summary(a));
         if (a instanceof Alert.DiscrepancyAlert x) {
@@ -237,7 +247,7 @@ final class AlertFormat {
         String link = link(a, publicUrl);
         if (link != null) ann.put("link", link);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("labels", a.labels());
+        out.put("labels", labels.labelsFor(a));
         out.put("annotations", ann);
         out.put("startsAt", a.startsAt().toString());
         out.put("endsAt", (a.firing() ? firingEndsAt : a.endsAt()).toString());
@@ -275,6 +285,11 @@ final class AlertFormat {
     }
 
     static ChatMessage chat(Alert a, String publicUrl, Style style) {
+        return chat(a, publicUrl, style, RuleLabels.NONE);
+    }
+
+    /** @param labels the rules' labels: a line {@code Severity: critical · team: payments} after the title */
+    static ChatMessage chat(Alert a, String publicUrl, Style style, RuleLabels labels) {
         List<String> lines = new ArrayList<>();
         String title;
         if (a instanceof Alert.DiscrepancyAlert x) {
@@ -338,9 +353,20 @@ final class AlertFormat {
             lines.add("Sample: " + s.sample().stream().map(x -> style.code(Alert.keyText(x.key(), ", ")) + " " + x.type())
                     .collect(Collectors.joining("; ")));
         }
+        lines.add(1, labelLine(labels.extraFor(a), style));
         String link = link(a, publicUrl);
         if (link != null) lines.add(style.link("Details", link));
         return new ChatMessage(title, fit(lines, style));
+    }
+
+    /** {@code Severity: critical · team: payments · service: checkout}. */
+    private static String labelLine(Map<String, String> extra, Style style) {
+        List<String> parts = new ArrayList<>();
+        if (extra.containsKey("severity")) parts.add("Severity: " + style.bold(extra.get("severity")));
+        extra.forEach((k, v) -> {
+            if (!k.equals("severity")) parts.add(k + ": " + v);
+        });
+        return String.join(" · ", parts);
     }
 
     private static void rows(List<String> lines, String side, List<RowImage> rows, Style style) {

@@ -13,7 +13,7 @@ import java.util.Map;
  * therefore sent with {@code endsAt} = now + 4 × the re-send interval and sent again every interval (the
  * {@link AlertDispatcher} keeps the firing set), and a resolved one with its real end.
  */
-record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
+record AlertmanagerSink(SinkConfig config, String publicUrl, RuleLabels labels) implements Sink {
     static final String PATH = "/api/v2/alerts";
     /** Alerts per re-send request. */
     static final int BATCH = 200;
@@ -27,7 +27,7 @@ record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
     public HttpRequest request(List<Alert> alerts, Instant now) {
         Instant endsAt = now.plus(config.effectiveResendInterval().multipliedBy(4));
         List<Map<String, Object>> body = new ArrayList<>(alerts.size());
-        for (Alert a : alerts) body.add(AlertFormat.alertmanager(a, publicUrl, endsAt));
+        for (Alert a : alerts) body.add(AlertFormat.alertmanager(a, publicUrl, endsAt, labels));
         return Sink.post(config, endpoint(config.url()), AlertFormat.json(body)).build();
     }
 

@@ -29,7 +29,7 @@ import java.util.Map;
  * </ul>
  * Robots answer HTTP 200 with an error code for most failures (bad signature, rate limit); those are retried.
  */
-record ChatSink(SinkConfig config, String publicUrl) implements Sink {
+record ChatSink(SinkConfig config, String publicUrl, RuleLabels labels) implements Sink {
     static final AlertFormat.Style DINGTALK = new AlertFormat.Style("**", "**", false, "\n\n", 18_000, false);
     static final AlertFormat.Style FEISHU = new AlertFormat.Style("**", "**", false, "\n", 18_000, false);
     static final AlertFormat.Style SLACK = new AlertFormat.Style("*", "*", true, "\n", 3_800, true);
@@ -39,7 +39,7 @@ record ChatSink(SinkConfig config, String publicUrl) implements Sink {
     public HttpRequest request(List<Alert> alerts, Instant now) {
         Alert a = alerts.get(0);
         SinkType kind = config.kind();
-        AlertFormat.ChatMessage m = AlertFormat.chat(a, publicUrl, style(kind));
+        AlertFormat.ChatMessage m = AlertFormat.chat(a, publicUrl, style(kind), labels);
         Map<String, Object> body = new LinkedHashMap<>();
         URI uri = URI.create(config.url());
         switch (kind) {

@@ -177,7 +177,7 @@ public final class HttpApi implements AutoCloseable {
         try {
             address = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
         } catch (IOException e) {
-            throw new IllegalStateException("api.bindAddress: cannot resolve '" + config.bindAddress() + "' ("
+            throw new IllegalStateException("http.bindAddress: cannot resolve '" + config.bindAddress() + "' ("
                     + e.getMessage() + "); use an IP address of this machine, e.g. 127.0.0.1", e);
         }
         ApiConfig.Limits limits = config.limits();
@@ -221,7 +221,7 @@ public final class HttpApi implements AutoCloseable {
             while (c != null && !(c instanceof BindException)) c = c.getCause();
             if (c != null) {
                 throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port()
-                        + " (" + c.getMessage() + "); stop what uses the port or set api.port to another one", e);
+                        + " (" + c.getMessage() + "); stop what uses the port or set http.port to another one", e);
             }
             throw new UncheckedIOException("cannot start the HTTP API on " + config.bindAddress() + ":"
                     + config.port() + ": " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
@@ -389,21 +389,21 @@ public final class HttpApi implements AutoCloseable {
         if (access == Router.Access.OPEN || (access == Router.Access.READ && !config.protectReads())) return;
         if (token == null) {
             throw new ApiException(403, "changes through the API are disabled: no API token is configured",
-                    "set api.token in the configuration and send it as 'Authorization: Bearer <token>'");
+                    "set http.token in the configuration and send it as 'Authorization: Bearer <token>'");
         }
         if (header == null || header.isBlank()) {
             throw new ApiException(401, "this endpoint needs the API token",
-                    "send the header 'Authorization: Bearer <api.token from the configuration>'");
+                    "send the header 'Authorization: Bearer <http.token from the configuration>'");
         }
         String h = header.trim();
         if (h.length() < 7 || !h.substring(0, 7).equalsIgnoreCase("Bearer ")) {
             throw new ApiException(401, "the Authorization header is not a bearer token",
-                    "send 'Authorization: Bearer <api.token from the configuration>'");
+                    "send 'Authorization: Bearer <http.token from the configuration>'");
         }
         byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(given, token)) {   // constant time
             throw new ApiException(401, "the bearer token is not the configured API token",
-                    "send the api.token of this reconciler's configuration");
+                    "send the http.token of this reconciler's configuration");
         }
     }
 

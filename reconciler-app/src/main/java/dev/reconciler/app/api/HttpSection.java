@@ -73,9 +73,13 @@ public final class HttpSection {
             return new ApiConfig(bind, port, token, protect, new ApiConfig.Limits(workers, queue, idle, read,
                     (int) Math.min(Integer.MAX_VALUE, header), (int) Math.min(Integer.MAX_VALUE, body)));
         } catch (IllegalArgumentException e) {
-            // ApiConfig names its problems api.<key>: the file calls the section http.
+            // ApiConfig names its problems http.<key>, as the file does; through problem() they name the
+            // environment variable a value came from.
             for (String line : Section.detail(e)) {
-                s.problems().add(Section.child(s.path(), line.startsWith("api.") ? line.substring(4) : line));
+                int colon = line.indexOf(": ");
+                String key = line.startsWith("http.") && colon > 0 ? line.substring(5, colon) : null;
+                if (key != null && s.declares(key)) s.problem(key, line.substring(colon + 2));
+                else s.problems().add(line);
             }
             return null;
         }

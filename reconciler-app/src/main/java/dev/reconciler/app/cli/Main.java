@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "reconciler", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reconciles two data flows (orders and inventory) from their databases' binlogs in real time.",
-        subcommands = {RunCommand.class, ValidateCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, ConfigCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  reconciler demo                                  # see it work on two private MariaDB servers",

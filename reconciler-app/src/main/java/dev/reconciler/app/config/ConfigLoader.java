@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.alert.AlertsSection;
+import dev.reconciler.app.alert.RuleLabels;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.HttpSection;
 import dev.reconciler.app.source.SourcesSection;
@@ -103,10 +104,11 @@ public final class ConfigLoader {
         ApiConfig http = HttpSection.bind(root.section("http", "http"));
         List<Section> sourceSections = root.list("sources", "sources[]");
         List<SourceSpec> sources = SourcesSection.bind(root, sourceSections);
-        EngineConfig engine = engine(root, sourceSections, sources);
+        Map<String, Map<String, String>> labels = new LinkedHashMap<>();
+        EngineConfig engine = engine(root, sourceSections, sources, labels);
         AlertsConfig alerts = AlertsSection.bind(root);
         if (!problems.isEmpty()) return null;
-        return new ReconcilerConfig(state, http, sources, engine, alerts);
+        return new ReconcilerConfig(state, http, sources, engine, alerts.withRuleLabels(new RuleLabels(labels)));
     }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */
@@ -117,7 +119,9 @@ public final class ConfigLoader {
 
     // ------------------------------------------------------------------------------------------------ engine
 
-    private EngineConfig engine(Section root, List<Section> sourceSections, List<SourceSpec> sources) {
+    /** @param labels filled with each rule's {@code labels} (alerting's {@link RuleLabels}), in file order */
+    private EngineConfig engine(Section root, List<Section> sourceSections, List<SourceSpec> sources,
+                                Map<String, Map<String, String>> labels) {
         int problemsBefore = root.problems().size();
         Set<String> sourceNames = new LinkedHashSet<>();
         for (SourceSpec s : sources) sourceNames.add(s.name());
@@ -202,6 +206,7 @@ public final class ConfigLoader {
         for (int i = 0; i < ruleSections.size(); i++) {
             Section s = ruleSections.get(i);
             Rule r = rule(s, streamIndex.keySet());
+            Map<String, String> ruleLabels = RuleLabels.bind(s);
             if (r == null) continue;
             if (ruleIndex.containsKey(r.name())) {
                 s.problem("name", "'" + r.name() + "' is also the name of rules[" + ruleIndex.get(r.name())
@@ -209,6 +214,7 @@ public final class ConfigLoader {
                 continue;
             }
             ruleIndex.put(r.name(), i);
+            if (ruleLabels != null) labels.put(r.name(), ruleLabels);
             rules.add(r);
         }
 

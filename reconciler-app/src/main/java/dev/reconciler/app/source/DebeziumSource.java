@@ -178,6 +178,10 @@ public final class DebeziumSource implements AutoCloseable {
         control.execute(this::attempt);
         control.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
         log.info("{} started", configured);
+        if (!config.debezium().isEmpty()) {
+            log.info("source {}: connector properties from the configuration: {}", configured.name(),
+                    config.debezium().keySet());
+        }
     }
 
     /**
@@ -570,6 +574,9 @@ public final class DebeziumSource implements AutoCloseable {
         // The binlog client notices a dropped connection and reconnects on this period (default 60 s); outages
         // that Debezium does not escalate to a failure are retried here, failures by launch()'s backoff.
         p.setProperty("connect.keep.alive.interval.ms", "5000");
+        // sources[].debezium: passed through last, so it may tune what is set above; SourceConfig refuses what the
+        // reconciler owns.
+        config.debezium().forEach(p::setProperty);
         return p;
     }
 

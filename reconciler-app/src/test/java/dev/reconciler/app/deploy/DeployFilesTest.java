@@ -129,9 +129,7 @@ class DeployFilesTest {
         List<String> exprs = new ArrayList<>();
         YAML.readTree(DEPLOY.resolve("prometheus/alerts.yml").toFile()).at("/groups").forEach(g ->
                 g.get("rules").forEach(r -> exprs.add(r.get("expr").asText())));
-        // reconciler_rule_info{rule,severity,team} carries the per-rule labels of the configuration (rules[].labels).
-        // The rules fall back to severity warning without it, so they also work against a release that lacks it.
-        assertOnlyKnownMetrics(exprs, Set.of("up", "reconciler_rule_info"));
+        assertOnlyKnownMetrics(exprs, Set.of("up"));
     }
 
     @Test
