@@ -3,6 +3,7 @@ package dev.reconciler.app.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reconciler.app.alert.AlertMetrics;
+import dev.reconciler.app.alert.RuleLabels;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.ApiHarness;
 import dev.reconciler.app.source.SourceStatus;
@@ -63,6 +64,9 @@ class RealPrometheusTest {
             h.statuses.get(ORDERS).set(ApiHarness.status(ORDERS, SourceStatus.Phase.STREAMING, T0,
                     Map.of("trade_order_stream_0000", 1L)));
             new AlertMetrics(h.registry).register("alertmanager", () -> 0);
+            // rules[].labels of the configuration as bound: sale is the payments team's and pages; cancel has no team
+            new AlertMetrics(h.registry).ruleInfo(new RuleLabels(Map.of(
+                    "sale", Map.of("severity", "critical", "team", "payments"), "cancel", Map.of("severity", "warning"))));
             String target = URI.create(h.api.url()).getAuthority();
             String base = start(dir, target);
 
@@ -94,6 +98,21 @@ class RealPrometheusTest {
                 Matcher m = Pattern.compile("\\b((?:reconciler|jvm|process)_[a-z_]+)").matcher(expr);
                 while (m.find()) metrics.add(m.group(1));
             }
+            // the join of the alert rules gives a rule's series its configured severity and team; a rule without
+            // labels gets the defaults (severity warning, no team)
+            List<JsonNode> joined = query(base, "sum by (job, instance, rule, type) (reconciler_discrepancies_open)"
+                    + " * on (job, instance, rule) group_left (severity, team) reconciler_rule_info");
+            assertThat(joined).isNotEmpty().allSatisfy(series -> {
+                JsonNode l = series.get("metric");
+                if (l.get("rule").asText().equals("sale")) {
+                    assertThat(l.path("severity").asText()).isEqualTo("critical");
+                    assertThat(l.path("team").asText()).isEqualTo("payments");
+                } else {
+                    assertThat(l.path("severity").asText()).isEqualTo("warning");
+                    assertThat(l.has("team")).isFalse();
+                }
+            });
+            assertThat(joined.stream().map(j -> j.at("/metric/rule").asText()).distinct()).contains("sale", "cancel");
             for (String metric : metrics) {
                 assertThat(query(base, "count(" + metric + "{job=\"reconciler\", instance=\"" + target + "\"})"))
                         .as(metric + " is scraped from the reconciler, with job and instance").hasSize(1);
