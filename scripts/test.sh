@@ -44,7 +44,8 @@ if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertman
 fi
 
 # The Kubernetes manifests are rendered with `kubectl kustomize` (Debian package kubernetes-client when no kubectl
-# is on the machine) and validated against the Kubernetes schemas by a test.
+# is on the machine) and validated against the Kubernetes schemas by a test. The overlay of docs/deploy.md uses
+# `patches:`, which needs kubectl 1.21 or later (Debian 12's kubernetes-client is 1.20: it renders the base only).
 if ! command -v kubectl >/dev/null 2>&1; then
   apt_install kubectl --no-install-recommends kubernetes-client
 fi
