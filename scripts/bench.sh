@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark (issue 13; docs/benchmarks.md): in one run on this machine, side by side on the same
+# flash-sale binlog, the databases alone, bare embedded Debezium (stock and with the product's backported classes),
+# the reconciler (catch-up, steady-rate latency, live burst, resources, discrepancies found vs injected) and the
+# article's SQL over the same number of pairs. Prints one table, writes it into docs/benchmarks.md (its own section)
+# and the raw figures into target/bench/latest.json.
+#
+#   scripts/bench.sh --quick                       # about two minutes after the build: small sizes, 2 passes
+#   scripts/bench.sh                               # backlog 500k pairs (1M events), 3 passes, SQL at 100k and 1M
+#   scripts/bench.sh --backlog 1m --passes 5 --sql-pairs 100k,1m,10m
+#
+# Options: --backlog PAIRS (catch-up backlog), --live PAIRS (live burst), --passes N (catch-up rounds of bare stock,
+# bare same build, reconciler), --rate PAIRS_PER_S and --seconds S (steady phase), --sql-pairs N[,N...],
+# --parts bare,reconciler,sql (which parts besides the databases), --batch ROWS (rows per INSERT),
+# --json FILE, --docs FILE|none.
+#
+# Builds reconciler-app (and reconciler-core) without running tests, installs MariaDB when missing
+# (scripts/local-mariadb.sh), starts two private servers on free loopback ports and removes them and every temp
+# directory at the end. Measures: nothing is asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+scripts/local-mariadb.sh install
+mvn -B -ntp -q -pl reconciler-app -am package -DskipTests
+mkdir -p target/bench
+# G1 with a fixed 1 GiB heap: the bench JVM holds the reconciler and the bare engines in turn.
+exec java -Xms1g -Xmx1g -XX:+UseG1GC \
+  -cp "reconciler-app/target/test-classes:reconciler-app/target/classes:reconciler-app/target/lib/*" \
+  dev.reconciler.app.source.Bench --command "scripts/bench.sh $*" "$@"
