@@ -12,18 +12,26 @@
 # Options: --backlog PAIRS (catch-up backlog), --live PAIRS (live burst), --passes N (catch-up rounds of bare stock,
 # bare same build, reconciler), --rate PAIRS_PER_S and --seconds S (steady phase), --sql-pairs N[,N...],
 # --parts bare,reconciler,sql (which parts besides the databases), --batch ROWS (rows per INSERT),
-# --json FILE, --docs FILE|none.
+# --json FILE, --docs FILE|none, --jfr (record a JFR profile of the bench JVM into target/bench/bench.jfr and print
+# where its CPU samples went). BENCH_JAVA_OPTS adds JVM options (e.g. another GC).
 #
 # Builds reconciler-app (and reconciler-core) without running tests, installs MariaDB when missing
 # (scripts/local-mariadb.sh), starts two private servers on free loopback ports and removes them and every temp
 # directory at the end. Measures: nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+jfr=()
+args=()
+for a in "$@"; do
+  if [ "$a" = "--jfr" ]; then jfr=(-XX:StartFlightRecording=filename=target/bench/bench.jfr,settings=profile); else args+=("$a"); fi
+done
 scripts/local-mariadb.sh install
 mvn -B -ntp -q -pl reconciler-app -am package -DskipTests
 mkdir -p target/bench
+cp="reconciler-app/target/test-classes:reconciler-app/target/classes:reconciler-app/target/lib/*"
 # G1 with a fixed 1 GiB heap: the bench JVM holds the reconciler and the bare engines in turn.
-exec java -Xms1g -Xmx1g -XX:+UseG1GC \
-  -cp "reconciler-app/target/test-classes:reconciler-app/target/classes:reconciler-app/target/lib/*" \
-  dev.reconciler.app.source.Bench --command "scripts/bench.sh $*" "$@"
+# shellcheck disable=SC2086
+java -Xms1g -Xmx1g -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} "${jfr[@]}" -cp "$cp" \
+  dev.reconciler.app.source.Bench --command "scripts/bench.sh $*" "${args[@]}"
+if [ ${#jfr[@]} -gt 0 ]; then java -cp "$cp" dev.reconciler.app.bench.JfrTop target/bench/bench.jfr --top 25; fi
