@@ -11,7 +11,8 @@
 #
 # Options: --backlog PAIRS (catch-up backlog), --live PAIRS (live burst), --passes N (catch-up rounds of bare stock,
 # bare same build, reconciler), --rate PAIRS_PER_S and --seconds S (steady phase), --sql-pairs N[,N...],
-# --parts bare,reconciler,sql (which parts besides the databases), --batch ROWS (rows per INSERT),
+# --parts bare,reconciler,sql,heap,engine (which parts besides the databases; --quick leaves out heap and engine),
+# --pending PAIRS (heap and restart with that many pending, default 5M), --batch ROWS (rows per INSERT),
 # --json FILE, --docs FILE|none, --jfr (record a JFR profile of the bench JVM into target/bench/bench.jfr and print
 # where its CPU samples went). BENCH_JAVA_OPTS adds JVM options (e.g. another GC).
 #
@@ -20,14 +21,19 @@
 # directory at the end. Measures: nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0; fi
 jfr=()
 args=()
 for a in "$@"; do
   if [ "$a" = "--jfr" ]; then jfr=(-XX:StartFlightRecording=filename=target/bench/bench.jfr,settings=profile); else args+=("$a"); fi
 done
 scripts/local-mariadb.sh install
-mvn -B -ntp -q -pl reconciler-app -am package -DskipTests
+# The heap/restart and JMH engine parts need reconciler-benchmarks' jar: built unless a --quick run leaves them out.
+modules=reconciler-app,reconciler-benchmarks
+if [[ " ${args[*]:-} " == *" --quick "* && " ${args[*]:-} " != *heap* && " ${args[*]:-} " != *engine* ]]; then
+  modules=reconciler-app
+fi
+mvn -B -ntp -q -pl "$modules" -am package -DskipTests
 mkdir -p target/bench
 cp="reconciler-app/target/test-classes:reconciler-app/target/classes:reconciler-app/target/lib/*"
 # G1 with a fixed 1 GiB heap: the bench JVM holds the reconciler and the bare engines in turn.

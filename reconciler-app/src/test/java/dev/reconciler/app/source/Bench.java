@@ -75,7 +75,7 @@ public final class Bench {
     private final Map<Boolean, URLClassLoader> loaders = new LinkedHashMap<>();
 
     record Options(int backlog, int live, int passes, int rate, int seconds, List<Integer> sqlPairs, Set<String> parts,
-                   int batch, Path json, Path docs, String command) {
+                   int batch, Path json, Path docs, String command, int pending) {
         static Options parse(String[] args) {
             boolean quick = Arrays.asList(args).contains("--quick");
             int backlog = quick ? 50_000 : 500_000;
@@ -84,7 +84,9 @@ public final class Bench {
             int rate = 5_000;
             int seconds = quick ? 10 : 30;
             List<Integer> sql = quick ? List.of(100_000) : List.of(100_000, 1_000_000);
-            Set<String> parts = new LinkedHashSet<>(List.of("bare", "reconciler", "sql"));
+            Set<String> parts = new LinkedHashSet<>(quick ? List.of("bare", "reconciler", "sql")
+                    : List.of("bare", "reconciler", "sql", "heap", "engine"));
+            int pending = 5_000_000;
             int batch = 1_000;
             Path json = Path.of("target/bench/latest.json");
             Path docs = Path.of("docs/benchmarks.md");
@@ -100,6 +102,7 @@ public final class Bench {
                     case "--batch" -> batch = number(args[++i]);
                     case "--sql-pairs" -> sql = Stream.of(args[++i].split(",")).filter(s -> !s.isBlank())
                             .map(Options::number).toList();
+                    case "--pending" -> pending = number(args[++i]);
                     case "--parts" -> parts = new LinkedHashSet<>(List.of(args[++i].split(",")));
                     case "--json" -> json = Path.of(args[++i]);
                     case "--docs" -> docs = args[++i].equals("none") ? null : Path.of(args[i]);
@@ -107,7 +110,7 @@ public final class Bench {
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + "; see scripts/bench.sh --help");
                 }
             }
-            return new Options(backlog, live, passes, rate, seconds, sql, parts, batch, json, docs, command);
+            return new Options(backlog, live, passes, rate, seconds, sql, parts, batch, json, docs, command, pending);
         }
 
         private static int number(String s) {
@@ -138,7 +141,8 @@ public final class Bench {
         json.put("startedAt", startedAt.toString());
         json.put("command", o.command);
         json.put("options", Map.of("backlogPairs", o.backlog, "livePairs", o.live, "passes", o.passes,
-                "steadyPairsPerSecond", o.rate, "steadySeconds", o.seconds, "sqlPairs", o.sqlPairs, "parts", o.parts));
+                "steadyPairsPerSecond", o.rate, "steadySeconds", o.seconds, "sqlPairs", o.sqlPairs, "parts", o.parts,
+                "pendingPairs", o.pending));
         json.put("machine", machine);
         System.out.printf("bench: %s%n  machine %s%n", o.command, machine);
         try (LocalMariaDb orders = LocalMariaDb.start(71); LocalMariaDb inventory = LocalMariaDb.start(72)) {
@@ -247,6 +251,8 @@ public final class Bench {
             for (URLClassLoader l : loaders.values()) l.close();
             TempDirs.delete(work);
         }
+        if (o.parts.contains("heap")) pendingHeap();
+        if (o.parts.contains("engine")) engineJmh();
         json.put("finishedAt", Instant.now().toString());
         json.put("loadAverageAtEnd", loadAverage());
         print();
@@ -529,6 +535,72 @@ public final class Bench {
             }
         }
         json.put("sql", out);
+    }
+
+    // ------------------------------------------------------------------------- heap and engine (reconciler-benchmarks)
+
+    private static final Path BENCHMARKS_JAR = Path.of("reconciler-benchmarks/target/benchmarks.jar");
+
+    /** {@code PendingHeap} in a JVM of its own with a 256 MB heap: heap with N pending pairs, then restart to ready. */
+    private void pendingHeap() throws Exception {
+        if (!Files.exists(BENCHMARKS_JAR)) {
+            row("heap with pending pairs", "not run", "≤ 256 MB", BENCHMARKS_JAR + " not built", "");
+            return;
+        }
+        List<String> out = child(List.of("java", "-Xmx256m", "-cp", BENCHMARKS_JAR.toString(),
+                "dev.reconciler.bench.PendingHeap", "--pairs", Integer.toString(o.pending)));
+        Map<String, Object> j = new LinkedHashMap<>();
+        for (String l : out) {
+            for (String kv : l.split(" ")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) j.put((l.contains("restart:") ? "restart." : "") + kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        json.put("pendingHeap", j);
+        row("heap after GC with " + fmt(o.pending) + " pending pairs (-Xmx256m)", String.valueOf(j.get("heapUsedAfterGc")),
+                "≤ 256 MB", "pending " + j.get("pending") + ", state " + j.get("stateDir") + ", feed " + j.get("feed"),
+                "own JVM");
+        row("restart to ready with " + fmt(o.pending) + " pending", String.valueOf(j.get("restart.restartToReady")),
+                "< 10 s", "store open " + j.get("restart.storeOpen") + ", heap after " + j.get("restart.heapUsedAfterGc"),
+                "own JVM");
+    }
+
+    /** JMH {@code EngineThroughputBenchmark.wholeSale} on RocksDB, 5 forks of one warm-up and one measured sale. */
+    private void engineJmh() throws Exception {
+        if (!Files.exists(BENCHMARKS_JAR)) {
+            row("engine (JMH wholeSale, RocksDB)", "not run", "≥ 500,000 facts/s", BENCHMARKS_JAR + " not built", "");
+            return;
+        }
+        Path result = o.json.toAbsolutePath().getParent().resolve("jmh-wholeSale.json");
+        child(List.of("java", "-jar", BENCHMARKS_JAR.toString(), "EngineThroughputBenchmark.wholeSale", "-p",
+                "store=rocksdb", "-f", "5", "-wi", "1", "-i", "1", "-rf", "json", "-rff", result.toString()));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> runs = new ObjectMapper().readValue(result.toFile(), List.class);
+        List<Double> factsPerSecond = new ArrayList<>();
+        for (Map<String, Object> r : runs) {
+            @SuppressWarnings("unchecked") Map<String, Object> metric = (Map<String, Object>) r.get("primaryMetric");
+            @SuppressWarnings("unchecked") List<List<Number>> raw = (List<List<Number>>) metric.get("rawData");
+            for (List<Number> fork : raw) for (Number us : fork) factsPerSecond.add(1e6 / us.doubleValue());
+        }
+        double[] v = factsPerSecond.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        json.put("engine", Map.of("factsPerSecondPerFork", factsPerSecond));
+        row("engine (JMH wholeSale, RocksDB): facts/s, median of forks", v.length == 0 ? "—" : fmt(v[v.length / 2]),
+                "≥ 500,000", v.length == 0 ? "" : fmt(v[0]) + "–" + fmt(v[v.length - 1]) + " over " + v.length + " forks",
+                "1 warm-up sale, 1 measured, per fork");
+    }
+
+    private static List<String> child(List<String> command) throws Exception {
+        System.out.println("  running " + String.join(" ", command));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> lines = new ArrayList<>();
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            for (String l; (l = r.readLine()) != null; ) {
+                lines.add(l);
+                if (l.startsWith("PendingHeap") || l.startsWith("Result") || l.contains("wholeSale")) System.out.println("    " + l);
+            }
+        }
+        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", command) + " failed: " + lines);
+        return lines;
     }
 
     private static double processCpuSeconds(long pid) throws IOException {
