@@ -5,10 +5,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reconciler.app.alert.AlertsConfig;
-import dev.reconciler.app.alert.SinkConfig;
+import dev.reconciler.app.alert.AlertsSection;
 import dev.reconciler.app.api.ApiConfig;
-import dev.reconciler.app.source.SourceConfig;
-import dev.reconciler.app.source.Tls;
+import dev.reconciler.app.api.HttpSection;
+import dev.reconciler.app.source.SourcesSection;
 import dev.reconciler.core.rule.Condition;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Filter;
@@ -46,12 +46,7 @@ import java.util.regex.PatternSyntaxException;
  * API token) never appear in a problem.
  */
 public final class ConfigLoader {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
-    private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_$]+\\.[A-Za-z0-9_$]+");
-    /** Replication client ids given to sources without a serverId: 5401, 5402, ... in file order. */
-    static final long FIRST_SERVER_ID = 5401;
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
-    static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
 
     private final Function<String, String> env;
 
@@ -104,208 +99,15 @@ public final class ConfigLoader {
         Section root = Section.of(rootNode, "", "", problems, subst);
         if (!rootNode.isObject()) return null;
 
-        StateConfig state = state(root.section("state", "state"));
-        ApiConfig http = http(root.section("http", "http"));
+        StateConfig state = StateSection.bind(root.section("state", "state"));
+        ApiConfig http = HttpSection.bind(root.section("http", "http"));
         List<Section> sourceSections = root.list("sources", "sources[]");
-        List<SourceSpec> sources = sources(root, sourceSections);
+        List<SourceSpec> sources = SourcesSection.bind(root, sourceSections);
         EngineConfig engine = engine(root, sourceSections, sources);
-        AlertsConfig alerts = alerts(root);
+        AlertsConfig alerts = AlertsSection.bind(root);
         if (!problems.isEmpty()) return null;
         return new ReconcilerConfig(state, http, sources, engine, alerts);
     }
-
-    // ------------------------------------------------------------------------------------------------ state, http
-
-    private static StateConfig state(Section s) {
-        StateConfig d = StateConfig.defaults();
-        String dir = s.text("dir", d.dir().toString());
-        if (dir != null && dir.isBlank()) {
-            s.problem("dir", "is empty; set a directory the reconciler may write, e.g. /var/lib/reconciler");
-        }
-        Long cache = s.size("cacheSize", d.cacheSize());
-        Long buffer = s.size("writeBufferSize", d.writeBufferSize());
-        boolean sync = s.bool("syncWrites", d.syncWrites());
-        if (cache != null && cache < (8L << 20)) s.problem("cacheSize", "must be at least 8MiB, was " + Sizes.format(cache));
-        if (buffer != null && buffer < (1L << 20)) {
-            s.problem("writeBufferSize", "must be at least 1MiB, was " + Sizes.format(buffer));
-        }
-        if (cache != null && buffer != null && buffer > cache / 2) {
-            s.problem("writeBufferSize", Sizes.format(buffer) + " is more than half of cacheSize ("
-                    + Sizes.format(cache) + "), which holds the memtables too; lower it or raise cacheSize");
-        }
-        if (dir == null || dir.isBlank() || cache == null || buffer == null) return null;
-        return new StateConfig(Path.of(dir), cache, buffer, sync);
-    }
-
-    private static ApiConfig http(Section s) {
-        ApiConfig d = ApiConfig.defaults();
-        String bind = s.text("bindAddress", d.bindAddress());
-        Integer port = s.integer("port", d.port(), 0, 65535);
-        String token = s.text("token");
-        boolean protect = s.bool("protectReads", d.protectReads());
-        ApiConfig.Limits dl = d.limits();
-        Integer workers = s.integer("workerThreads", dl.workerThreads(), 1, ApiConfig.Limits.MAX_WORKER_THREADS);
-        Integer queue = s.integer("queueSize", dl.queueSize(), 1, ApiConfig.Limits.MAX_QUEUE_SIZE);
-        Duration idle = s.duration("idleTimeout", dl.idleTimeout());
-        Duration read = s.duration("readTimeout", dl.readTimeout());
-        Long header = s.size("maxHeaderSize", dl.maxHeaderSize());
-        Long body = s.size("maxBodySize", dl.maxBodySize());
-        if (port == null || workers == null || queue == null || idle == null || read == null || header == null
-                || body == null) {
-            return null;
-        }
-        try {
-            return new ApiConfig(bind, port, token, protect, new ApiConfig.Limits(workers, queue, idle, read,
-                    (int) Math.min(Integer.MAX_VALUE, header), (int) Math.min(Integer.MAX_VALUE, body)));
-        } catch (IllegalArgumentException e) {
-            // ApiConfig names its problems api.<key>: the file calls the section http.
-            for (String line : detail(e)) {
-                s.problems().add(Section.child(s.path(), line.startsWith("api.") ? line.substring(4) : line));
-            }
-            return null;
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------ sources
-
-    private List<SourceSpec> sources(Section root, List<Section> list) {
-        if (list.isEmpty() && !root.has("sources")) {
-            root.problem("sources", "none declared; declare the databases to tail, e.g. one for orders and one for"
-                    + " inventory (see deploy/config/order-inventory.yml)");
-        }
-        List<SourceSpec> out = new ArrayList<>();
-        Map<String, Integer> names = new HashMap<>();
-        Map<Long, Integer> ids = new HashMap<>();
-        for (int i = 0; i < list.size(); i++) {
-            Section s = list.get(i);
-            String name = s.required("name", "orders");
-            if (name != null && !NAME.matcher(name).matches()) {
-                s.problem("name", "'" + name + "' may hold only letters, digits, '_' and '-' (it names metrics and a"
-                        + " state directory)");
-                name = null;
-            }
-            if (name != null && names.putIfAbsent(name, i) != null) {
-                s.problem("name", "'" + name + "' is also the name of sources[" + names.get(name) + "]; give each"
-                        + " source a unique name");
-            }
-            SourceFlavour flavour = s.choice("flavour", SourceFlavour.class, SourceFlavour.AUTO);
-            String host = s.required("host", "db.example.internal");
-            Integer port = s.integer("port", 3306, 1, 65535);
-            String user = s.required("user", "reconciler");
-            String password = s.text("password", "");
-            List<String> databases = s.texts("databases");
-            if (databases == null || databases.isEmpty()) {
-                if (!s.has("databases")) s.problem("databases", "missing; list the databases (schemas) whose tables"
-                        + " the streams read, e.g. databases: [orders]");
-                else if (databases != null) s.problem("databases", "is empty; list at least one database");
-                databases = null;
-            } else {
-                for (String db : databases) {
-                    if (!db.matches("[A-Za-z0-9_$]+")) {
-                        s.problem("databases", "'" + db + "' is not a plain database name (letters, digits, _ and $)");
-                    }
-                }
-            }
-            Long serverId = s.longValue("serverId", 1, 4_294_967_295L);
-            if (serverId == null && !s.has("serverId")) serverId = FIRST_SERVER_ID + i;
-            if (serverId != null && ids.putIfAbsent(serverId, i) != null) {
-                s.problem("serverId", serverId + " is also the serverId of sources[" + ids.get(serverId)
-                        + "]; every reader of a binlog needs its own replication client id");
-            }
-            SourceConfig.Snapshot snapshot = s.choice("snapshot", SourceConfig.Snapshot.class, SourceConfig.Snapshot.INITIAL);
-            Duration lookback = s.duration("snapshotLookback", null);
-            boolean lookbackOk = !s.has("snapshotLookback") || lookback != null;
-            String lookbackColumn = s.text("snapshotLookbackColumn");
-            if (lookbackColumn != null && lookbackColumn.isBlank()) lookbackColumn = null;
-            String heartbeat = s.text("heartbeatTable");
-            if (heartbeat != null && heartbeat.isBlank()) heartbeat = null;
-            if (heartbeat != null && !TABLE_NAME.matcher(heartbeat.trim()).matches()) {
-                s.problem("heartbeatTable", "'" + heartbeat + "' is not database.table (e.g. orders.reconciler_heartbeat)");
-            }
-            Duration autoResync = s.duration("autoResync", null);
-            boolean autoResyncOk = !s.has("autoResync") || autoResync != null;
-            Tls tls = tls(s.section("tls", "sources[].tls"));
-            Duration interval = s.duration("heartbeatInterval", DEFAULT_HEARTBEAT);
-            if (interval != null && (interval.isZero() || interval.isNegative())) {
-                s.problem("heartbeatInterval", "must be more than 0, e.g. 1s");
-            }
-            if (name == null || flavour == null || host == null || port == null || user == null || password == null
-                    || databases == null || serverId == null || snapshot == null || interval == null || !lookbackOk
-                    || !autoResyncOk || tls == null) {
-                continue;
-            }
-            SourceConfig.Flavour f = flavour == SourceFlavour.MYSQL ? SourceConfig.Flavour.MYSQL : SourceConfig.Flavour.MARIADB;
-            // The captured tables are filled in once the streams are known.
-            try {
-                out.add(new SourceSpec(new SourceConfig(name, f, host, port, user, password, databases, List.of(),
-                        serverId, snapshot, heartbeat == null ? null : heartbeat.trim(), interval, lookback,
-                        lookbackColumn == null ? null : lookbackColumn.trim(), autoResync, tls),
-                        flavour == SourceFlavour.AUTO));
-            } catch (IllegalArgumentException e) {
-                // SourceConfig's own checks ("source NAME: snapshotLookback ..."): name the key they are about.
-                String msg = e.getMessage().replaceFirst("^source " + Pattern.quote(name) + ": ", "");
-                String key = msg.startsWith("snapshotLookbackColumn") ? "snapshotLookbackColumn"
-                        : msg.startsWith("snapshotLookback") ? "snapshotLookback"
-                        : msg.startsWith("autoResync") ? "autoResync" : null;
-                if (key != null) s.problem(key, msg.substring(key.length()).replaceFirst("^[ :]+", ""));
-                else s.problems().add(s.path() + ": " + msg);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * A source's {@code tls} section; null (with problems) when it is wrong. The stores are opened here with their
-     * passwords, so that a wrong path or password shows in {@code validate}, not at the first connection.
-     */
-    private static Tls tls(Section t) {
-        int before = t.problems().size();
-        Tls.Mode mode = t.choice("mode", Tls.Mode.class, Tls.Mode.PREFERRED);
-        String trustStore = blankToNull(t.text("trustStore"));
-        String trustStorePassword = t.text("trustStorePassword");
-        String keyStore = blankToNull(t.text("keyStore"));
-        String keyStorePassword = t.text("keyStorePassword");
-        if (mode != null && trustStore == null && t.has("trustStorePassword")) {
-            t.problem("trustStorePassword", "set, but there is no trustStore; set trustStore or remove the password");
-        }
-        if (mode != null && keyStore == null && t.has("keyStorePassword")) {
-            t.problem("keyStorePassword", "set, but there is no keyStore; set keyStore or remove the password");
-        }
-        checkStore(t, "trustStore", trustStore, trustStorePassword);
-        checkStore(t, "keyStore", keyStore, keyStorePassword);
-        if (mode == null || t.problems().size() > before) return null;
-        try {
-            return new Tls(mode, trustStore, trustStorePassword, keyStore, keyStorePassword);
-        } catch (IllegalArgumentException e) {
-            t.problem("mode", e.getMessage().replaceFirst("^tls\\.", ""));
-            return null;
-        }
-    }
-
-    /** A trust or key store must open with its password (PKCS12 or JKS); the problem never shows the password. */
-    private static void checkStore(Section t, String key, String path, String password) {
-        if (path == null) return;
-        java.io.File file = new java.io.File(path);
-        if (!file.isFile() || !file.canRead()) {
-            t.problem(key, "'" + path + "' " + (file.exists() ? "is not a readable file" : "does not exist")
-                    + "; point it at a PKCS12 (or JKS) file, see docs/configuration.md#tls");
-            return;
-        }
-        try {
-            java.security.KeyStore.getInstance(file, password == null ? new char[0] : password.toCharArray());
-        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-            t.problem(key, "'" + path + "' does not open as a PKCS12 or JKS store with " + key + "Password"
-                    + " (wrong password, or not a key store); convert PEM files with openssl pkcs12 -export, see"
-                    + " docs/configuration.md#tls");
-        }
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    /** {@code flavour:} in the file. */
-    enum SourceFlavour { AUTO, MARIADB, MYSQL }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */
     static String qualified(String database, String tableRegex) {
@@ -604,14 +406,7 @@ public final class ConfigLoader {
 
     /** The problem lines of an "invalid ...:\n  - a\n  - b" message, or the message itself. */
     private static List<String> detail(IllegalArgumentException e) {
-        String msg = String.valueOf(e.getMessage());
-        List<String> out = new ArrayList<>();
-        for (String line : msg.split("\n")) {
-            String t = line.trim();
-            if (t.startsWith("- ")) out.add(t.substring(2));
-        }
-        if (out.isEmpty()) out.add(msg);
-        return out;
+        return Section.detail(e);
     }
 
     /** The parser's message without its multi-line excerpt of the file. */
@@ -631,42 +426,4 @@ public final class ConfigLoader {
     }
 
     // ------------------------------------------------------------------------------------------------ alerts
-
-    /** The {@code alerts} section (docs/alerts.md); no section means no sinks (the outbox is still trimmed). */
-    private static AlertsConfig alerts(Section root) {
-        if (!root.has("alerts")) return AlertsConfig.none();
-        Section s = root.section("alerts", "alerts");
-        String publicUrl = s.text("publicUrl");
-        Integer stormThreshold = s.integer("stormThreshold", AlertsConfig.DEFAULT_STORM_THRESHOLD, 0, 1_000_000);
-        Integer stormSample = s.integer("stormSample", AlertsConfig.DEFAULT_STORM_SAMPLE, 1, 100);
-        Duration maxAge = s.duration("journalMaxAge", AlertsConfig.DEFAULT_JOURNAL_MAX_AGE);
-        Integer maxEntries = s.integer("journalMaxEntries", AlertsConfig.DEFAULT_JOURNAL_MAX_ENTRIES, 1,
-                Integer.MAX_VALUE);
-        List<SinkConfig> sinks = new ArrayList<>();
-        for (Section k : s.list("sinks", "alerts.sinks[]")) {
-            Map<String, String> headers = new LinkedHashMap<>();
-            Map<String, JsonNode> raw = k.mapping("headers");
-            if (raw != null) {
-                // Header values are treated as secrets (an Authorization header): never shown in a problem.
-                raw.forEach((name, v) -> {
-                    if (!v.isValueNode()) k.problem("headers", "'" + name + "' must be a single value");
-                    else headers.put(name, k.substituteAt(k.path("headers") + "." + name, v.asText()));
-                });
-            }
-            Integer threshold = k.has("stormThreshold")
-                    ? k.integer("stormThreshold", AlertsConfig.DEFAULT_STORM_THRESHOLD, 0, 1_000_000) : null;
-            sinks.add(new SinkConfig(k.text("name"), k.text("type"), k.text("url"), k.text("secret"), headers,
-                    k.duration("timeout", null), k.duration("resendInterval", null),
-                    k.has("resendLimit") ? k.integer("resendLimit", SinkConfig.DEFAULT_RESEND_LIMIT, 1, 1_000_000) : null,
-                    threshold, k.duration("minBackoff", null), k.duration("maxBackoff", null)));
-        }
-        if (stormThreshold == null || stormSample == null || maxAge == null || maxEntries == null) return null;
-        try {
-            return new AlertsConfig(publicUrl, sinks, stormThreshold, stormSample, maxAge, maxEntries);
-        } catch (IllegalArgumentException e) {
-            // AlertsConfig names its problems alerts.<key>, as the file does.
-            s.problems().addAll(detail(e));
-            return null;
-        }
-    }
 }

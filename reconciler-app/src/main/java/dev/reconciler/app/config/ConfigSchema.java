@@ -1,5 +1,10 @@
 package dev.reconciler.app.config;
 
+import dev.reconciler.app.alert.AlertsSection;
+import dev.reconciler.app.api.HttpSection;
+import dev.reconciler.app.config.ConfigKey.Kind;
+import dev.reconciler.app.source.SourcesSection;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,9 +12,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Every key of the configuration file, by section. The binder reads only keys declared here (reading another is a
- * programming error), reports keys found in a file but not declared here as problems, and docs/configuration.md
- * documents exactly these (a test keeps the two one list).
+ * Every key of the configuration file, by section, assembled from the declarations of the features that bind them
+ * ({@link StateSection}, {@link HttpSection}, {@link SourcesSection}, {@link FlowSections}, {@link AlertsSection}).
+ * The binder reads only keys declared here (reading another is a programming error), reports keys found in a file
+ * but not declared here as problems; docs/configuration.md, the JSON Schema ({@link JsonSchema}) and
+ * {@code reconciler config print} are made from the same declarations (tests keep the docs and the checked-in schema
+ * equal to them).
  *
  * <p>Section names use {@code []} for "each element of a list": {@code sources[]} is one source.
  */
@@ -18,29 +26,42 @@ public final class ConfigSchema {
     public static final Set<String> SECRET_KEYS = Set.of("password", "token", "secret", "trustStorePassword",
             "keyStorePassword");
 
-    private static final Map<String, List<String>> SECTIONS = new LinkedHashMap<>();
+    /** The top level. */
+    static final ConfigSection ROOT = ConfigSection.of("",
+            ConfigKey.of("state", Kind.SECTION, "mapping", "see below", "",
+                "Where the state lives."),
+            ConfigKey.of("http", Kind.SECTION, "mapping", "see below", "",
+                "The HTTP API and `/metrics`."),
+            ConfigKey.of("sources", Kind.SECTIONS, "list", "required", "",
+                "The databases to tail, one entry per server."),
+            ConfigKey.of("streams", Kind.SECTIONS, "list", "required", "",
+                "The flows (sets of tables) the rules compare."),
+            ConfigKey.of("rules", Kind.SECTIONS, "list", "required", "",
+                "What must match what."),
+            ConfigKey.of("engine", Kind.SECTION, "mapping", "see below", "",
+                "The time model's bounds."),
+            ConfigKey.of("alerts", Kind.SECTION, "mapping", "none", "",
+                "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."));
+
+    private static final Map<String, ConfigSection> SECTIONS = new LinkedHashMap<>();
 
     static {
-        SECTIONS.put("", List.of("state", "http", "sources", "streams", "rules", "engine", "alerts"));
-        SECTIONS.put("state", List.of("dir", "cacheSize", "writeBufferSize", "syncWrites"));
-        SECTIONS.put("http", List.of("bindAddress", "port", "token", "protectReads", "workerThreads", "queueSize",
-                "idleTimeout", "readTimeout", "maxHeaderSize", "maxBodySize"));
-        SECTIONS.put("sources[]", List.of("name", "flavour", "host", "port", "user", "password", "databases",
-                "serverId", "snapshot", "snapshotLookback", "snapshotLookbackColumn", "autoResync", "heartbeatTable",
-                "heartbeatInterval", "tls"));
-        SECTIONS.put("sources[].tls", List.of("mode", "trustStore", "trustStorePassword", "keyStore",
-                "keyStorePassword"));
-        SECTIONS.put("streams[]", List.of("name", "tables", "columns"));
-        SECTIONS.put("streams[].tables[]", List.of("source", "table"));
-        SECTIONS.put("rules[]", List.of("name", "left", "right", "key", "quantity", "multiplicity", "grace"));
-        SECTIONS.put("rules[].left", List.of("stream", "filter"));
-        SECTIONS.put("rules[].right", List.of("stream", "filter"));
-        SECTIONS.put("rules[].quantity", List.of("left", "right", "tolerance"));
-        SECTIONS.put("engine", List.of("clockSkew", "stallAfter", "retention"));
-        SECTIONS.put("alerts", List.of("publicUrl", "sinks", "stormThreshold", "stormSample", "journalMaxAge",
-                "journalMaxEntries"));
-        SECTIONS.put("alerts.sinks[]", List.of("name", "type", "url", "secret", "headers", "timeout", "resendInterval",
-                "resendLimit", "stormThreshold", "minBackoff", "maxBackoff"));
+        List<ConfigSection> all = new ArrayList<>();
+        all.add(ROOT);
+        all.addAll(StateSection.DECLARED);
+        all.addAll(HttpSection.DECLARED);
+        all.addAll(SourcesSection.DECLARED);
+        all.addAll(FlowSections.DECLARED);
+        all.addAll(AlertsSection.DECLARED);
+        for (ConfigSection s : all) {
+            if (SECTIONS.put(s.path(), s) != null) throw new IllegalStateException("section '" + s.path() + "' declared twice");
+        }
+        // Every SECTION and SECTIONS key names a declared section.
+        for (ConfigSection s : all) {
+            for (ConfigKey k : s.keys()) {
+                if (k.kind() == Kind.SECTION || k.kind() == Kind.SECTIONS) section(childSection(s.path(), k));
+            }
+        }
     }
 
     private ConfigSchema() {
@@ -48,18 +69,52 @@ public final class ConfigSchema {
 
     /** The keys of one section; throws for an unknown section (a programming error). */
     public static List<String> keys(String section) {
-        List<String> k = SECTIONS.get(section);
-        if (k == null) throw new IllegalArgumentException("no configuration section '" + section + "'");
-        return k;
+        return section(section).names();
+    }
+
+    /** One section's declaration; throws for an unknown section (a programming error). */
+    public static ConfigSection section(String section) {
+        ConfigSection s = SECTIONS.get(section);
+        if (s == null) throw new IllegalArgumentException("no configuration section '" + section + "'");
+        return s;
+    }
+
+    /** Every section, in declaration order, the top level first. */
+    public static List<ConfigSection> sections() {
+        return List.copyOf(SECTIONS.values());
+    }
+
+    /** The section a SECTION or SECTIONS key holds: {@code sources[]} for {@code sources}, {@code sources[].tls}. */
+    public static String childSection(String section, ConfigKey key) {
+        String path = section.isEmpty() ? key.name() : section + "." + key.name();
+        return key.kind() == Kind.SECTIONS ? path + "[]" : path;
     }
 
     /** Every key as a full path, e.g. {@code sources[].host}, in declaration order. */
     public static List<String> allPaths() {
         List<String> out = new ArrayList<>();
-        SECTIONS.forEach((section, keys) -> {
-            for (String k : keys) out.add(section.isEmpty() ? k : section + "." + k);
+        SECTIONS.forEach((section, s) -> {
+            for (String k : s.names()) out.add(section.isEmpty() ? k : section + "." + k);
         });
         return out;
+    }
+
+    /** Every key with its full path, in declaration order. */
+    public static Map<String, ConfigKey> allKeys() {
+        Map<String, ConfigKey> out = new LinkedHashMap<>();
+        SECTIONS.forEach((section, s) -> {
+            for (ConfigKey k : s.keys()) out.put(section.isEmpty() ? k.name() : section + "." + k.name(), k);
+        });
+        return out;
+    }
+
+    /**
+     * The row of docs/configuration.md that documents a key: {@code | `path` | type | default | example | meaning |}.
+     * The docs tables are these rows (a test keeps them equal); the prose around them is the docs' own.
+     */
+    public static String docRow(String path, ConfigKey k) {
+        return "| `" + path + "` | " + k.type() + " | " + k.dflt() + " | " + (k.example().isEmpty() ? "" : k.example() + " ")
+                + "| " + k.doc() + " |";
     }
 
     public static boolean isSecret(String key) {

@@ -15,7 +15,7 @@ import java.util.function.Function;
  * substitution and conversion, adding a problem (path, what is wrong, the fix) instead of failing, so that one pass
  * reports everything. A value that cannot be read comes back as null (or the default); the binder goes on.
  */
-final class Section {
+public final class Section {
     private final String path;
     private final String schema;
     private final JsonNode node;
@@ -34,7 +34,7 @@ final class Section {
      * The object at {@code path}; an absent or null node is an empty section. Reports a node that is not an object,
      * and keys the schema does not declare.
      */
-    static Section of(JsonNode node, String path, String schema, List<String> problems, EnvSubstitution env) {
+    public static Section of(JsonNode node, String path, String schema, List<String> problems, EnvSubstitution env) {
         List<String> keys = ConfigSchema.keys(schema);
         if (node != null && !node.isNull() && !node.isObject()) {
             problems.add(where(path) + "expected a mapping of " + keys + ", found " + kind(node));
@@ -51,30 +51,30 @@ final class Section {
         return new Section(path, schema, node, problems, env);
     }
 
-    String path() {
+    public String path() {
         return path;
     }
 
-    String path(String key) {
+    public String path(String key) {
         return child(path, declared(key));
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         JsonNode n = raw(key);
         return n != null && !n.isNull();
     }
 
-    JsonNode raw(String key) {
+    public JsonNode raw(String key) {
         declared(key);
         return node == null ? null : node.get(key);
     }
 
-    void problem(String key, String message) {
+    public void problem(String key, String message) {
         problems.add(path(key) + ": " + message);
     }
 
     /** A scalar as text after substitution; null when absent or null. */
-    String text(String key) {
+    public String text(String key) {
         JsonNode n = raw(key);
         if (n == null || n.isNull()) return null;
         if (!n.isValueNode()) {
@@ -84,13 +84,13 @@ final class Section {
         return substituteAt(path(key), n.asText());
     }
 
-    String text(String key, String dflt) {
+    public String text(String key, String dflt) {
         String t = text(key);
         return t == null ? dflt : t;
     }
 
     /** A required non-blank scalar. */
-    String required(String key, String example) {
+    public String required(String key, String example) {
         boolean present = has(key);
         String t = text(key);
         if (t == null || t.isBlank()) {
@@ -101,14 +101,14 @@ final class Section {
         return t.trim();
     }
 
-    Integer integer(String key, int dflt, int min, int max) {
+    public Integer integer(String key, int dflt, int min, int max) {
         String t = text(key);
         if (t == null || t.isBlank()) return dflt;
         Long v = whole(key, t, min, max);
         return v == null ? null : v.intValue();
     }
 
-    Long longValue(String key, long min, long max) {
+    public Long longValue(String key, long min, long max) {
         String t = text(key);
         return t == null || t.isBlank() ? null : whole(key, t, min, max);
     }
@@ -128,7 +128,7 @@ final class Section {
         }
     }
 
-    boolean bool(String key, boolean dflt) {
+    public boolean bool(String key, boolean dflt) {
         String t = text(key);
         if (t == null || t.isBlank()) return dflt;
         return switch (t.trim().toLowerCase(Locale.ROOT)) {
@@ -141,11 +141,11 @@ final class Section {
         };
     }
 
-    Duration duration(String key, Duration dflt) {
+    public Duration duration(String key, Duration dflt) {
         return parsed(key, dflt, Durations::parse);
     }
 
-    Long size(String key, long dflt) {
+    public Long size(String key, long dflt) {
         return parsed(key, dflt, Sizes::parse);
     }
 
@@ -162,7 +162,7 @@ final class Section {
     }
 
     /** One of the enum's constants, case-insensitive, {@code -} or {@code _} between words. */
-    <E extends Enum<E>> E choice(String key, Class<E> type, E dflt) {
+    public <E extends Enum<E>> E choice(String key, Class<E> type, E dflt) {
         String t = text(key);
         if (t == null || t.isBlank()) return dflt;
         String norm = t.trim().toUpperCase(Locale.ROOT).replace('-', '_');
@@ -176,7 +176,7 @@ final class Section {
     }
 
     /** A list of scalars (a single scalar is a list of one); null when absent. */
-    List<String> texts(String key) {
+    public List<String> texts(String key) {
         JsonNode n = raw(key);
         if (n == null || n.isNull()) return null;
         List<String> out = new ArrayList<>();
@@ -202,7 +202,7 @@ final class Section {
     }
 
     /** The elements of a list of objects as sections; empty when absent. */
-    List<Section> list(String key, String elementSchema) {
+    public List<Section> list(String key, String elementSchema) {
         JsonNode n = raw(key);
         List<Section> out = new ArrayList<>();
         if (n == null || n.isNull()) return out;
@@ -216,12 +216,12 @@ final class Section {
         return out;
     }
 
-    Section section(String key, String schema) {
+    public Section section(String key, String schema) {
         return Section.of(raw(key), path(key), schema, problems, env);
     }
 
     /** A mapping of free keys (column names) to nodes, for filters and keys; null when absent. */
-    Map<String, JsonNode> mapping(String key) {
+    public Map<String, JsonNode> mapping(String key) {
         JsonNode n = raw(key);
         if (n == null || n.isNull()) return null;
         if (!n.isObject()) {
@@ -234,7 +234,7 @@ final class Section {
     }
 
     /** Fills in {@code ${VAR}} references of a value found under {@code path}; null (and a problem) if unresolved. */
-    String substituteAt(String path, String value) {
+    public String substituteAt(String path, String value) {
         try {
             return env.apply(value);
         } catch (EnvSubstitution.Unresolved e) {
@@ -252,7 +252,7 @@ final class Section {
         return ConfigSchema.isSecret(key) || path.contains(".headers.");
     }
 
-    List<String> problems() {
+    public List<String> problems() {
         return problems;
     }
 
@@ -269,7 +269,19 @@ final class Section {
         return key;
     }
 
-    static String child(String path, String key) {
+    /** The problem lines of an "invalid ...:\n  - a\n  - b" message, or the message itself. */
+    public static List<String> detail(IllegalArgumentException e) {
+        String msg = String.valueOf(e.getMessage());
+        List<String> out = new ArrayList<>();
+        for (String line : msg.split("\n")) {
+            String t = line.trim();
+            if (t.startsWith("- ")) out.add(t.substring(2));
+        }
+        if (out.isEmpty()) out.add(msg);
+        return out;
+    }
+
+    public static String child(String path, String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
 
@@ -277,7 +289,7 @@ final class Section {
         return path.isEmpty() ? "(top level): " : path + ": ";
     }
 
-    static String kind(JsonNode n) {
+    public static String kind(JsonNode n) {
         if (n == null || n.isNull()) return "nothing";
         if (n.isObject()) return "a mapping";
         if (n.isArray()) return "a list";

@@ -11,7 +11,10 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** docs/configuration.md documents exactly the keys the binder reads (ConfigSchema): none missing, none extra. */
+/**
+ * docs/configuration.md documents exactly the keys the binder reads (ConfigSchema): none missing, none extra, and each
+ * row as its key is declared.
+ */
 class ConfigurationDocumentationTest {
     private static final Path DOC = Path.of("..", "docs", "configuration.md");
     /** A row of a key table: the first cell is the key's path in backticks. */
@@ -30,6 +33,16 @@ class ConfigurationDocumentationTest {
             }
         }
         Set<String> inCode = new LinkedHashSet<>(ConfigSchema.allPaths());
+        // Each row is the key's declaration (type, default, example, meaning): declared once, in the feature.
+        java.util.List<String> differ = new java.util.ArrayList<>();
+        for (String line : keys.split("\n")) {
+            Matcher m = KEY_ROW.matcher(line);
+            if (!m.find() || !inCode.contains(m.group(1))) continue;
+            String expected = ConfigSchema.docRow(m.group(1), ConfigSchema.allKeys().get(m.group(1)));
+            if (!line.equals(expected)) differ.add(expected);
+        }
+        assertThat(differ).as("rows of docs/configuration.md that differ from the keys' declarations (the"
+                + " *Section classes); the declared rows are").isEmpty();
         assertThat(documented).as("keys in docs/configuration.md that the binder does not read")
                 .isSubsetOf(inCode);
         assertThat(inCode).as("keys the binder reads that docs/configuration.md does not document")

@@ -16,23 +16,13 @@ import dev.reconciler.core.state.StateUnwritableException;
 import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.TimerEntry;
 import dev.reconciler.core.state.UnreadableValueException;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.BloomFilter;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompressionType;
-import org.rocksdb.DBOptions;
-import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.Status;
-import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteBufferManager;
-import org.rocksdb.WriteOptions;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Locale;
@@ -54,28 +43,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
- * The product's {@link StateStore}: RocksDB with one column family per kind of record.
+ * The product's {@link StateStore}: RocksDB with one column family per kind of record ({@link ColumnFamilies} is
+ * the layout). This class opens the store, guards its lifecycle, reads, and closes; the rest is in its seams:
+ * {@link RocksDbTuning} (options, native objects and their release order), {@link RocksDbOpenFailure} (why an open
+ * failed and the way out), {@link BatchWriter} (every write batch), {@link RocksDbJournal} (the outcome journal),
+ * {@link PersistentNames} (the name table on disk) and {@link StoreFormat} (the format marker and migration).
  *
- * <ul>
- *   <li>{@code pairs}: {@link StateCodec#pairKey} → {@link StateCodec#encode(PairState)}, with a bloom filter for
- *       the engine's point lookups;</li>
- *   <li>{@code timers}: {@link StateCodec#timerKey} → empty; the entry is decoded from the key, and a due scan is
- *       a seek to the lane's prefix bounded above by {@link StateCodec#timerUpperBound};</li>
- *   <li>{@code discrepancies}: id (UTF-8) → {@link StateCodec#encode(Discrepancy)};</li>
- *   <li>{@code meta}: name → value, both UTF-8; among them the store's format ({@value StoreFormat#META_FORMAT},
- *       see {@link StoreFormat}: checked at open, an older store migrated in place, a newer one refused);</li>
- *   <li>{@code journal}: {@link StateCodec#journalKey} (big-endian sequence number) →
- *       {@link StateCodec#encodeJournal}; the last sequence number assigned is in {@code meta} under
- *       {@value #META_JOURNAL_SEQ}, written in the batch that appends, so trimming never resets it;</li>
- *   <li>{@code default}: unused, RocksDB requires it.</li>
- * </ul>
- *
- * <p>Memory does not grow with the number of keys: all column families share one LRU block cache (data, index and
- * filter blocks), the memtables are charged to that cache through a {@link WriteBufferManager} that flushes once
- * they reach half of it, and each column family keeps at most two memtables.
- *
- * <p>A {@link StateWrite} becomes one {@link WriteBatch}: atomic, applied in order, logged to the WAL before it is
- * acknowledged (fsync'ed per batch only with {@link Options#syncWrites()}; {@link #close()} syncs the WAL).
+ * <p>A {@link StateWrite} becomes one write batch ({@link BatchWriter}): atomic, applied in order, logged to the
+ * WAL before it is acknowledged (fsync'ed per batch only with {@link Options#syncWrites()}; {@link #close()} syncs
+ * the WAL).
  *
  * <p>Threads: one writer, any number of concurrent readers (RocksDB handles that; an iterator sees the state as of
  * its creation). Every call holds a shared lock that {@link #close()} takes exclusively, so the native handles
@@ -133,46 +109,23 @@ public final class RocksDbStateStore implements StateStore {
         }
     }
 
-    private static final String CF_PAIRS = "pairs";
-    private static final String CF_TIMERS = "timers";
-    private static final String CF_DISCREPANCIES = "discrepancies";
-    private static final String CF_META = "meta";
-    private static final String CF_JOURNAL = "journal";
-    private static final String META_JOURNAL_SEQ = "journal-seq";
-    private static final int MAX_WRITE_BUFFER_NUMBER = 2;
+    /** The meta entry the write probe puts (empty value). */
+    static final String META_PROBE = "write-probe";
     private static final byte[] EMPTY = new byte[0];
 
     private final Path dir;
+    private final RocksDbTuning tuning;
+    /**
+     * The db and its column families. Replaced only by {@link #reopen}, under the exclusive lifecycle lock; every
+     * other use holds the shared one.
+     */
     private RocksDB db;
-    /**
-     * All handles in open order: default, pairs, timers, discrepancies, meta, journal. The db and its handles are
-     * replaced only by {@link #reopen()}, under the exclusive lifecycle lock; every other use holds the shared one.
-     */
-    private List<ColumnFamilyHandle> handles;
-    private ColumnFamilyHandle pairs;
-    private ColumnFamilyHandle timers;
-    private ColumnFamilyHandle discrepancies;
-    private ColumnFamilyHandle meta;
-    private ColumnFamilyHandle journal;
-    /** Column family ids, for batches built in their serialized form ({@link BatchRep}). */
-    private final int cfPairs;
-    private final int cfTimers;
-    private final int cfDiscrepancies;
-    private final int cfMeta;
-    private final int cfJournal;
-    /** The last journal sequence number committed; changed under {@link #writeLock} after the batch is written. */
-    private volatile long journalSeq;
-    /**
-     * No journal entry below this is left (this process trimmed them): reads and trims seek here, past the
-     * tombstones of trimmed entries. 0 after opening, until the first trim.
-     */
-    private volatile long journalFloor;
-    private final WriteOptions writeOptions;
+    private ColumnFamilies cfs;
+    /** Names stored rows refer to by id ({@link PersistentNames}). */
+    private final NameTable names;
+    private final RocksDbJournal journal;
+    private final BatchWriter writer;
     private final boolean syncWrites;
-    private final Natives natives;
-    /** Names stored rows refer to by id; entries live in the meta column family under {@value #NAME_PREFIX}. */
-    private final NameTable names = new NameTable();
-    static final String NAME_PREFIX = "name-table/";
     /** One batch at a time: a batch must carry the names its values use before another batch can use them. */
     private final Object writeLock = new Object();
 
@@ -182,79 +135,22 @@ public final class RocksDbStateStore implements StateStore {
     /** The store's format, {@link FormatVersion#CURRENT} once open. */
     private int format;
 
-    /** Native objects the db was configured with; they outlive the db and are released after it. */
-    private static final class Natives {
-        LRUCache cache;
-        BloomFilter bloom;
-        WriteBufferManager writeBufferManager;
-        DBOptions dbOptions;
-        final List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
-        /** The column families in open order, for {@link #reopen()}. */
-        List<ColumnFamilyDescriptor> descriptors;
-        WriteOptions writeOptions;
-
-        /** Options and write options, then the write buffer manager, the cache and the filter. */
-        void close() {
-            closeQuietly(writeOptions);
-            for (ColumnFamilyOptions o : cfOptions) closeQuietly(o);
-            closeQuietly(dbOptions);
-            closeQuietly(writeBufferManager);
-            closeQuietly(cache);
-            closeQuietly(bloom);
-        }
-
-        private static void closeQuietly(AutoCloseable c) {
-            if (c == null) return;
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // RocksObject.close() does not throw; nothing useful to do if it did.
-            }
-        }
-    }
-
-    private RocksDbStateStore(Path dir, RocksDB db, List<ColumnFamilyHandle> handles, Natives natives,
-                              boolean syncWrites) {
+    private RocksDbStateStore(Path dir, RocksDB db, ColumnFamilies cfs, RocksDbTuning tuning, boolean syncWrites) {
         this.dir = dir;
-        attach(db, handles);
-        this.cfPairs = pairs.getID();
-        this.cfTimers = timers.getID();
-        this.cfDiscrepancies = discrepancies.getID();
-        this.cfMeta = meta.getID();
-        this.cfJournal = journal.getID();
-        this.natives = natives;
-        this.writeOptions = natives.writeOptions;
+        this.db = db;
+        this.cfs = cfs;
+        this.tuning = tuning;
         this.syncWrites = syncWrites;
-        loadNames();
+        this.names = PersistentNames.load(db, cfs.meta);
         try {
-            byte[] seq = db.get(meta, bytes(META_JOURNAL_SEQ));
-            journalSeq = seq == null ? 0 : Long.parseLong(new String(seq, StandardCharsets.UTF_8));
+            this.journal = RocksDbJournal.load(db, cfs.meta);
         } catch (RocksDBException e) {
             throw new StateStoreException("RocksDB state store at " + dir + ": read the journal sequence number failed: "
                     + e.getMessage(), e);
         }
+        this.writer = new BatchWriter(cfs, names, journal, tuning.writeOptions());
     }
 
-    private void attach(RocksDB db, List<ColumnFamilyHandle> handles) {
-        this.db = db;
-        this.handles = List.copyOf(handles);
-        this.pairs = handles.get(1);
-        this.timers = handles.get(2);
-        this.discrepancies = handles.get(3);
-        this.meta = handles.get(4);
-        this.journal = handles.get(5);
-    }
-
-    private void loadNames() {
-        byte[] prefix = bytes(NAME_PREFIX);
-        try (RocksIterator it = db.newIterator(meta)) {
-            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                String key = new String(it.key(), StandardCharsets.UTF_8);
-                names.load(Integer.parseInt(key.substring(NAME_PREFIX.length())),
-                        new String(it.value(), StandardCharsets.UTF_8));
-            }
-        }
-    }
 
     /**
      * Opens the store in {@code dir} as {@link #open(Path, Options, Consumer)} does, logging format steps to the
@@ -293,55 +189,25 @@ public final class RocksDbStateStore implements StateStore {
                     + "; make it writable or point state.dir elsewhere", e);
         }
 
-        Natives n = new Natives();
+        RocksDbTuning tuning = RocksDbTuning.create(options);
         try {
-            // Few shards: with RocksDB's automatic choice a small cache is split into 1 MiB shards that cannot hold an
-            // index block, which is then evicted as soon as it is read (measured: reads 160 µs instead of 9 µs).
-            int shardBits = (int) Math.max(0, Math.min(4, 63 - Long.numberOfLeadingZeros(options.blockCacheBytes() >> 24)));
-            n.cache = new LRUCache(options.blockCacheBytes(), shardBits, false, 0.1);
-            n.bloom = new BloomFilter(10.0);
-            // Memtables of all column families are charged to the block cache and flushed at half of it.
-            n.writeBufferManager = new WriteBufferManager(Math.max(1, options.blockCacheBytes() / 2), n.cache);
-            n.dbOptions = new DBOptions()
-                    .setCreateIfMissing(true)
-                    .setCreateMissingColumnFamilies(true)
-                    .setWriteBufferManager(n.writeBufferManager)
-                    // With several column families the WAL is kept until every one of them has flushed; a rarely
-                    // written one (meta) would pin it forever without this cap, which forces those flushes.
-                    .setMaxTotalWalSize(4 * options.writeBufferBytes())
-                    .setKeepLogFileNum(5)
-                    .setMaxLogFileSize(16L * 1024 * 1024)
-                    .setMaxBackgroundJobs(2)
-                    .setBytesPerSync(1L << 20);
-            n.writeOptions = new WriteOptions().setSync(options.syncWrites());
-
-            // Pairs take nearly all writes and every read; the deadline index a quarter of the writes; the rest
-            // little. Small column families get small memtables so they do not hold the write buffer budget.
-            long small = Math.max(1L << 20, options.writeBufferBytes() / 16);
-            List<ColumnFamilyDescriptor> descriptors = List.of(
-                    new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions(n, small, false)),
-                    new ColumnFamilyDescriptor(bytes(CF_PAIRS), cfOptions(n, options.writeBufferBytes(), true)),
-                    new ColumnFamilyDescriptor(bytes(CF_TIMERS), cfOptions(n, options.writeBufferBytes() / 2, false)),
-                    new ColumnFamilyDescriptor(bytes(CF_DISCREPANCIES), cfOptions(n, small, false)),
-                    new ColumnFamilyDescriptor(bytes(CF_META), cfOptions(n, small, false)),
-                    new ColumnFamilyDescriptor(bytes(CF_JOURNAL), cfOptions(n, small, false)));
-            n.descriptors = descriptors;
-            List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
-            RocksDB db = RocksDB.open(n.dbOptions, abs.toString(), descriptors, handles);
+            List<ColumnFamilyHandle> handles = new ArrayList<>(tuning.descriptors().size());
+            RocksDB db = RocksDB.open(tuning.dbOptions(), abs.toString(), tuning.descriptors(), handles);
             RocksDbStateStore store;
             int recorded;
             try {
+                ColumnFamilies cfs = new ColumnFamilies(handles);
                 // Before anything else is read: a newer layout is never decoded with this release's codecs.
-                recorded = StoreFormat.checkReadable(abs, db, handles.get(4));
-                store = new RocksDbStateStore(abs, db, handles, n, options.syncWrites());
+                recorded = StoreFormat.checkReadable(abs, db, cfs.meta);
+                store = new RocksDbStateStore(abs, db, cfs, tuning, options.syncWrites());
             } catch (RocksDBException | RuntimeException | Error e) {
                 for (ColumnFamilyHandle h : handles) h.close();
                 db.close();
                 throw e;
             }
             try {
-                store.format = new StoreFormat(abs, db, store.meta, store.names, store.writeOptions, log)
-                        .ensureCurrent(recorded, created, store.discrepancies, store.journal, run);
+                store.format = new StoreFormat(abs, db, store.cfs.meta, store.names, tuning.writeOptions(), log)
+                        .ensureCurrent(recorded, created, store.cfs.discrepancies, store.cfs.journal, run);
                 return store;
             } catch (RocksDBException | RuntimeException | Error e) {
                 try {
@@ -352,61 +218,12 @@ public final class RocksDbStateStore implements StateStore {
                 throw e;
             }
         } catch (RocksDBException e) {
-            n.close();
-            throw new StateStoreException(openFailure(abs, e), e);
+            tuning.close();
+            throw new StateStoreException(RocksDbOpenFailure.describe(abs, e), e);
         } catch (RuntimeException | Error e) {
-            n.close();
+            tuning.close();
             throw e;
         }
-    }
-
-    private static ColumnFamilyOptions cfOptions(Natives n, long writeBufferBytes, boolean pointReads) {
-        BlockBasedTableConfig table = new BlockBasedTableConfig()
-                .setBlockCache(n.cache)
-                .setCacheIndexAndFilterBlocks(true)
-                .setCacheIndexAndFilterBlocksWithHighPriority(true)
-                .setPinL0FilterAndIndexBlocksInCache(true);
-        ColumnFamilyOptions o = new ColumnFamilyOptions();
-        n.cfOptions.add(o);
-        if (pointReads) {
-            // Most reads of a flash sale are for keys never seen (a new order): a bloom filter answers them
-            // without touching data blocks, and a memtable bloom filter without walking the memtable.
-            table.setFilterPolicy(n.bloom);
-            o.setMemtablePrefixBloomSizeRatio(0.05).setMemtableWholeKeyFiltering(true);
-        }
-        return o.setWriteBufferSize(writeBufferBytes)
-                .setMaxWriteBufferNumber(MAX_WRITE_BUFFER_NUMBER)
-                // Level 0 and 1 are rewritten soon: not worth compressing; LZ4 below that (cheap to decode).
-                .setCompressionPerLevel(List.of(CompressionType.NO_COMPRESSION, CompressionType.NO_COMPRESSION,
-                        CompressionType.LZ4_COMPRESSION, CompressionType.LZ4_COMPRESSION,
-                        CompressionType.LZ4_COMPRESSION, CompressionType.LZ4_COMPRESSION,
-                        CompressionType.LZ4_COMPRESSION))
-                .setLevelCompactionDynamicLevelBytes(true)
-                .setTableFormatConfig(table);
-    }
-
-    private static String openFailure(Path dir, RocksDBException e) {
-        String rocks = e.getMessage();
-        Status status = e.getStatus();
-        Status.Code code = status == null ? null : status.getCode();
-        String lower = rocks == null ? "" : rocks.toLowerCase(Locale.ROOT);
-        String prefix = "cannot open the RocksDB state store at " + dir + ": ";
-        if (lower.contains("lock")) {
-            return prefix + "another reconciler process holds the lock on " + dir
-                    + ": stop it or point state.dir elsewhere (RocksDB: " + rocks + ")";
-        }
-        if (code == Status.Code.Corruption) {
-            return prefix + "the store is corrupt (RocksDB: " + rocks + "); nothing was changed. Ways out: restore"
-                    + " the whole state.dir (the store and sources/ with the binlog offsets) from a backup taken while"
-                    + " the reconciler was stopped; or move the whole state.dir aside (keep it for analysis) and start"
-                    + " with an empty one: the sources then read what their snapshot settings say (snapshotLookback),"
-                    + " and discrepancies, acknowledgements and pairs older than that are forgotten";
-        }
-        if (lower.contains("column famil")) {
-            return prefix + "it was written by a different release with other column families (RocksDB: " + rocks
-                    + "); run that release, or start with an empty state.dir";
-        }
-        return prefix + rocks + "; check that the directory is writable and the disk is not full";
     }
 
     // ---------------------------------------------------------------- reads
@@ -415,7 +232,7 @@ public final class RocksDbStateStore implements StateStore {
     public Optional<PairState> pair(PairKey key) {
         Objects.requireNonNull(key, "key");
         return call("read pair", key, () -> {
-            byte[] v = db.get(pairs, StateCodec.pairKey(key));
+            byte[] v = db.get(cfs.pairs, StateCodec.pairKey(key));
             return v == null ? Optional.empty() : Optional.of(StateCodec.decodePair(key, v, names));
         });
     }
@@ -427,13 +244,13 @@ public final class RocksDbStateStore implements StateStore {
         return call("read pairs", keys.size() + " keys", () -> {
             List<PairKey> ordered = new ArrayList<>(keys);
             List<byte[]> raw = new ArrayList<>(ordered.size());
-            List<ColumnFamilyHandle> cfs = new ArrayList<>(ordered.size());
+            List<ColumnFamilyHandle> families = new ArrayList<>(ordered.size());
             for (PairKey k : ordered) {
                 raw.add(StateCodec.pairKey(k));
-                cfs.add(pairs);
+                families.add(cfs.pairs);
             }
             // One JNI round trip for the whole batch instead of one per key.
-            List<byte[]> values = db.multiGetAsList(cfs, raw);
+            List<byte[]> values = db.multiGetAsList(families, raw);
             Map<PairKey, PairState> out = new HashMap<>(ordered.size() * 2);
             for (int i = 0; i < ordered.size(); i++) {
                 byte[] v = values.get(i);
@@ -456,7 +273,7 @@ public final class RocksDbStateStore implements StateStore {
             // Closed in reverse order: iterator, then its read options, then the bound they point to.
             try (Slice upper = new Slice(to);
                  ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
-                 RocksIterator it = db.newIterator(timers, ro)) {
+                 RocksIterator it = db.newIterator(cfs.timers, ro)) {
                 List<TimerEntry> out = new ArrayList<>(Math.min(limit, 256));
                 for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
                     out.add(StateCodec.decodeTimer(it.key()));
@@ -471,7 +288,7 @@ public final class RocksDbStateStore implements StateStore {
     public Optional<Discrepancy> discrepancy(String id) {
         Objects.requireNonNull(id, "id");
         return call("read discrepancy", id, () -> {
-            byte[] v = db.get(discrepancies, bytes(id));
+            byte[] v = db.get(cfs.discrepancies, bytes(id));
             return v == null ? Optional.empty() : Optional.of(StateCodec.decodeDiscrepancy(v, names));
         });
     }
@@ -481,7 +298,7 @@ public final class RocksDbStateStore implements StateStore {
         Objects.requireNonNull(visitor, "visitor");
         call("scan discrepancies after", afterId, () -> {
             try (ReadOptions ro = new ReadOptions();
-                 RocksIterator it = db.newIterator(discrepancies, ro)) {
+                 RocksIterator it = db.newIterator(cfs.discrepancies, ro)) {
                 // Ids are ASCII (hex), so byte order is the id order of the other stores.
                 byte[] after = afterId == null ? null : bytes(afterId);
                 if (after == null) it.seekToFirst();
@@ -505,7 +322,7 @@ public final class RocksDbStateStore implements StateStore {
             byte[] end = prefixEnd(prefix);
             try (Slice upper = end == null ? null : new Slice(end);
                  ReadOptions ro = upper == null ? new ReadOptions() : new ReadOptions().setIterateUpperBound(upper);
-                 RocksIterator it = db.newIterator(pairs, ro)) {
+                 RocksIterator it = db.newIterator(cfs.pairs, ro)) {
                 for (it.seek(prefix); it.isValid(); it.next()) {
                     byte[] k = it.key();
                     if (!startsWith(k, prefix)) break; // only reachable without an upper bound
@@ -521,7 +338,7 @@ public final class RocksDbStateStore implements StateStore {
     public Optional<String> meta(String name) {
         Objects.requireNonNull(name, "name");
         return call("read meta", name, () -> {
-            byte[] v = db.get(meta, bytes(name));
+            byte[] v = db.get(cfs.meta, bytes(name));
             return v == null ? Optional.empty() : Optional.of(new String(v, StandardCharsets.UTF_8));
         });
     }
@@ -541,132 +358,29 @@ public final class RocksDbStateStore implements StateStore {
         writing("write a batch of changes", () -> {
             if (write.isEmpty()) return null;
             synchronized (writeLock) {
-                writeBatch(write);
+                writer.write(db, write);
             }
             return null;
         });
-    }
-
-    private void writeBatch(StateWrite write) throws RocksDBException {
-        long seq = journalSeq;
-        BatchRep batch = new BatchRep(256 * write.ops().size());
-        // Pair and deadline changes are handed to RocksDB in key order: consecutive memtable inserts then walk
-        // the same skip-list nodes, which stay in the CPU cache (random order costs a cache miss per level).
-        // Each key occurs once per batch, and the sort is stable anyway, so the outcome is the same.
-        List<KeyedOp> pairOps = new ArrayList<>();
-        List<KeyedOp> timerOps = new ArrayList<>();
-        Map<Discrepancy, byte[]> stored = new IdentityHashMap<>();
-        for (StateWrite.Op op : write.ops()) {
-            // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
-            if (op instanceof StateWrite.PutPair p) {
-                pairOps.add(new KeyedOp(StateCodec.pairKey(p.state().key()), StateCodec.encode(p.state(), names)));
-            } else if (op instanceof StateWrite.DeletePair d) {
-                pairOps.add(new KeyedOp(StateCodec.pairKey(d.key()), null));
-            } else if (op instanceof StateWrite.PutTimer t) {
-                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), EMPTY));
-            } else if (op instanceof StateWrite.DeleteTimer t) {
-                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), null));
-            } else if (op instanceof StateWrite.PutDiscrepancy d) {
-                byte[] value = StateCodec.encode(d.discrepancy(), names);
-                stored.put(d.discrepancy(), value);
-                batch.put(cfDiscrepancies, bytes(d.discrepancy().id()), value);
-            } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
-                batch.delete(cfDiscrepancies, bytes(d.id()));
-            } else if (op instanceof StateWrite.PutMeta m) {
-                if (m.value() == null) batch.delete(cfMeta, bytes(m.name()));
-                else batch.put(cfMeta, bytes(m.name()), bytes(m.value()));
-            } else if (op instanceof StateWrite.AppendJournal j) {
-                // A journaled discrepancy is the one stored earlier in the batch (UnitOfWork puts records first):
-                // its bytes are reused, not encoded again.
-                batch.put(cfJournal, StateCodec.journalKey(++seq), StateCodec.encodeJournal(j.outcome(), names,
-                        dd -> stored.computeIfAbsent(dd, x -> StateCodec.encode(x, names))));
-            } else {
-                throw new IllegalArgumentException("unknown state operation " + op);
-            }
-        }
-        putSorted(batch, cfPairs, pairOps, false);
-        putSorted(batch, cfTimers, timerOps, true);
-        // Names first assigned while encoding this batch go into it, so no value outlives its names.
-        int upTo = names.forEachUnpersisted((id, name) -> batch.put(cfMeta, bytes(NAME_PREFIX + id), bytes(name)));
-        if (seq != journalSeq) batch.put(cfMeta, bytes(META_JOURNAL_SEQ), bytes(Long.toString(seq)));
-        try (WriteBatch rocksBatch = new WriteBatch(batch.toArray())) {
-            db.write(writeOptions, rocksBatch);
-        }
-        names.markPersisted(upTo);
-        journalSeq = seq;
-    }
-
-    /** A put (value) or delete (null value) of one key. */
-    private record KeyedOp(byte[] key, byte[] value) {
-    }
-
-    /**
-     * @param writtenOnce every key of {@code cf} is put at most once between deletes, so a delete can be a
-     *                    {@code SingleDelete}: it and the put it cancels both vanish as soon as they meet in a flush
-     *                    or compaction, where a plain tombstone would be carried down to the last level. Deadline
-     *                    entries qualify (the engine writes one only when a pair's deadline changes, in the batch
-     *                    that changes the pair), and so do journal entries (a fresh sequence number each).
-     */
-    private static void putSorted(BatchRep batch, int cf, List<KeyedOp> ops, boolean writtenOnce) {
-        ops.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
-        for (KeyedOp op : ops) {
-            if (op.value() != null) batch.put(cf, op.key(), op.value());
-            else if (writtenOnce) batch.singleDelete(cf, op.key());
-            else batch.delete(cf, op.key());
-        }
     }
 
     // ---------------------------------------------------------------- outcome journal
 
     @Override
     public long journalSeq() {
-        return call("read the journal sequence number", null, () -> journalSeq);
+        return call("read the journal sequence number", null, journal::seq);
     }
 
     @Override
     public List<JournalEntry> journal(long fromSeq, int limit) {
-        return call("read the journal from", fromSeq, () -> {
-            List<JournalEntry> out = new ArrayList<>(Math.min(limit, 256));
-            try (ReadOptions ro = new ReadOptions();
-                 RocksIterator it = db.newIterator(journal, ro)) {
-                long from = Math.max(Math.max(0, fromSeq), journalFloor);
-                for (it.seek(StateCodec.journalKey(from)); it.isValid() && out.size() < limit; it.next()) {
-                    out.add(StateCodec.decodeJournal(StateCodec.decodeJournalKey(it.key()), it.value(), names));
-                }
-                it.status();
-            }
-            return out;
-        });
+        return call("read the journal from", fromSeq, () -> journal.read(db, cfs.journal, names, fromSeq, limit));
     }
 
     @Override
     public void trimJournal(long upToSeq) {
         writing("trim the journal up to " + upToSeq, () -> {
-            long upTo = Math.min(upToSeq, Long.MAX_VALUE - 1);
             synchronized (writeLock) {
-                if (upTo < journalFloor) return null;
-                // A point delete per entry, not a range delete: readers seek to their cursor, past these tombstones,
-                // while every iterator over a column family with range tombstones in its memtable pays for all of them.
-                try (Slice upper = new Slice(StateCodec.journalKey(upTo + 1));
-                     ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
-                     RocksIterator it = db.newIterator(journal, ro)) {
-                    WriteBatch batch = new WriteBatch();
-                    try {
-                        for (it.seek(StateCodec.journalKey(journalFloor)); it.isValid(); it.next()) {
-                            batch.singleDelete(journal, it.key());   // each entry is put once (see putSorted)
-                            if (batch.count() >= 10_000) {
-                                db.write(writeOptions, batch);
-                                batch.close();
-                                batch = new WriteBatch();
-                            }
-                        }
-                        it.status();
-                        if (batch.count() > 0) db.write(writeOptions, batch);
-                    } finally {
-                        batch.close();
-                    }
-                }
-                journalFloor = Math.min(upTo, journalSeq) + 1;   // entries appended later are above it
+                journal.trim(db, cfs.journal, writer, upToSeq);
             }
             return null;
         });
@@ -677,7 +391,6 @@ public final class RocksDbStateStore implements StateStore {
     /** Bytes the probe writes and syncs beside the store: a flush needs room, not only a WAL record. */
     static final int PROBE_BYTES = 1 << 20;
     static final String PROBE_FILE = "write-probe.tmp";
-    private static final String META_PROBE = "write-probe";
 
     /**
      * Writes and syncs {@value #PROBE_BYTES} bytes in a file beside the store (and removes it), clears RocksDB's
@@ -717,7 +430,7 @@ public final class RocksDbStateStore implements StateStore {
 
     private Void putProbe() throws RocksDBException {
         synchronized (writeLock) {
-            db.put(meta, writeOptions, bytes(META_PROBE), EMPTY);
+            db.put(cfs.meta, tuning.writeOptions(), bytes(META_PROBE), EMPTY);
         }
         return null;
     }
@@ -733,7 +446,7 @@ public final class RocksDbStateStore implements StateStore {
         try {
             if (!open) throw new IllegalStateException("RocksDB state store at " + dir + " is closed");
             if (db != null) {
-                for (ColumnFamilyHandle h : handles) h.close();
+                cfs.close();
                 try {
                     db.closeE();
                 } catch (RocksDBException ignored) {
@@ -741,16 +454,17 @@ public final class RocksDbStateStore implements StateStore {
                 }
                 db = null;   // calls now fail with "not reopened yet" instead of touching freed handles
             }
-            List<ColumnFamilyHandle> fresh = new ArrayList<>(natives.descriptors.size());
+            List<ColumnFamilyHandle> fresh = new ArrayList<>(tuning.descriptors().size());
             RocksDB reopened;
             try {
-                reopened = RocksDB.open(natives.dbOptions, dir.toString(), natives.descriptors, fresh);
+                reopened = RocksDB.open(tuning.dbOptions(), dir.toString(), tuning.descriptors(), fresh);
             } catch (RocksDBException e) {
                 StateUnwritableException failed = unwritable("reopen after a write error", "RocksDB: " + e.getMessage(), e);
                 failed.addSuppressed(why);
                 throw failed;
             }
-            attach(reopened, fresh);
+            cfs = new ColumnFamilies(fresh);
+            db = reopened;
         } finally {
             lifecycle.writeLock().unlock();
         }
@@ -804,7 +518,7 @@ public final class RocksDbStateStore implements StateStore {
     public long approximateSizeBytes() {
         return call("read size properties", null, () -> {
             long total = 0;
-            for (ColumnFamilyHandle h : handles) {
+            for (ColumnFamilyHandle h : cfs.all()) {
                 total += db.getLongProperty(h, "rocksdb.total-sst-files-size");
                 total += db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
             }
@@ -842,7 +556,7 @@ public final class RocksDbStateStore implements StateStore {
             RocksDBException failure = null;
             String failed = null;
             if (db == null) {   // a reopen failed: the handles are released already
-                natives.close();
+                tuning.close();
                 return;
             }
             if (!syncWrites) {
@@ -856,7 +570,7 @@ public final class RocksDbStateStore implements StateStore {
             // Release order: the column family handles first (they point into the db), then the db itself, then
             // what it was configured with (write options, column family and db options, the write buffer manager,
             // the block cache, the bloom filter), which must not go before the db that uses them.
-            for (ColumnFamilyHandle h : handles) h.close();
+            cfs.close();
             try {
                 db.closeE();
             } catch (RocksDBException e) {
@@ -865,7 +579,7 @@ public final class RocksDbStateStore implements StateStore {
                     failed = "close the db";
                 }
             }
-            natives.close();
+            tuning.close();
             if (failure != null) {
                 throw new StateStoreException("RocksDB state store at " + dir + ": failed to " + failed
                         + " on close: " + failure.getMessage(), failure);

@@ -165,8 +165,7 @@ final class StoreFormat {
     private void commit(WriteBatch batch, Run run, int[] batches) throws RocksDBException {
         int upTo = names.forEachUnpersisted((id, name) -> {
             try {
-                batch.put(meta, (RocksDbStateStore.NAME_PREFIX + id).getBytes(StandardCharsets.UTF_8),
-                        name.getBytes(StandardCharsets.UTF_8));
+                batch.put(meta, PersistentNames.key(id), name.getBytes(StandardCharsets.UTF_8));
             } catch (RocksDBException e) {
                 throw new StateStoreException("state store " + dir + ": " + e.getMessage(), e);
             }
