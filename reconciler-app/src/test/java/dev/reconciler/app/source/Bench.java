@@ -182,6 +182,13 @@ public final class Bench {
             EndToEndScenarios.Session last = null;
             Path lastDir = null;
             for (int pass = 1; pass <= o.passes; pass++) {
+                // The previous pass's reconciler stops first: nothing else runs beside a measured run, and Debezium's
+                // JMX names (per source name) must be free for the bare engines.
+                if (last != null) {
+                    last.close();
+                    TempDirs.delete(lastDir);
+                    last = null;
+                }
                 if (o.parts.contains("bare")) {
                     for (boolean sameBuild : new boolean[]{false, true}) {
                         Path dir = copy(kept, work.resolve("bare-" + pass + (sameBuild ? "-same" : "-stock")));
@@ -192,10 +199,6 @@ public final class Bench {
                     }
                 }
                 if (o.parts.contains("reconciler")) {
-                    if (last != null) {
-                        last.close();
-                        TempDirs.delete(lastDir);
-                    }
                     lastDir = copy(kept, work.resolve("reconciler-" + pass));
                     outcomes.forget("C");
                     Cpu before = Cpu.now();
