@@ -29,7 +29,25 @@ public final class JfrTop {
         Map<String, Long> self = new HashMap<>();
         Map<String, Long> total = new HashMap<>();
         long samples = 0;
+        Map<String, Long> allocatedBy = new HashMap<>();
+        Map<String, Long> allocatedThreads = new HashMap<>();
+        long allocated = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().equals("jdk.ObjectAllocationSample") && e.getStackTrace() != null) {
+                long weight = e.getLong("weight");
+                allocated += weight;
+                String t = e.getThread("eventThread") == null ? "?" : e.getThread("eventThread").getJavaName();
+                allocatedThreads.merge(t == null ? "?" : t.replaceAll("\\d+", "N"), weight, Long::sum);
+                // the first frame outside the JDK: who asked for the memory
+                for (RecordedFrame f : e.getStackTrace().getFrames()) {
+                    String n = name(f);
+                    if (!n.startsWith("java.") && !n.startsWith("jdk.") && !n.startsWith("sun.")) {
+                        allocatedBy.merge(n, weight, Long::sum);
+                        break;
+                    }
+                }
+                continue;
+            }
             if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) continue;
             samples++;
             String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
@@ -47,6 +65,9 @@ public final class JfrTop {
         print("threads", threads, samples, top);
         print("self (top frame)", self, samples, top);
         print("total (anywhere on the stack)", total, samples, top * 2);
+        System.out.printf("%n%,.0f MB allocated (sampled weight)%n", allocated / 1048576.0);
+        print("allocation by thread", allocatedThreads, allocated, top);
+        print("allocation by first non-JDK frame", allocatedBy, allocated, top);
     }
 
     private static String name(RecordedFrame f) {

@@ -408,6 +408,7 @@ public final class Bench {
             committed[k] = System.nanoTime();
         }
         double offered = (double) ticks * perTick / ((System.nanoTime() - start) / 1e9);
+        traffic.closeTicks();
         outcomes.awaitMatched("S", total.matched, Duration.ofMinutes(5));
         Thread.sleep(GRACE.toMillis() + 3_000);
         List<Double> match = new ArrayList<>();
@@ -911,6 +912,9 @@ public final class Bench {
         private final int batch;
         final Map<String, Long> injected = new ConcurrentHashMap<>();
         long pairs;
+        /** The steady phase's connections, one per database, kept across its ticks. */
+        private Connection tickOrders;
+        private Connection tickInventory;
 
         Traffic(TestDatabase orders, TestDatabase inventory, int batch) {
             this.orders = orders;
@@ -932,6 +936,10 @@ public final class Bench {
             Burst b = new Burst();
             b.startedAt = System.nanoTime();
             ExecutorService threads = Executors.newFixedThreadPool(2);
+            // The two clients go in step, one INSERT each per round: an order and its deduction are committed
+            // within a round of each other, as in a sale (a free-running client would drift seconds ahead of the
+            // other and turn pairs into MISSING_* past the grace).
+            java.util.concurrent.CyclicBarrier step = new java.util.concurrent.CyclicBarrier(2);
             try {
                 Future<Long> a = threads.submit(() -> {
                     long rows = 0;
@@ -940,6 +948,7 @@ public final class Bench {
                             StringBuilder sql = new StringBuilder(String.format(ORDER_INSERT, "orders", k % 4));
                             rows += orderRows(sql, prefix, from, Math.min(n, from + batch), 0);
                             s.executeUpdate(sql.toString());
+                            step.await(5, TimeUnit.MINUTES);
                         }
                     }
                     return rows;
@@ -951,6 +960,7 @@ public final class Bench {
                             StringBuilder sql = new StringBuilder(String.format(DEDUCTION_INSERT, "inventory"));
                             rows += deductionRows(sql, prefix, from, Math.min(n, from + batch), 0);
                             s.executeUpdate(sql.toString());
+                            step.await(5, TimeUnit.MINUTES);
                         }
                     }
                     return rows;
@@ -972,14 +982,25 @@ public final class Bench {
             StringBuilder d = new StringBuilder(String.format(DEDUCTION_INSERT, "inventory"));
             b.orderRows = orderRows(o, prefix, 0, n, salt);
             b.inventoryRows = deductionRows(d, prefix, 0, n, salt);
-            try (Connection c = orders.connect(); Statement s = c.createStatement()) {
+            if (tickOrders == null) {
+                tickOrders = orders.connect();
+                tickInventory = inventory.connect();
+            }
+            try (Statement s = tickOrders.createStatement()) {
                 s.executeUpdate(o.toString());
             }
-            try (Connection c = inventory.connect(); Statement s = c.createStatement()) {
+            try (Statement s = tickInventory.createStatement()) {
                 s.executeUpdate(d.toString());
             }
             count(b, n, salt);
             return b;
+        }
+
+        /** Closes the steady phase's two connections. */
+        void closeTicks() throws SQLException {
+            if (tickOrders != null) tickOrders.close();
+            if (tickInventory != null) tickInventory.close();
+            tickOrders = tickInventory = null;
         }
 
         private void count(Burst b, int n, int salt) {
