@@ -461,7 +461,7 @@ public final class Bench {
         j.put("rssBytes", status.get("VmRSS"));
         j.put("peakRssBytes", status.get("VmHWM"));
         j.put("rocksDbBytes", disk);
-        j.put("discrepanciesInjected", traffic.injected);
+        j.put("discrepanciesInjected", new java.util.TreeMap<>(traffic.injected));   // a copy: the bare bursts add later
         j.put("discrepanciesFound", outcomes.openedByType());
         j.put("pairsInStore", traffic.pairs);
         json.put("resources", j);
