@@ -651,7 +651,12 @@ public final class Bench {
     private void summariseLive(Map<String, Object> live) {
         for (var e : live.entrySet()) {
             @SuppressWarnings("unchecked") Map<String, Object> r = (Map<String, Object>) e.getValue();
-            row("live events/s: " + e.getKey(), fmt((Double) r.get("eventsPerSecond")),
+            String who = switch (e.getKey()) {
+                case "bareStock" -> "bare, stock";
+                case "bareSameBuild" -> "bare, same build";
+                default -> e.getKey();
+            };
+            row("live events/s: " + who, fmt((Double) r.get("eventsPerSecond")),
                     e.getKey().equals("reconciler") ? "≥ 1.0 × bare stock" : "—",
                     "databases committed " + fmt((Double) r.get("databaseRowsPerSecond")) + " rows/s; done "
                             + String.format(Locale.ROOT, "%.2f s", (Double) r.get("doneAfterLastCommitSeconds"))
