@@ -114,6 +114,8 @@ public final class DebeziumSource implements AutoCloseable {
     private volatile ResyncRequest resync;
     /** Columns the last attempt found missing (logged when they change). Owned by the control thread. */
     private List<String> columnWarnings = List.of();
+    /** Captured tables without a primary key, as found by the last start-up check: Debezium reads them whole. */
+    private volatile List<String> withoutPrimaryKey = List.of();
     // Numbers for status(), written by the source's threads.
     private volatile Instant lastCommit;
     private volatile Instant lastBatchAt;
@@ -209,6 +211,7 @@ public final class DebeziumSource implements AutoCloseable {
             }
             // A missing column stops no source: a rule that reads it pauses when its rows arrive (RulePaused), the
             // other rules run. Said once per start, and again whenever the set changes.
+            withoutPrimaryKey = checked.withoutPrimaryKey();
             if (!checked.missingColumns().equals(columnWarnings)) {
                 columnWarnings = checked.missingColumns();
                 for (String w : columnWarnings) log.warn("{}", w);
@@ -564,6 +567,8 @@ public final class DebeziumSource implements AutoCloseable {
         p.setProperty("snapshot.mode", config.snapshot() == SourceConfig.Snapshot.INITIAL || resync != null
                 ? "initial" : "no_data");
         p.setProperty("snapshot.locking.mode", "none");
+        String columns = RequiredColumns.columnIncludeList(engineConfig, config, withoutPrimaryKey);
+        if (columns != null) p.setProperty("column.include.list", columns);
         if (!snapshotSelects.isEmpty()) {
             p.setProperty("snapshot.select.statement.overrides", String.join(",", snapshotSelects.keySet()));
             snapshotSelects.forEach((table, select) -> p.setProperty("snapshot.select.statement.overrides." + table, select));
