@@ -120,11 +120,11 @@ final class AlertDispatcher implements AutoCloseable {
      *               gets stalled sources and paused rules ({@link AlertmanagerSink#accepts}); kept so that the wiring
      *               (AlertService's public constructor) does not change in this release
      */
-    AlertDispatcher(SinkConfig config, int stormThreshold, int stormSample, String publicUrl, StateStore store,
-                    HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper,
+    AlertDispatcher(SinkConfig config, int stormThreshold, int stormSample, String publicUrl, RuleLabels labels,
+                    StateStore store, HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper,
                     Supplier<EngineSnapshot> engine) {
         this.config = config;
-        this.sink = Sink.of(config, publicUrl);
+        this.sink = Sink.of(config, publicUrl, labels);
         this.store = store;
         this.http = http;
         this.metrics = metrics;

@@ -84,6 +84,17 @@ public final class AlertMetrics implements AutoCloseable {
     }
 
     /**
+     * {@code reconciler_rule_info{rule, severity, team} 1} for every rule: its configured labels ({@code team} empty
+     * when none), for Prometheus rules and dashboards to join on ({@code * on(rule) group_left(severity, team)}).
+     */
+    public void ruleInfo(RuleLabels labels) {
+        labels.byRule().forEach((rule, l) -> gauges.add(Gauge.builder("reconciler.rule.info", () -> 1)
+                .description("1 per rule, with the severity and team its alerts carry (rules[].labels)")
+                .tags("rule", rule, "severity", labels.severity(rule), "team", labels.team(rule))
+                .strongReference(true).register(registry)));
+    }
+
+    /**
      * Removes the outbox gauges (they read the service's sinks); the counters stay, as counters do. A service started
      * later on the same registry registers its own.
      */

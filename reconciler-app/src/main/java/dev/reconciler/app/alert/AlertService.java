@@ -72,13 +72,14 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
         this.store = store;
         this.clock = clock;
         this.metrics = new AlertMetrics(registry);
+        metrics.ruleInfo(config.ruleLabels());
         Duration connect = Duration.ofSeconds(10);
         for (SinkConfig s : config.sinks()) if (s.timeout().compareTo(connect) < 0) connect = s.timeout();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connect)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         for (SinkConfig s : config.sinks()) {
             AlertDispatcher d = new AlertDispatcher(s, config.stormThresholdFor(s), config.stormSample(),
-                    config.publicUrl(), store, http, metrics, clock, sleeper, engine);
+                    config.publicUrl(), config.ruleLabels(), store, http, metrics, clock, sleeper, engine);
             dispatchers.add(d);
             metrics.register(s.name(), () -> outbox(d), () -> oldestAge(d));
         }

@@ -13,14 +13,10 @@ import java.util.Map;
  * therefore sent with {@code endsAt} = now + 4 × the re-send interval and sent again every interval (the
  * {@link AlertDispatcher} keeps the firing set), and a resolved one with its real end.
  */
-record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
+record AlertmanagerSink(SinkConfig config, String publicUrl, RuleLabels labels) implements Sink {
     static final String PATH = "/api/v2/alerts";
     /** Alerts per re-send request. */
     static final int BATCH = 200;
-
-    /** The {@code severity} label of the alerts this sink sends, as the shipped Prometheus rules use it. */
-    static final String SEVERITY_DISCREPANCY = "warning";
-    static final String SEVERITY_COVERAGE_GAP = "critical";
 
     /**
      * Only what Prometheus cannot know: each discrepancy (its key, rows and link) and each coverage gap (a window no
@@ -36,17 +32,6 @@ record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
         return alert instanceof Alert.DiscrepancyAlert || alert instanceof Alert.CoverageGapAlert;
     }
 
-    /**
-     * The alert's labels and its {@code severity}: {@code warning} for one discrepancy (the detail; the count per rule
-     * and type pages through the Prometheus rule {@code ReconcilerDiscrepanciesOpen}), {@code critical} for a
-     * coverage gap (changes no one will ever check).
-     */
-    static Map<String, String> labels(Alert a) {
-        Map<String, String> labels = new java.util.LinkedHashMap<>(a.labels());
-        labels.putIfAbsent("severity", a instanceof Alert.CoverageGapAlert ? SEVERITY_COVERAGE_GAP : SEVERITY_DISCREPANCY);
-        return labels;
-    }
-
     @Override
     public int batchSize() {
         return BATCH;
@@ -56,7 +41,7 @@ record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
     public HttpRequest request(List<Alert> alerts, Instant now) {
         Instant endsAt = now.plus(config.effectiveResendInterval().multipliedBy(4));
         List<Map<String, Object>> body = new ArrayList<>(alerts.size());
-        for (Alert a : alerts) body.add(AlertFormat.alertmanager(a, publicUrl, endsAt));
+        for (Alert a : alerts) body.add(AlertFormat.alertmanager(a, publicUrl, endsAt, labels));
         return Sink.post(config, endpoint(config.url()), AlertFormat.json(body)).build();
     }
 

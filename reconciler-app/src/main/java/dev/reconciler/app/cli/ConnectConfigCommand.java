@@ -12,6 +12,7 @@ import dev.reconciler.app.runtime.ServerVersion;
 import dev.reconciler.app.source.ConnectConnectorConfig;
 import dev.reconciler.app.source.ConnectConnectorConfig.Connector;
 import dev.reconciler.app.source.ConnectConnectorConfig.Secrets;
+import dev.reconciler.app.source.RequiredColumns;
 import dev.reconciler.app.source.SourceConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -86,6 +87,11 @@ final class ConnectConfigCommand implements Callable<Integer> {
             description = "With --secrets file: the properties file on the workers. Default: ${DEFAULT-VALUE}.")
     String secretsFile;
 
+    @Option(names = "--assume-primary-keys",
+            description = "Do not ask the servers which captured tables lack a primary key (Debezium must read all"
+                    + " columns of those): only when every captured table has one, e.g. to render example files.")
+    boolean assumePrimaryKeys;
+
     @Option(names = "--output-dir", paramLabel = "DIR",
             description = "Write one file per connector (NAME.json or NAME.yaml) instead of printing.")
     Path outputDir;
@@ -130,7 +136,7 @@ final class ConnectConfigCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         List<Connector> connectors = new ArrayList<>();
         for (SourceSpec spec : chosen) {
-            Connector connector = connector(spec, options, problems, err);
+            Connector connector = connector(spec, c, options, problems, err);
             if (connector != null) connectors.add(connector);
         }
         if (!problems.isEmpty()) {
@@ -171,18 +177,26 @@ final class ConnectConfigCommand implements Callable<Integer> {
             java.util.regex.Pattern.compile("environment variable ([A-Za-z0-9_]+) is not set");
 
     /** The connector of one source, or null after adding why not to {@code problems}. */
-    private Connector connector(SourceSpec spec, ConnectConnectorConfig.Options options, List<String> problems,
-                                PrintWriter err) {
+    private Connector connector(SourceSpec spec, ReconcilerConfig c, ConnectConnectorConfig.Options options,
+                                List<String> problems, PrintWriter err) {
         SourceConfig source = spec.config();
         boolean lookback = source.snapshot() == SourceConfig.Snapshot.INITIAL && source.snapshotLookback() != null;
-        if (spec.autoFlavour() || lookback) {
-            String why = spec.autoFlavour() ? "detect its flavour (flavour: auto)" : "list its tables and fix the"
-                    + " snapshot look-back's cut-off";
+        // The rules' columns only, as `run` reads them; tables without a primary key are read whole (their rows are
+        // identified by the whole image), which only the server can say.
+        boolean columns = RequiredColumns.columnIncludeList(c.engine(), source, List.of()) != null;
+        boolean askKeys = columns && !assumePrimaryKeys;
+        // Settings from unset variables first: no point in connecting to a host that is not known.
+        if (unset(spec, ConnectConnectorConfig.of(source, Map.of(), null, options), problems)) return null;
+        if (spec.autoFlavour() || lookback || askKeys) {
+            String why = spec.autoFlavour() ? "detect its flavour (flavour: auto)" : lookback ? "list its tables and fix"
+                    + " the snapshot look-back's cut-off" : "find the captured tables without a primary key";
             ServerVersion.Resolved r = ServerVersion.resolve(spec);
             if (r.version() == null) {
                 problems.add("source " + spec.name() + ": cannot reach " + source.host() + ":" + source.port()
                         + " to " + why + "; run where the database is reachable (`reconciler validate --connect`"
-                        + " says why not)" + (spec.autoFlavour() ? ", or set flavour: mariadb or mysql" : ""));
+                        + " says why not)" + (spec.autoFlavour() ? ", or set flavour: mariadb or mysql" : "")
+                        + (askKeys && !lookback && !spec.autoFlavour() ? ", or pass --assume-primary-keys if every"
+                        + " captured table has one" : ""));
                 return null;
             }
             if (r.mismatch() != null) {
@@ -201,7 +215,27 @@ final class ConnectConfigCommand implements Callable<Integer> {
                 return null;
             }
         }
-        Connector connector = ConnectConnectorConfig.of(source, selects, options);
+        List<String> withoutPrimaryKey = List.of();
+        if (askKeys) {
+            try {
+                withoutPrimaryKey = ConnectConnectorConfig.withoutPrimaryKey(source);
+            } catch (SQLException e) {
+                problems.add("source " + spec.name() + ": cannot list its tables without a primary key ("
+                        + e.getMessage() + "); `reconciler validate --connect` checks the privileges");
+                return null;
+            }
+        }
+        Connector connector = ConnectConnectorConfig.of(source, selects,
+                RequiredColumns.columnIncludeList(c.engine(), source, withoutPrimaryKey), options);
+        err.println("connector " + connector.name() + ": " + source.flavour().name().toLowerCase(Locale.ROOT)
+                + ", topic " + ConnectConnectorConfig.changeTopic(source.name()) + (lookback ? ", snapshot of " + selects.size()
+                + " tables within the look-back" : ""));
+        return connector;
+    }
+
+    /** Adds a problem for every printed property whose value comes from an unset variable; whether any did. */
+    private static boolean unset(SourceSpec spec, Connector connector, List<String> problems) {
+        int before = problems.size();
         connector.config().forEach((k, v) -> {
             int at = v.indexOf(UNSET);
             if (at >= 0) {
@@ -210,10 +244,7 @@ final class ConnectConfigCommand implements Callable<Integer> {
                         + ", which is not set; export it (only passwords may be left unset: they are not printed)");
             }
         });
-        err.println("connector " + connector.name() + ": " + source.flavour().name().toLowerCase(Locale.ROOT)
-                + ", topic " + ConnectConnectorConfig.changeTopic(source.name()) + (lookback ? ", snapshot of " + selects.size()
-                + " tables within the look-back" : ""));
-        return connector;
+        return problems.size() > before;
     }
 
     private void write(List<Connector> connectors, Format f, PrintWriter out, PrintWriter err) throws IOException {

@@ -11,17 +11,18 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "reconciler", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reconciles two data flows (orders and inventory) from their databases' binlogs in real time.",
-        subcommands = {RunCommand.class, ValidateCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
-                ConnectConfigCommand.class,
-                VersionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ValidateCommand.class, ConfigCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
+                StatusCommand.class, DiscrepanciesCommand.class, ConnectConfigCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  reconciler demo                                  # see it work on two private MariaDB servers",
                 "  reconciler validate --config reconciler.yml --connect",
                 "  reconciler run --config reconciler.yml",
                 "  reconciler verify --config reconciler.yml --rule sale --since 6h",
+                "  reconciler status --server http://reconciler:8080",
+                "  reconciler discrepancies list --server http://reconciler:8080 --rule sale",
                 "",
                 "Exit codes: 0 success, 1 configuration or database problems, 2 usage error, 3 start-up or run-time failure,",
-                "4 verify found differences,",
+                "4 verify found differences, 5 no such discrepancy, 6 step not allowed, 7 no or wrong API token,",
                 "130/143 stopped by Ctrl-C/SIGTERM (after a clean shutdown)."})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -34,7 +35,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, demo or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, verify, demo, traffic, status, discrepancies or version");
     }
 
     public static void main(String[] args) {

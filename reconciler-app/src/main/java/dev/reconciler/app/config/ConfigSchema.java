@@ -44,7 +44,9 @@ public final class ConfigSchema {
             ConfigKey.of("alerts", Kind.SECTION, "mapping", "none", "",
                 "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."),
             ConfigKey.of("metrics", Kind.SECTION, "mapping", "see below", "",
-                "What `/metrics` exports beyond the defaults."));
+                "What `/metrics` exports beyond the defaults."),
+            ConfigKey.of("reports", Kind.SECTION, "mapping", "none", "",
+                "The daily summary sent to the chat sinks (see below)."));
 
     private static final Map<String, ConfigSection> SECTIONS = new LinkedHashMap<>();
 
@@ -57,6 +59,7 @@ public final class ConfigSchema {
         all.addAll(FlowSections.DECLARED);
         all.addAll(AlertsSection.DECLARED);
         all.addAll(MetricsSection.DECLARED);
+        all.addAll(dev.reconciler.app.alert.DailyReportConfig.DECLARED);
         for (ConfigSection s : all) {
             if (SECTIONS.put(s.path(), s) != null) throw new IllegalStateException("section '" + s.path() + "' declared twice");
         }

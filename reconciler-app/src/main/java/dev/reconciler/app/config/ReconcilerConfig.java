@@ -1,6 +1,7 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.DailyReportConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.metrics.MetricsConfig;
 import dev.reconciler.app.source.RequiredColumns;
@@ -13,9 +14,11 @@ import java.util.List;
  * A whole, valid configuration file, bound: what {@code reconciler run} needs to start. Built by {@link ConfigLoader}.
  *
  * @param alerts the alert sinks ({@link AlertsConfig#none()} when the file has no {@code alerts} section)
+ * @param metrics what {@code /metrics} exports beyond the defaults
+ * @param dailyReport when the daily summary is sent to the chat sinks; null when it is not
  */
 public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
-                               AlertsConfig alerts, MetricsConfig metrics) {
+                               AlertsConfig alerts, MetricsConfig metrics, DailyReportConfig dailyReport) {
 
     public ReconcilerConfig {
         sources = List.copyOf(sources);
@@ -23,9 +26,10 @@ public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpe
         metrics = metrics == null ? MetricsConfig.defaults() : metrics;
     }
 
+    /** Default metrics, without a daily summary sent. */
     public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
                             AlertsConfig alerts) {
-        this(state, http, sources, engine, alerts, MetricsConfig.defaults());
+        this(state, http, sources, engine, alerts, MetricsConfig.defaults(), null);
     }
 
     public SourceSpec source(String name) {

@@ -110,8 +110,12 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                             .description("Discrepancies resolved, by reason")
                             .tags("rule", r, "type", type.name(), "reason", reason.name()).register(registry));
                 }
-                gauge("reconciler.discrepancies.open", "Open discrepancies (persisted: survives restarts)",
+                gauge("reconciler.discrepancies.open", "Open discrepancies, waived ones not included (persisted:"
+                                + " survives restarts)",
                         s -> s.rules().get(r).open().get(type), "rule", r, "type", type.name());
+                gauge("reconciler.discrepancies.waived", "Discrepancies a person waived (accepted as known), not yet"
+                                + " resolved: not alerted, not in reconciler_discrepancies_open",
+                        s -> s.rules().get(r).waived().get(type), "rule", r, "type", type.name());
             }
             for (Side side : Side.values()) {
                 String label = side.label();
@@ -219,6 +223,8 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                 opened.get(d.rule() + "/" + d.type()).increment();
             } else if (o instanceof Outcome.DiscrepancyResolved x) {
                 Discrepancy d = x.discrepancy();
+                // A waive ends the alert like a resolution but resolves nothing: the waived gauge shows it.
+                if (d.status() == dev.reconciler.core.discrepancy.Status.WAIVED) continue;
                 resolved.get(d.rule() + "/" + d.type() + "/" + d.resolution()).increment();
             } else if (o instanceof Outcome.FactQuarantined q) {
                 var f = q.fact();

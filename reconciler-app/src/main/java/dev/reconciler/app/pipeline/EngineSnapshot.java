@@ -40,11 +40,13 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
      * @param held            rows held, not judged, because they lacked a column the rule reads (since start)
      * @param paused          the rule's pauses (a side and table whose rows lack a column it reads); empty while it
      *                        runs
+     * @param waived          waived discrepancies per type (accepted as known by a person; not in {@code open})
      */
     public record RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
                               Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
-                              Map<Side, Long> held, List<RulePause> paused) {
+                              Map<Side, Long> held, List<RulePause> paused, Map<DiscrepancyType, Long> waived) {
         public RuleNumbers {
+            waived = Collections.unmodifiableMap(new EnumMap<>(waived));
             held = Collections.unmodifiableMap(new EnumMap<>(held));
             paused = List.copyOf(paused);
             pending = Collections.unmodifiableMap(new EnumMap<>(pending));
@@ -69,7 +71,7 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
             RuleNumbers e = earlier.rules().get(name);
             sum.put(name, e == null ? r : new RuleNumbers(r.pending(), r.open(), add(r.facts(), e.facts()),
                     add(r.withoutKey(), e.withoutKey()), r.watermarks(), r.reconciledUntil(), add(r.held(), e.held()),
-                    r.paused()));
+                    r.paused(), r.waived()));
         });
         return new EngineSnapshot(takenAt, sum, sources);
     }
@@ -102,9 +104,13 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
                 watermarks.put(side, engine.watermark(r.name(), side).orElse(null));
             }
             Map<DiscrepancyType, Long> open = new EnumMap<>(DiscrepancyType.class);
-            for (DiscrepancyType t : DiscrepancyType.values()) open.put(t, engine.openDiscrepancies(r.name(), t));
+            Map<DiscrepancyType, Long> waived = new EnumMap<>(DiscrepancyType.class);
+            for (DiscrepancyType t : DiscrepancyType.values()) {
+                open.put(t, engine.openDiscrepancies(r.name(), t));
+                waived.put(t, engine.waivedDiscrepancies(r.name(), t));
+            }
             rules.put(r.name(), new RuleNumbers(pending, open, facts, withoutKey, watermarks,
-                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name())));
+                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name()), waived));
         }
         return new EngineSnapshot(takenAt, rules, sources);
     }

@@ -1,6 +1,7 @@
 package dev.reconciler.app.runtime;
 
 import dev.reconciler.app.alert.AlertService;
+import dev.reconciler.app.alert.DailyReportSender;
 import dev.reconciler.app.api.HttpApi;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
@@ -65,6 +66,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
     private ReconcilerMetrics metrics;
     private HttpApi api;
     private AlertService alerts;
+    private DailyReportSender dailyReport;
     private final List<DebeziumSource> sources = new ArrayList<>();
     private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "reconciler-lifecycle");
@@ -156,6 +158,10 @@ public final class ReconcilerRuntime implements AutoCloseable {
         metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes, config.metrics());
         // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
         alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
+        if (config.dailyReport() != null) {
+            dailyReport = new DailyReportSender(config.dailyReport(), config.alerts(), store, config.engine(),
+                    java.time.Clock.systemUTC()).start();
+        }
         try {
             WindowVerifier verifier = new WindowVerifier(config.engine(),
                     config.sources().stream().map(SourceSpec::config).toList(), store,
@@ -328,6 +334,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
         }
         for (DebeziumSource s : sources) s.close();
         if (!sources.isEmpty()) log.info("stopped: sources");
+        if (dailyReport != null) dailyReport.close();
         if (alerts != null) {
             // The sources are stopped, so nothing more is journaled: deliver what is there, within a bound.
             alerts.drain(ALERT_DRAIN_ON_STOP);

@@ -61,10 +61,12 @@ public final class ConnectConnectorConfig {
     /**
      * The connector of {@code source}, whose flavour is settled (not {@code auto}).
      *
-     * @param snapshotSelects with a look-back, {@link #lookbackSelects}; else empty
+     * @param snapshotSelects   with a look-back, {@link #lookbackSelects}; else empty
+     * @param columnIncludeList {@link RequiredColumns#columnIncludeList} with the tables {@link #withoutPrimaryKey}
      */
-    public static Connector of(SourceConfig source, Map<String, String> snapshotSelects, Options o) {
-        Properties p = ConnectorProperties.capture(source, false, snapshotSelects);
+    public static Connector of(SourceConfig source, Map<String, String> snapshotSelects, String columnIncludeList,
+                               Options o) {
+        Properties p = ConnectorProperties.capture(source, false, snapshotSelects, columnIncludeList);
         Map<String, String> c = new TreeMap<>();
         p.stringPropertyNames().forEach(k -> c.put(k, p.getProperty(k)));
         EMBEDDED_ONLY.forEach(c::remove);
@@ -98,7 +100,7 @@ public final class ConnectConnectorConfig {
         c.put("topic.creation.default.replication.factor", Integer.toString(o.replicationFactor()));
         c.put("topic.creation.default.cleanup.policy", "delete");
         c.put("topic.creation.default.retention.ms", Long.toString(7L * 24 * 3600 * 1000));
-        c.replaceAll((k, v) -> DebeziumPasswords.isSecret(k) ? reference(source.name(), k, o) : v);
+        c.replaceAll((k, v) -> DebeziumProperties.secret(k) ? reference(source.name(), k, o) : v);
         return new Connector(source.name(), name, c);
     }
 
@@ -112,6 +114,13 @@ public final class ConnectConnectorConfig {
         return DebeziumSource.lookbackSelects(source);
     }
 
+    /** The captured tables ({@code db.table}) without a primary key, whose columns Debezium must all read. */
+    public static java.util.List<String> withoutPrimaryKey(SourceConfig source) throws SQLException {
+        try (java.sql.Connection c = SourceConnections.open(source)) {
+            return SourceValidator.withoutPrimaryKey(source, c);
+        }
+    }
+
     /** The config provider reference of a secret property. */
     static String reference(String source, String property, Options o) {
         return switch (o.secrets()) {
@@ -123,16 +132,5 @@ public final class ConnectConnectorConfig {
     /** e.g. {@code RECONCILER_ORDERS_DATABASE_PASSWORD} for source orders' {@code database.password}. */
     public static String envName(String source, String property) {
         return ("RECONCILER_" + source + "_" + property).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
-    }
-
-    /** Which connector properties are secrets. */
-    static final class DebeziumPasswords {
-        private DebeziumPasswords() {
-        }
-
-        static boolean isSecret(String key) {
-            String k = key.toLowerCase(Locale.ROOT);
-            return k.contains("password") || k.contains("secret") || k.contains("token") || k.contains("credential");
-        }
     }
 }

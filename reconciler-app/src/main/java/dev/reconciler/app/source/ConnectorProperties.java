@@ -19,8 +19,11 @@ public final class ConnectorProperties {
      * @param resyncing       a resync re-reads its rows whatever the configured first-start snapshot is
      * @param snapshotSelects snapshot SELECT per captured table ({@code db.table}) for a look-back or a resync; empty
      *                        reads every row
+     * @param columnIncludeList {@link RequiredColumns#columnIncludeList}: the columns the rules and streams use; null
+     *                        reads whole rows
      */
-    static Properties capture(SourceConfig config, boolean resyncing, Map<String, String> snapshotSelects) {
+    static Properties capture(SourceConfig config, boolean resyncing, Map<String, String> snapshotSelects,
+                              String columnIncludeList) {
         Properties p = new Properties();
         p.setProperty("name", "reconciler-" + config.name());
         p.setProperty("connector.class", config.flavour().connectorClass);
@@ -39,6 +42,7 @@ public final class ConnectorProperties {
         p.setProperty("snapshot.mode", config.snapshot() == SourceConfig.Snapshot.INITIAL || resyncing
                 ? "initial" : "no_data");
         p.setProperty("snapshot.locking.mode", "none");
+        if (columnIncludeList != null) p.setProperty("column.include.list", columnIncludeList);
         if (!snapshotSelects.isEmpty()) {
             p.setProperty("snapshot.select.statement.overrides", String.join(",", snapshotSelects.keySet()));
             snapshotSelects.forEach((table, select) -> p.setProperty("snapshot.select.statement.overrides." + table, select));
@@ -53,6 +57,9 @@ public final class ConnectorProperties {
         // The binlog client notices a dropped connection and reconnects on this period (default 60 s); outages
         // that Debezium does not escalate to a failure are retried here, failures by launch()'s backoff.
         p.setProperty("connect.keep.alive.interval.ms", "5000");
+        // sources[].debezium: passed through last, so it may tune what is set above; SourceConfig refuses what the
+        // reconciler owns.
+        config.debezium().forEach(p::setProperty);
         return p;
     }
 }

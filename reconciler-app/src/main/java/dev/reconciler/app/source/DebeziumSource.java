@@ -114,6 +114,8 @@ public final class DebeziumSource implements AutoCloseable {
     private volatile ResyncRequest resync;
     /** Columns the last attempt found missing (logged when they change). Owned by the control thread. */
     private List<String> columnWarnings = List.of();
+    /** Captured tables without a primary key, as found by the last start-up check: Debezium reads them whole. */
+    private volatile List<String> withoutPrimaryKey = List.of();
     // Numbers for status(), written by the source's threads.
     private volatile Instant lastCommit;
     private volatile Instant lastBatchAt;
@@ -182,6 +184,10 @@ public final class DebeziumSource implements AutoCloseable {
         control.execute(this::attempt);
         control.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
         log.info("{} started", configured);
+        if (!config.debezium().isEmpty()) {
+            log.info("source {}: connector properties from the configuration: {}", configured.name(),
+                    config.debezium().keySet());
+        }
     }
 
     /**
@@ -205,6 +211,7 @@ public final class DebeziumSource implements AutoCloseable {
             }
             // A missing column stops no source: a rule that reads it pauses when its rows arrive (RulePaused), the
             // other rules run. Said once per start, and again whenever the set changes.
+            withoutPrimaryKey = checked.withoutPrimaryKey();
             if (!checked.missingColumns().equals(columnWarnings)) {
                 columnWarnings = checked.missingColumns();
                 for (String w : columnWarnings) log.warn("{}", w);
@@ -535,7 +542,8 @@ public final class DebeziumSource implements AutoCloseable {
             throw new java.io.UncheckedIOException("cannot create " + dir + " for the offsets of source "
                     + config.name(), e);
         }
-        Properties p = ConnectorProperties.capture(config, resync != null, snapshotSelects);
+        Properties p = ConnectorProperties.capture(config, resync != null, snapshotSelects,
+                RequiredColumns.columnIncludeList(engineConfig, config, withoutPrimaryKey));
         // Embedded only: offsets and schema history in files under state.dir (Kafka Connect keeps them in topics).
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
         p.setProperty("offset.storage.file.filename", dir.resolve("offsets.dat").toString());

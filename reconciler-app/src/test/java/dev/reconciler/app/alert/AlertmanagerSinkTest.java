@@ -77,7 +77,7 @@ class AlertmanagerSinkTest {
         assertThat(a.get("startsAt").asText()).isEqualTo(d.get(0).detectedAt().toString());
         assertThat(Instant.parse(a.get("endsAt").asText())).as("now + 4 × the re-send interval")
                 .isEqualTo(rig.clock.instant().plusSeconds(4));
-        assertThat(a.get("generatorURL").asText()).isEqualTo("https://reconciler.example.test/api/discrepancies/" + d.get(0).id());
+        assertThat(a.get("generatorURL").asText()).isEqualTo("https://reconciler.example.test/#/discrepancies/" + d.get(0).id());
         assertThat(a.get("annotations").get("left").asText()).contains("\"order_id\":\"O1\"");
         assertThat(a.get("annotations").get("right").asText()).isEqualTo("[]");
         assertThat(a.get("annotations").get("detected_at").asText()).isEqualTo(d.get(0).detectedAt().toString());

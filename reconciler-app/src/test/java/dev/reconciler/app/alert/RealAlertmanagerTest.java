@@ -134,7 +134,7 @@ public class RealAlertmanagerTest {
         assertThat(a.get("labels").get("type").asText()).isEqualTo("MISSING_RIGHT");
         assertThat(a.get("labels").get("key").asText()).isEqualTo("order_id=AM1,goods_id=42");
         assertThat(a.get("annotations").get("discrepancy_id").asText()).isEqualTo(d.id());
-        assertThat(a.get("generatorURL").asText()).endsWith("/api/discrepancies/" + d.id());
+        assertThat(a.get("generatorURL").asText()).endsWith("/#/discrepancies/" + d.id());
         assertThat(a.get("status").get("state").asText()).isEqualTo("active");
         assertThat(Instant.parse(a.get("startsAt").asText())).isEqualTo(d.detectedAt());
 

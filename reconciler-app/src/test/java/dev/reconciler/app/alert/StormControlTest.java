@@ -63,7 +63,7 @@ class StormControlTest {
         assertThat(j.get("storm").get("sample")).hasSize(2);
         assertThat(j.get("storm").get("sample").get(0).get("key").get("order_id").asText())
                 .isEqualTo(opened.get(3).key().get("order_id"));
-        assertThat(j.get("link").asText()).contains("/api/discrepancies?status=all&rule=sale&since=");
+        assertThat(j.get("link").asText()).contains("/#/discrepancies?status=all&rule=sale&since=");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(rig.scrape().value("reconciler_alert_outbox_entries", "sink", "hook")).isZero());
         assertThat(rig.driver.discrepancies(Status.OPEN)).as("all recorded (and listed by the API)").hasSize(10);

@@ -66,8 +66,8 @@ class WebhookAlertsTest {
         assertThat(j.get("idempotencyKey").asText()).isEqualTo(d.id() + ":opened");
         assertThat(j.get("sequence").asLong()).isEqualTo(1);
         assertThat(j.get("labels").toString()).isEqualTo(
-                "{\"alertname\":\"ReconcilerDiscrepancy\",\"rule\":\"sale\",\"type\":\"MISSING_RIGHT\",\"key\":\"order_id=O1,goods_id=42\"}");
-        assertThat(j.get("link").asText()).isEqualTo(PUBLIC + "/api/discrepancies/" + d.id());
+                "{\"alertname\":\"ReconcilerDiscrepancy\",\"rule\":\"sale\",\"type\":\"MISSING_RIGHT\",\"key\":\"order_id=O1,goods_id=42\",\"severity\":\"warning\"}");
+        assertThat(j.get("link").asText()).isEqualTo(PUBLIC + "/#/discrepancies/" + d.id());
         assertThat(j.get("startsAt").asText()).isEqualTo(d.detectedAt().toString());
         assertThat(j.has("endsAt")).isFalse();
         assertThat(j.get("summary").asText()).contains("MISSING_RIGHT").contains("order_id=O1");

@@ -60,7 +60,7 @@ class ConnectConfigCommandTest {
     @Test
     void printsOneRestBodyPerSourceWithTheSameSettingsAsRunAndNoSecret(@TempDir Path dir) throws Exception {
         Path file = offlineExample(dir);
-        Run all = run(Map.of("ORDER_DB_PASSWORD", "very-secret"), "-c", file.toString(), "--bootstrap-servers", "kafka:9092");
+        Run all = run(Map.of("ORDER_DB_PASSWORD", "very-secret"), "-c", file.toString(), "--bootstrap-servers", "kafka:9092", "--assume-primary-keys");
         assertThat(all.code()).as(all.err()).isZero();
         JsonNode array = JSON.readTree(all.out());
         assertThat(array.isArray()).isTrue();
@@ -78,7 +78,7 @@ class ConnectConfigCommandTest {
         assertThat(array.get(1).get("config").get("connector.class").asText()).isEqualTo("io.debezium.connector.mysql.MySqlConnector");
 
         Run one = run(Map.of(), "-c", file.toString(), "--bootstrap-servers", "kafka:9092", "--source", "inventory",
-                "--secrets", "env");
+                "--secrets", "env", "--assume-primary-keys");
         assertThat(one.code()).as(one.err()).isZero();
         JsonNode body = JSON.readTree(one.out());
         assertThat(body.get("name").asText()).isEqualTo("reconciler-inventory");
@@ -89,7 +89,7 @@ class ConnectConfigCommandTest {
     void strimziFormatGivesKafkaConnectorResourcesAndFiles(@TempDir Path dir) throws Exception {
         Path file = offlineExample(dir);
         Run r = run(Map.of(), "-c", file.toString(), "--bootstrap-servers", "b:9092", "--format", "strimzi",
-                "--connect-cluster", "payments-connect");
+                "--connect-cluster", "payments-connect", "--assume-primary-keys");
         assertThat(r.code()).as(r.err()).isZero();
         YAMLMapper yaml = new YAMLMapper();
         List<JsonNode> docs = yaml.readValues(yaml.getFactory().createParser(r.out()), JsonNode.class).readAll();
@@ -107,7 +107,8 @@ class ConnectConfigCommandTest {
         assertThat(orders.at("/spec/config/schema.history.internal.kafka.bootstrap.servers").asText()).isEqualTo("b:9092");
 
         Path out = dir.resolve("out");
-        Run files = run(Map.of(), "-c", file.toString(), "--bootstrap-servers", "b:9092", "--output-dir", out.toString());
+        Run files = run(Map.of(), "-c", file.toString(), "--bootstrap-servers", "b:9092", "--output-dir", out.toString(),
+                "--assume-primary-keys");
         assertThat(files.code()).as(files.err()).isZero();
         assertThat(out.resolve("reconciler-orders.json")).exists();
         assertThat(JSON.readTree(out.resolve("reconciler-inventory.json").toFile()).get("name").asText())
@@ -136,9 +137,16 @@ class ConnectConfigCommandTest {
         assertThat(unset.code()).isEqualTo(Main.PROBLEMS);
         assertThat(unset.err()).contains("source orders: database.hostname comes from environment variable ORDERS_HOST,"
                 + " which is not set").doesNotContain("ORDERS_PASSWORD");
-        Run set = run(Map.of("ORDERS_HOST", "orders-db.internal"), "-c", hostFromEnv.toString(), "--bootstrap-servers", "k:9092");
+        Run set = run(Map.of("ORDERS_HOST", "orders-db.internal"), "-c", hostFromEnv.toString(), "--bootstrap-servers", "k:9092",
+                "--assume-primary-keys");
         assertThat(set.code()).as(set.err()).isZero();
         assertThat(set.out()).contains("orders-db.internal").doesNotContain("UNSET");
+
+        // the rules' columns need the server too (tables without a primary key are read whole), unless assumed
+        Run keys = run(Map.of("ORDER_DB_PORT", "1"), "-c", file.toString(), "--bootstrap-servers", "k:9092", "--source", "orders");
+        assertThat(keys.code()).isEqualTo(Main.PROBLEMS);
+        assertThat(keys.err()).contains("source orders: cannot reach 127.0.0.1:1 to find the captured tables without a"
+                + " primary key", "--assume-primary-keys");
 
         // flavour auto needs the server: unreachable is a problem naming the source and the fixes
         Path auto = dir.resolve("auto.yml");

@@ -72,7 +72,7 @@ class DistributedDeployFilesTest {
     }
 
     static final String HEADER = """
-            # Generated: reconciler connect-config --format strimzi --bootstrap-servers %s
+            # Generated: reconciler connect-config --format strimzi --bootstrap-servers %s --assume-primary-keys
             #   for deploy/config/order-inventory.yml with ORDER_DB_HOST=orders-db.example.svc and
             #   INVENTORY_DB_HOST=inventory-db.example.svc, flavour: mysql on both sources (MySQL 8.4, as in
             #   docker-compose), and WITHOUT the snapshot look-back, which needs the servers (the command asks them for
@@ -90,7 +90,7 @@ class DistributedDeployFilesTest {
         Path file = dir.resolve("example-mysql.yml");
         Files.writeString(file, yaml);
         ConnectConfigCommandTest.Run r = ConnectConfigCommandTest.run(ENV, "-c", file.toString(),
-                "--bootstrap-servers", BOOTSTRAP, "--format", "strimzi");
+                "--bootstrap-servers", BOOTSTRAP, "--format", "strimzi", "--assume-primary-keys");
         assertThat(r.code()).as(r.err()).isZero();
         return r.out();
     }

@@ -1,5 +1,8 @@
 package dev.reconciler.app.source;
 
+import dev.reconciler.app.config.ConfigLoader;
+import dev.reconciler.app.config.ReconcilerConfig;
+import dev.reconciler.core.rule.EngineConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,9 +32,17 @@ class ConnectConnectorConfigTest {
                 "orders.reconciler_heartbeat", Duration.ofMillis(1500)).withTls(tls);
     }
 
+    /** The example's rules: with them the embedded engine reads only the columns they use. */
+    private static final EngineConfig ENGINE = example().engine();
+
+    private static ReconcilerConfig example() {
+        return new ConfigLoader(Map.of("ORDER_DB_PASSWORD", "x", "INVENTORY_DB_PASSWORD", "x")::get)
+                .load(Path.of("..", "deploy", "config", "order-inventory.yml"));
+    }
+
     /** What the embedded engine is given for {@code source} (not started). */
     private static Map<String, String> embedded(SourceConfig source, Path state) {
-        try (DebeziumSource s = new DebeziumSource(source, null, state, null)) {
+        try (DebeziumSource s = new DebeziumSource(source, ENGINE, state, null)) {
             Properties p = s.properties();
             Map<String, String> m = new TreeMap<>();
             p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
@@ -44,12 +55,16 @@ class ConnectConnectorConfigTest {
         for (SourceConfig.Flavour flavour : SourceConfig.Flavour.values()) {
             SourceConfig source = source(flavour, TLS);
             Map<String, String> embedded = embedded(source, state);
-            Map<String, String> connect = ConnectConnectorConfig.of(source, Map.of(), FILE).config();
+            // the rules' columns, as the embedded engine computes them (every table has a primary key here)
+            String columns = RequiredColumns.columnIncludeList(ENGINE, source, List.of());
+            assertThat(columns).isNotNull();
+            Map<String, String> connect = ConnectConnectorConfig.of(source, Map.of(), columns, FILE).config();
+            assertThat(connect).containsEntry("column.include.list", embedded.get("column.include.list"));
             Set<String> replaced = Set.of("name", "schema.history.internal");
             for (Map.Entry<String, String> e : embedded.entrySet()) {
                 String k = e.getKey();
                 if (ConnectConnectorConfig.EMBEDDED_ONLY.contains(k) || replaced.contains(k)) continue;
-                if (ConnectConnectorConfig.DebeziumPasswords.isSecret(k)) {
+                if (DebeziumProperties.secret(k)) {
                     assertThat(connect.get(k)).as(flavour + " " + k).isEqualTo("${file:" + FILE.secretsFile() + ":orders." + k + "}");
                 } else {
                     assertThat(connect).as(flavour + " " + k).containsEntry(k, e.getValue());
@@ -63,7 +78,7 @@ class ConnectConnectorConfigTest {
 
     @Test
     void thePropertiesThatDecideWhatIsReadAreTheConfiguredOnes() {
-        Map<String, String> c = ConnectConnectorConfig.of(source(SourceConfig.Flavour.MARIADB, TLS), Map.of(), FILE).config();
+        Map<String, String> c = ConnectConnectorConfig.of(source(SourceConfig.Flavour.MARIADB, TLS), Map.of(), null, FILE).config();
         assertThat(c).containsEntry("connector.class", "io.debezium.connector.mariadb.MariaDbConnector")
                 .containsEntry("tasks.max", "1")
                 .containsEntry("topic.prefix", "orders")
@@ -92,7 +107,7 @@ class ConnectConnectorConfigTest {
                 .containsEntry("transforms.changes.key.enforce.uniqueness", "false")
                 .containsEntry("topic.creation.default.partitions", "1")
                 .containsEntry("topic.creation.default.replication.factor", "3");
-        assertThat(ConnectConnectorConfig.of(source(SourceConfig.Flavour.MYSQL, Tls.DEFAULT), Map.of(), FILE).config())
+        assertThat(ConnectConnectorConfig.of(source(SourceConfig.Flavour.MYSQL, Tls.DEFAULT), Map.of(), null, FILE).config())
                 .containsEntry("connector.class", "io.debezium.connector.mysql.MySqlConnector")
                 .doesNotContainKey("database.ssl.mode");
     }
@@ -100,12 +115,12 @@ class ConnectConnectorConfigTest {
     @Test
     void secretsAreProviderReferencesForTheFileOrTheEnvironment() {
         SourceConfig s = source(SourceConfig.Flavour.MARIADB, TLS);
-        Map<String, String> file = ConnectConnectorConfig.of(s, Map.of(),
+        Map<String, String> file = ConnectConnectorConfig.of(s, Map.of(), null,
                 new ConnectConnectorConfig.Options("k:9092", 1, ConnectConnectorConfig.Secrets.FILE, "/mnt/db/c.properties")).config();
         assertThat(file).containsEntry("database.password", "${file:/mnt/db/c.properties:orders.database.password}")
                 .containsEntry("database.ssl.truststore.password", "${file:/mnt/db/c.properties:orders.database.ssl.truststore.password}")
                 .containsEntry("driver.keyStorePassword", "${file:/mnt/db/c.properties:orders.driver.keyStorePassword}");
-        Map<String, String> env = ConnectConnectorConfig.of(s, Map.of(),
+        Map<String, String> env = ConnectConnectorConfig.of(s, Map.of(), null,
                 new ConnectConnectorConfig.Options("k:9092", 1, ConnectConnectorConfig.Secrets.ENV, null)).config();
         assertThat(env).containsEntry("database.password", "${env:RECONCILER_ORDERS_DATABASE_PASSWORD}")
                 .containsEntry("database.ssl.keystore.password", "${env:RECONCILER_ORDERS_DATABASE_SSL_KEYSTORE_PASSWORD}");
@@ -113,7 +128,7 @@ class ConnectConnectorConfigTest {
         // generator happened to run in
         SourceConfig noPassword = new SourceConfig("inventory", SourceConfig.Flavour.MARIADB, "h", 3306, "u", null,
                 List.of("inventory"), List.of("inventory\\.t"), 2, SourceConfig.Snapshot.FROM_NOW, null, null);
-        assertThat(ConnectConnectorConfig.of(noPassword, Map.of(), FILE).config())
+        assertThat(ConnectConnectorConfig.of(noPassword, Map.of(), null, FILE).config())
                 .containsEntry("database.password", "${file:" + FILE.secretsFile() + ":inventory.database.password}")
                 .containsEntry("snapshot.mode", "no_data");
     }
@@ -123,7 +138,7 @@ class ConnectConnectorConfigTest {
         Map<String, String> selects = new TreeMap<>(Map.of(
                 "orders.trade_order_stream_0000", "SELECT * FROM `orders`.`trade_order_stream_0000` WHERE `gmt_modified` >= '2026-12-01 00:00:00.000'",
                 "orders.trade_order_stream_0001", "SELECT * FROM `orders`.`trade_order_stream_0001` WHERE `gmt_modified` >= '2026-12-01 00:00:00.000'"));
-        Map<String, String> c = ConnectConnectorConfig.of(source(SourceConfig.Flavour.MARIADB, Tls.DEFAULT), selects, FILE).config();
+        Map<String, String> c = ConnectConnectorConfig.of(source(SourceConfig.Flavour.MARIADB, Tls.DEFAULT), selects, null, FILE).config();
         assertThat(c).containsEntry("snapshot.select.statement.overrides",
                 "orders.trade_order_stream_0000,orders.trade_order_stream_0001");
         selects.forEach((t, sql) -> assertThat(c).containsEntry("snapshot.select.statement.overrides." + t, sql));
@@ -133,7 +148,7 @@ class ConnectConnectorConfigTest {
     void theRoutingRegexMatchesTheSourcesTablesOnly() {
         SourceConfig dotted = new SourceConfig("eu.orders", SourceConfig.Flavour.MARIADB, "h", 3306, "u", null,
                 List.of("orders"), List.of("orders\\.t"), 2, SourceConfig.Snapshot.FROM_NOW, null, null);
-        String regex = ConnectConnectorConfig.of(dotted, Map.of(), FILE).config().get("transforms.changes.topic.regex");
+        String regex = ConnectConnectorConfig.of(dotted, Map.of(), null, FILE).config().get("transforms.changes.topic.regex");
         assertThat("eu.orders.orders.t").matches(regex);
         assertThat("euXorders.orders.t").doesNotMatch(regex);
         assertThat("__debezium-heartbeat.eu.orders").doesNotMatch(regex);

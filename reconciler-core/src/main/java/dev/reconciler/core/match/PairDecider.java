@@ -4,6 +4,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.outcome.Outcome;
@@ -43,9 +44,11 @@ final class PairDecider {
     private final DeadlineScanner.Marks marks;
     private final CoverageGaps gaps;
     private final Watermarks watermarks;
+    private final AuditTrail audit;
 
     PairDecider(EngineConfig config, InstantSource clock, RulePauses pauses, Counters counters,
-                DeadlineScanner.Marks marks, CoverageGaps gaps, Watermarks watermarks) {
+                DeadlineScanner.Marks marks, CoverageGaps gaps, Watermarks watermarks, AuditTrail audit) {
+        this.audit = audit;
         this.config = config;
         this.clock = clock;
         this.pauses = pauses;
@@ -106,13 +109,26 @@ final class PairDecider {
             if (!v.discrepancies().contains(type)) {
                 open.remove(type);
                 if (current == null) continue;   // record lost (should not happen): nothing to resolve
+                // A waived discrepancy the pair outgrew is resolved like an open one (and no longer counts waived).
+                if (current.status() == Status.WAIVED) counters.addWaived(rule.name(), type, -1);
                 Discrepancy resolved = current.resolve(now, reason(type, left, right), leftImages, rightImages);
                 uow.put(resolved);
                 uow.emit(new Outcome.DiscrepancyResolved(resolved));
             } else if (type == DiscrepancyType.QUANTITY_MISMATCH && current != null
                     && !sameNumber(current.difference(), v.difference())) {
                 // Still wrong, by another amount: keep the one open discrepancy, show the current difference.
-                uow.put(current.withDetails(v.difference(), leftImages, rightImages));
+                Discrepancy changed = current.withDetails(v.difference(), leftImages, rightImages);
+                if (current.status() == Status.WAIVED) {
+                    // The waiver accepted a known amount; another amount is news: open again, and alert again.
+                    TimelineEntry step = new TimelineEntry(now, TimelineEntry.Action.REOPENED, TimelineEntry.ENGINE,
+                            "the difference changed from " + current.difference().toPlainString() + " to "
+                                    + v.difference().toPlainString() + " after it was waived");
+                    changed = changed.step(step);
+                    counters.addWaived(rule.name(), type, -1);
+                    audit.append(uow, changed, step);
+                    uow.emit(new Outcome.DiscrepancyOpened(changed));
+                }
+                uow.put(changed);
             }
         }
         for (DiscrepancyType type : v.discrepancies()) {

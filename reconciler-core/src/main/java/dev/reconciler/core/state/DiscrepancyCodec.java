@@ -5,10 +5,12 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.RowImage;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +19,21 @@ import java.util.Map;
  * A discrepancy's value: version, id, rule, type, key, occurrence, status, times, resolution, difference, the left
  * and right row images, the acknowledgement, and (from format 4) an extension block of optional tagged fields.
  * A journal entry embeds the same encoding.
+ *
+ * <p>Extension fields (tag, length, bytes; a reader skips tags it does not know):
+ * <ul>
+ *   <li>{@value #TAG_WORKFLOW}: one byte, the state a person set that the base fields cannot say in a way a previous
+ *       release reads: {@value #WAIVED} waived (base status OPEN), {@value #MANUAL} resolved by hand (base
+ *       resolution CORRECTED). A previous release reads them as open, and as corrected.</li>
+ *   <li>{@value #TAG_TIMELINE}: the timeline: a count, then per step its time, action ordinal, by and reason.</li>
+ * </ul>
  */
 public final class DiscrepancyCodec {
+    static final int TAG_WORKFLOW = 1;
+    static final int TAG_TIMELINE = 2;
+    static final int WAIVED = 1;
+    static final int MANUAL = 2;
+
     private DiscrepancyCodec() {
     }
 
@@ -34,10 +49,11 @@ public final class DiscrepancyCodec {
             out.nullableString(e.getValue());
         }
         out.varLong(d.occurrence());
-        out.b(d.status().ordinal());
+        out.b((d.status() == Status.WAIVED ? Status.OPEN : d.status()).ordinal());
         out.instant(d.detectedAt());
         out.nullableInstant(d.resolvedAt());
-        out.b(d.resolution() == null ? -1 : d.resolution().ordinal());
+        Resolution stored = d.resolution() == Resolution.MANUAL ? Resolution.CORRECTED : d.resolution();
+        out.b(stored == null ? -1 : stored.ordinal());
         // toString, not toPlainString: it keeps the scale, so the value reads back equal.
         out.nullableString(d.difference() == null ? null : d.difference().toString());
         RowImageCodec.writeAll(out, d.left(), names);
@@ -48,7 +64,21 @@ public final class DiscrepancyCodec {
             out.instant(ack.at());
             out.string(ack.note());
         }
-        out.varLong(0);   // format 4: the extension block, empty (see FormatVersion)
+        int workflow = d.status() == Status.WAIVED ? WAIVED : d.resolution() == Resolution.MANUAL ? MANUAL : 0;
+        int fields = (workflow == 0 ? 0 : 1) + (d.timeline().isEmpty() ? 0 : 1);
+        out.varLong(fields);   // format 4: the extension block (see FormatVersion)
+        if (workflow != 0) {
+            out.varLong(TAG_WORKFLOW).varLong(1).b(workflow);
+        }
+        if (!d.timeline().isEmpty()) {
+            Bytes.Writer t = new Bytes.Writer(64);
+            t.varLong(d.timeline().size());
+            for (TimelineEntry e : d.timeline()) {
+                t.instant(e.at()).b(e.action().ordinal()).string(e.by()).string(e.reason());
+            }
+            byte[] bytes = t.toArray();
+            out.varLong(TAG_TIMELINE).varLong(bytes.length).raw(bytes);
+        }
         return out.toArray();
     }
 
@@ -77,24 +107,48 @@ public final class DiscrepancyCodec {
             List<RowImage> left = RowImageCodec.readAll(in, names);
             List<RowImage> right = RowImageCodec.readAll(in, names);
             Acknowledgement ack = in.bool() ? new Acknowledgement(in.instant(), in.string()) : null;
-            if (version >= 4) skipExtensions(in);
+            Resolution resolution = res < 0 ? null : Resolution.values()[res];
+            List<TimelineEntry> timeline = new ArrayList<>();
+            int workflow = version >= 4 ? readExtensions(in, timeline) : 0;
+            if (workflow == WAIVED && status == Status.OPEN) status = Status.WAIVED;
+            if (workflow == MANUAL && status == Status.RESOLVED) resolution = Resolution.MANUAL;
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
-                    res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right,
-                    ack);
+                    resolution, diff == null ? null : new BigDecimal(diff), left, right, ack, timeline);
         } catch (RuntimeException e) {
             throw new UnreadableValueException("corrupt discrepancy record: " + e.getMessage(), e);
         }
     }
 
     /**
-     * The extension block of format 4: a count, then per field a tag, a length and the bytes. This release knows
-     * no tag yet; a later one that adds an optional field writes it here, and this release skips it.
+     * The extension block of format 4: a count, then per field a tag, a length and the bytes. Reads the tags this
+     * release knows (the timeline into {@code timeline}; returns the workflow byte, 0 without) and skips the others,
+     * which a later release may have written.
      */
-    private static void skipExtensions(Bytes.Reader in) {
+    private static int readExtensions(Bytes.Reader in, List<TimelineEntry> timeline) {
+        int workflow = 0;
         long n = in.varLong();
         for (long i = 0; i < n; i++) {
-            in.varLong();   // the tag
-            in.skip(in.length());
+            long tag = in.varLong();
+            int length = in.length();
+            if (tag == TAG_WORKFLOW && length == 1) {
+                workflow = in.b();
+            } else if (tag == TAG_TIMELINE) {
+                int end = in.position() + length;
+                long steps = in.varLong();
+                TimelineEntry.Action[] actions = TimelineEntry.Action.values();
+                for (long s = 0; s < steps; s++) {
+                    Instant at = in.instant();
+                    int action = in.b();
+                    String by = in.string();
+                    String reason = in.string();
+                    // An action a later release added: kept out (this release cannot name it), the rest still read.
+                    if (action < actions.length) timeline.add(new TimelineEntry(at, actions[action], by, reason));
+                }
+                if (in.position() != end) throw new IllegalStateException("timeline length does not match");
+            } else {
+                in.skip(length);
+            }
         }
+        return workflow;
     }
 }
