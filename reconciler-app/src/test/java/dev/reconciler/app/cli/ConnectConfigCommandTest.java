@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reconciler.app.demo.DemoSchema;
 import dev.reconciler.app.demo.LocalMariaDbServer;
+import io.debezium.connector.mariadb.MariaDbConnector;
+import org.apache.kafka.common.config.ConfigTransformer;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.common.config.provider.FileConfigProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -13,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -181,7 +186,35 @@ class ConnectConfigCommandTest {
                         .startsWith("SELECT * FROM `orders`.`" + t.substring("orders.".length()) + "` WHERE `gmt_modified` >= '");
             }
             assertThat(r.out()).doesNotContain("\"pw\"");
-            assertThat(r.err()).contains("connector reconciler-orders: mariadb", "snapshot of 4 tables within the look-back");
+            assertThat(r.err()).contains("connector reconciler-orders: mariadb", "topic orders.changes",
+                    "snapshot of 4 tables within the look-back");
+
+            // What a Connect worker does with it: the password resolved by Kafka's FileConfigProvider from the
+            // secrets file, then Debezium's own validation (it connects with these settings) finds nothing wrong.
+            Path secrets = tmp.resolve("credentials.properties");
+            Files.writeString(secrets, "orders.database.password=pw\n");
+            Run withFile = run(env, "-c", EXAMPLE.toString(), "--bootstrap-servers", "k:9092", "--source", "orders",
+                    "--secrets-file", secrets.toString());
+            assertThat(withFile.code()).as(withFile.err()).isZero();
+            Map<String, String> generated = new HashMap<>();
+            JSON.readTree(withFile.out()).get("config").fields().forEachRemaining(e -> generated.put(e.getKey(), e.getValue().asText()));
+            FileConfigProvider file = new FileConfigProvider();
+            file.configure(Map.of());
+            Map<String, String> resolved = new ConfigTransformer(Map.of("file", file)).transform(generated).data();
+            assertThat(resolved.get("database.password")).isEqualTo("pw");
+            List<String> errors = new ArrayList<>();
+            for (ConfigValue v : new MariaDbConnector().validate(resolved).configValues()) {
+                // (the Kafka schema history's classes live in the Connect plugin, not on the reconciler's class path)
+                if (!v.errorMessages().isEmpty() && !v.name().startsWith("schema.history.internal")) {
+                    errors.add(v.name() + ": " + v.errorMessages());
+                }
+            }
+            assertThat(errors).as("Debezium's validation of the generated connector").isEmpty();
+            // (the validation is not vacuous: it connects, and a wrong password fails it)
+            Map<String, String> wrong = new HashMap<>(resolved);
+            wrong.put("database.password", "wrong");
+            assertThat(new MariaDbConnector().validate(wrong).configValues())
+                    .anyMatch(v -> !v.errorMessages().isEmpty() && !v.name().startsWith("schema.history.internal"));
         }
     }
 }
