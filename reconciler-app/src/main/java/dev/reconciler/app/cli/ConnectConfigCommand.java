@@ -190,6 +190,14 @@ final class ConnectConfigCommand implements Callable<Integer> {
         if (spec.autoFlavour() || lookback || askKeys) {
             String why = spec.autoFlavour() ? "detect its flavour (flavour: auto)" : lookback ? "list its tables and fix"
                     + " the snapshot look-back's cut-off" : "find the captured tables without a primary key";
+            String password = source.password();
+            if (password != null && password.startsWith(UNSET)) {
+                problems.add("source " + spec.name() + ": connecting to " + why.split(" \\(")[0]
+                        + " needs its password, but environment variable " + password.substring(UNSET.length())
+                        + " is not set; export it (it is not printed)" + (spec.autoFlavour() ? ", or set flavour:"
+                        + " mariadb or mysql" : ""));
+                return null;
+            }
             ServerVersion.Resolved r = ServerVersion.resolve(spec);
             if (r.version() == null) {
                 problems.add("source " + spec.name() + ": cannot reach " + source.host() + ":" + source.port()

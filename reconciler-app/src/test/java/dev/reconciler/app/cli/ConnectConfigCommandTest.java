@@ -153,6 +153,11 @@ class ConnectConfigCommandTest {
         assertThat(keys.err()).contains("source orders: cannot reach 127.0.0.1:1 to find the captured tables without a"
                 + " primary key", "--assume-primary-keys");
 
+        Run noPassword = run(Map.of("ORDERS_HOST", "h"), "-c", hostFromEnv.toString(), "--bootstrap-servers", "k:9092", "--source", "orders");
+        assertThat(noPassword.code()).isEqualTo(Main.PROBLEMS);
+        assertThat(noPassword.err()).contains("source orders: connecting to find the captured tables without a primary key"
+                + " needs its password, but environment variable ORDERS_PASSWORD is not set");
+
         // flavour auto needs the server: unreachable is a problem naming the source and the fixes
         Path auto = dir.resolve("auto.yml");
         Files.writeString(auto, Files.readString(file).replace("    flavour: mariadb\n", ""));
