@@ -152,7 +152,8 @@ class KilledWithAlertsPendingTest {
         JsonNode missingOpened = delivered.get(missing + ":opened");
         JsonNode mismatchOpened = delivered.get(mismatch + ":opened");
         assertThat(missingOpened.get("labels").toString()).isEqualTo("{\"alertname\":\"ReconcilerDiscrepancy\","
-                + "\"rule\":\"sale\",\"type\":\"MISSING_RIGHT\",\"key\":\"order_id=K1,goods_id=7\"}");
+                + "\"rule\":\"sale\",\"type\":\"MISSING_RIGHT\",\"key\":\"order_id=K1,goods_id=7\","
+                + "\"severity\":\"warning\"}");
         assertThat(mismatchOpened.get("labels").get("type").asText()).isEqualTo("QUANTITY_MISMATCH");
         assertThat(mismatchOpened.get("discrepancy").get("difference").asText()).isEqualTo("-1");
         assertThat(missingOpened.get("link").asText())
