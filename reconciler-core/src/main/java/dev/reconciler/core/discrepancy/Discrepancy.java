@@ -27,11 +27,13 @@ import java.util.Objects;
  * @param right       the live right rows when last detected or resolved
  * @param acknowledgement the last acknowledgement by a person (HTTP API), or null; kept when the discrepancy
  *                    changes or is resolved
+ * @param verification for a {@code MISSING_*} of a rule that verifies before alerting: what the lookup of the
+ *                    counterpart on the other database found; null when none was made
  */
 public record Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
                           Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
                           BigDecimal difference, List<RowImage> left, List<RowImage> right,
-                          Acknowledgement acknowledgement) {
+                          Acknowledgement acknowledgement, Verification verification) {
 
     public Discrepancy {
         Objects.requireNonNull(id, "id");
@@ -48,12 +50,21 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
         }
     }
 
+    /** A discrepancy without a verification (every type but a verified {@code MISSING_*}). */
+    public Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
+                       Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
+                       BigDecimal difference, List<RowImage> left, List<RowImage> right,
+                       Acknowledgement acknowledgement) {
+        this(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution, difference, left, right,
+                acknowledgement, null);
+    }
+
     /** A discrepancy nobody has acknowledged (the form the engine creates). */
     public Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
                        Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
                        BigDecimal difference, List<RowImage> left, List<RowImage> right) {
         this(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution, difference, left, right,
-                null);
+                null, null);
     }
 
     /** Short for a quantity mismatch: less on the right than on the left. */
@@ -63,18 +74,24 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
 
     public Discrepancy resolve(Instant at, Resolution why, List<RowImage> left, List<RowImage> right) {
         return new Discrepancy(id, rule, type, key, occurrence, Status.RESOLVED, detectedAt, at, why, difference,
-                left, right, acknowledgement);
+                left, right, acknowledgement, verification);
     }
 
     public Discrepancy withDetails(BigDecimal difference, List<RowImage> left, List<RowImage> right) {
         return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
-                difference, left, right, acknowledgement);
+                difference, left, right, acknowledgement, verification);
     }
 
     /** The same discrepancy, acknowledged at {@code at} with {@code note} (replacing an earlier acknowledgement). */
     public Discrepancy acknowledge(Instant at, String note) {
         return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
-                difference, left, right, new Acknowledgement(at, note));
+                difference, left, right, new Acknowledgement(at, note), verification);
+    }
+
+    /** The same discrepancy with what the lookup of its counterpart found. */
+    public Discrepancy withVerification(Verification verification) {
+        return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
+                difference, left, right, acknowledgement, verification);
     }
 
     /** The stable id: 16 hex digits of SHA-256 over rule, key values, type and occurrence. */

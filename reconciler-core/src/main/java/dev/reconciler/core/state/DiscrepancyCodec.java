@@ -5,6 +5,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.Verification;
 import dev.reconciler.core.fact.RowImage;
 
 import java.math.BigDecimal;
@@ -17,8 +18,17 @@ import java.util.Map;
  * A discrepancy's value: version, id, rule, type, key, occurrence, status, times, resolution, difference, the left
  * and right row images, the acknowledgement, and (from format 4) an extension block of optional tagged fields.
  * A journal entry embeds the same encoding.
+ *
+ * <p>Extension fields (tag, length, bytes; a reader skips tags it does not know):
+ * <ul>
+ *   <li>{@value #TAG_VERIFICATION}: the verification before alerting: result ordinal, time, detail, and the wait
+ *       in seconds + 1 (0: none).</li>
+ * </ul>
+ * (Tags 1 and 2 are left to the workflow fields.)
  */
 public final class DiscrepancyCodec {
+    static final int TAG_VERIFICATION = 3;
+
     private DiscrepancyCodec() {
     }
 
@@ -48,7 +58,17 @@ public final class DiscrepancyCodec {
             out.instant(ack.at());
             out.string(ack.note());
         }
-        out.varLong(0);   // format 4: the extension block, empty (see FormatVersion)
+        Verification v = d.verification();
+        out.varLong(v == null ? 0 : 1);   // format 4: the extension block (see FormatVersion)
+        if (v != null) {
+            Bytes.Writer f = new Bytes.Writer(64);
+            f.b(v.result().ordinal());
+            f.instant(v.at());
+            f.string(v.detail());
+            f.varLong(v.waited() == null ? 0 : v.waited().toSeconds() + 1);
+            byte[] bytes = f.toArray();
+            out.varLong(TAG_VERIFICATION).varLong(bytes.length).raw(bytes);
+        }
         return out.toArray();
     }
 
@@ -77,24 +97,36 @@ public final class DiscrepancyCodec {
             List<RowImage> left = RowImageCodec.readAll(in, names);
             List<RowImage> right = RowImageCodec.readAll(in, names);
             Acknowledgement ack = in.bool() ? new Acknowledgement(in.instant(), in.string()) : null;
-            if (version >= 4) skipExtensions(in);
+            Verification verification = version >= 4 ? readExtensions(in) : null;
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
                     res < 0 ? null : Resolution.values()[res], diff == null ? null : new BigDecimal(diff), left, right,
-                    ack);
+                    ack, verification);
         } catch (RuntimeException e) {
             throw new UnreadableValueException("corrupt discrepancy record: " + e.getMessage(), e);
         }
     }
 
     /**
-     * The extension block of format 4: a count, then per field a tag, a length and the bytes. This release knows
-     * no tag yet; a later one that adds an optional field writes it here, and this release skips it.
+     * The extension block of format 4: a count, then per field a tag, a length and the bytes. Reads the tags this
+     * release knows (the verification) and skips the others.
      */
-    private static void skipExtensions(Bytes.Reader in) {
+    private static Verification readExtensions(Bytes.Reader in) {
+        Verification verification = null;
         long n = in.varLong();
         for (long i = 0; i < n; i++) {
-            in.varLong();   // the tag
-            in.skip(in.length());
+            long tag = in.varLong();
+            int length = in.length();
+            if (tag == TAG_VERIFICATION) {
+                Verification.Result result = Verification.Result.values()[in.b()];
+                Instant at = in.instant();
+                String detail = in.string();
+                long waited = in.varLong();
+                verification = new Verification(result, at, detail,
+                        waited == 0 ? null : java.time.Duration.ofSeconds(waited - 1));
+            } else {
+                in.skip(length);
+            }
         }
+        return verification;
     }
 }
