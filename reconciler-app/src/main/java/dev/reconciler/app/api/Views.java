@@ -8,6 +8,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.Verification;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.match.RulePause;
 import dev.reconciler.core.rule.Side;
@@ -52,13 +53,28 @@ public final class Views {
         }
     }
 
+    /**
+     * What the lookup of a {@code MISSING_*}'s counterpart on the other database found before it alerted.
+     *
+     * @param result        ABSENT, PRESENT_NOT_IN_BINLOG or NOT_VERIFIED
+     * @param waitedSeconds for PRESENT_NOT_IN_BINLOG: how long the binlog was awaited
+     */
+    public record VerificationView(String result, Instant at, String detail, Long waitedSeconds, String summary) {
+        public static VerificationView of(Verification v) {
+            return v == null ? null : new VerificationView(v.result().name(), v.at(), v.detail(),
+                    v.waited() == null ? null : v.waited().toSeconds(), v.summary());
+        }
+    }
+
+    /** @param verification for a verified {@code MISSING_*}: what the lookup found; null otherwise */
     public record DiscrepancyView(String id, String rule, DiscrepancyType type, Status status, Map<String, String> key,
                                   int occurrence, Instant detectedAt, Instant resolvedAt, Resolution resolution,
-                                  BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged) {
+                                  BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged,
+                                  VerificationView verification) {
         public static DiscrepancyView of(Discrepancy d) {
             return new DiscrepancyView(d.id(), d.rule(), d.type(), d.status(), d.key(), d.occurrence(), d.detectedAt(),
                     d.resolvedAt(), d.resolution(), d.difference(), rows(d.left()), rows(d.right()),
-                    Ack.of(d.acknowledgement()));
+                    Ack.of(d.acknowledgement()), VerificationView.of(d.verification()));
         }
     }
 

@@ -9,6 +9,8 @@ import dev.reconciler.app.alert.AlertsSection;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.HttpSection;
 import dev.reconciler.app.source.SourcesSection;
+import dev.reconciler.app.verify.VerifyConfig;
+import dev.reconciler.app.verify.VerifySection;
 import dev.reconciler.core.rule.Condition;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Filter;
@@ -105,8 +107,11 @@ public final class ConfigLoader {
         List<SourceSpec> sources = SourcesSection.bind(root, sourceSections);
         EngineConfig engine = engine(root, sourceSections, sources);
         AlertsConfig alerts = AlertsSection.bind(root);
+        VerifyConfig verify = VerifySection.bind(root.section("verify", "verify"), root.list("rules", "rules[]"),
+                engine == null ? Set.of() : engine.rules().stream().map(Rule::name).collect(
+                        java.util.stream.Collectors.toSet()));
         if (!problems.isEmpty()) return null;
-        return new ReconcilerConfig(state, http, sources, engine, alerts);
+        return new ReconcilerConfig(state, http, sources, engine, alerts, verify);
     }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */

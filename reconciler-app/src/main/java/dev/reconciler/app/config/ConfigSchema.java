@@ -53,6 +53,7 @@ public final class ConfigSchema {
         all.addAll(SourcesSection.DECLARED);
         all.addAll(FlowSections.DECLARED);
         all.addAll(AlertsSection.DECLARED);
+        all.addAll(dev.reconciler.app.verify.VerifySection.DECLARED);
         for (ConfigSection s : all) {
             if (SECTIONS.put(s.path(), s) != null) throw new IllegalStateException("section '" + s.path() + "' declared twice");
         }

@@ -45,7 +45,8 @@ public final class FlowSections {
                 .choices("one_to_one", "sum"),
             ConfigKey.of("grace", Kind.DURATION, "duration", "`30s`", "`${RECONCILER_GRACE:-30s}`",
                 "How long a row waits for its counterpart before a discrepancy opens; long enough to cover the"
-                + " normal delay between the two services' writes.")),
+                + " normal delay between the two services' writes."),
+            dev.reconciler.app.verify.VerifySection.RULE_KEY),
         ConfigSection.of("rules[].left",
             ConfigKey.of("stream", Kind.TEXT, "stream name", "required", "`order_stream`",
                 "A `streams[].name`."),

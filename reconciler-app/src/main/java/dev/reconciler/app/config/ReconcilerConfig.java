@@ -3,6 +3,7 @@ package dev.reconciler.app.config;
 import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.source.RequiredColumns;
+import dev.reconciler.app.verify.VerifyConfig;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
 
@@ -14,11 +15,18 @@ import java.util.List;
  * @param alerts the alert sinks ({@link AlertsConfig#none()} when the file has no {@code alerts} section)
  */
 public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
-                               AlertsConfig alerts) {
+                               AlertsConfig alerts, VerifyConfig verify) {
 
     public ReconcilerConfig {
         sources = List.copyOf(sources);
         alerts = alerts == null ? AlertsConfig.none() : alerts;
+        verify = verify == null ? VerifyConfig.defaults(engine) : verify;
+    }
+
+    /** With verify before alert on for every rule, with the default bounds. */
+    public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
+                            AlertsConfig alerts) {
+        this(state, http, sources, engine, alerts, null);
     }
 
     public SourceSpec source(String name) {

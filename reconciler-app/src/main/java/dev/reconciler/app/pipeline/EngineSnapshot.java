@@ -40,10 +40,20 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
      * @param held            rows held, not judged, because they lacked a column the rule reads (since start)
      * @param paused          the rule's pauses (a side and table whose rows lack a column it reads); empty while it
      *                        runs
+     * @param verifying       due MISSING_* held while their counterpart is looked up on the other database
+     * @param awaitingBinlog  due MISSING_* held because their counterpart was found in the database and is awaited in
+     *                        the binlog
      */
     public record RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
                               Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
-                              Map<Side, Long> held, List<RulePause> paused) {
+                              Map<Side, Long> held, List<RulePause> paused, long verifying, long awaitingBinlog) {
+        /** Without verify before alert (nothing held). */
+        public RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
+                           Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
+                           Map<Side, Long> held, List<RulePause> paused) {
+            this(pending, open, facts, withoutKey, watermarks, reconciledUntil, held, paused, 0, 0);
+        }
+
         public RuleNumbers {
             held = Collections.unmodifiableMap(new EnumMap<>(held));
             paused = List.copyOf(paused);
@@ -69,7 +79,7 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
             RuleNumbers e = earlier.rules().get(name);
             sum.put(name, e == null ? r : new RuleNumbers(r.pending(), r.open(), add(r.facts(), e.facts()),
                     add(r.withoutKey(), e.withoutKey()), r.watermarks(), r.reconciledUntil(), add(r.held(), e.held()),
-                    r.paused()));
+                    r.paused(), r.verifying(), r.awaitingBinlog()));
         });
         return new EngineSnapshot(takenAt, sum, sources);
     }
@@ -104,7 +114,8 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
             Map<DiscrepancyType, Long> open = new EnumMap<>(DiscrepancyType.class);
             for (DiscrepancyType t : DiscrepancyType.values()) open.put(t, engine.openDiscrepancies(r.name(), t));
             rules.put(r.name(), new RuleNumbers(pending, open, facts, withoutKey, watermarks,
-                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name())));
+                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name()),
+                    engine.verifying(r.name()), engine.awaitingBinlog(r.name())));
         }
         return new EngineSnapshot(takenAt, rules, sources);
     }
