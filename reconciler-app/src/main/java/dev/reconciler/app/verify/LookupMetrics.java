@@ -42,13 +42,14 @@ public final class LookupMetrics {
                     .register(registry));
             Gauge.builder("reconciler.verify.held", snapshot, s -> held(s.get(), rule, false))
                     .description("Due MISSING_* held while their counterpart is looked up").tag("rule", rule)
-                    .tag("phase", "lookup").register(registry);
+                    .tag("phase", "lookup").strongReference(true).register(registry);
             Gauge.builder("reconciler.verify.held", snapshot, s -> held(s.get(), rule, true))
                     .description("Due MISSING_* held while their counterpart is looked up").tag("rule", rule)
-                    .tag("phase", "binlog").register(registry);
+                    .tag("phase", "binlog").strongReference(true).register(registry);
         }
     }
 
+    // strongReference: the supplier is a lambda nobody else holds; a gauge keeps only a weak one by default (NaN).
     private static double held(EngineSnapshot s, String rule, boolean binlog) {
         EngineSnapshot.RuleNumbers r = s == null ? null : s.rules().get(rule);
         if (r == null) return 0;
