@@ -41,7 +41,9 @@ public final class ConfigSchema {
             ConfigKey.of("engine", Kind.SECTION, "mapping", "see below", "",
                 "The time model's bounds."),
             ConfigKey.of("alerts", Kind.SECTION, "mapping", "none", "",
-                "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."));
+                                "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."),
+            ConfigKey.of("verify", Kind.SECTION, "mapping", "see below", "",
+                "The bounds of verify before alert (see below and [verify-before-alert.md](verify-before-alert.md))."));
 
     private static final Map<String, ConfigSection> SECTIONS = new LinkedHashMap<>();
 
