@@ -135,14 +135,20 @@ public final class Views {
      * @param state  {@code running}, or {@code paused} while rows of a table lack a column the rule reads
      * @param paused what paused it: per side and table, the column and the binlog position of the first row without
      *               it; empty while running
+     * @param verifying due MISSING_* held by verify before alert instead of firing: {@code lookingUp} (the lookup on
+     *               the other database runs) and {@code awaitingBinlog} (found there, awaited in the binlog)
      */
     record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
                     Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
-                    Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused) {
+                    Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused,
+                    Map<String, Long> verifying) {
         static RuleView of(String name, EngineSnapshot.RuleNumbers n) {
+            Map<String, Long> verifying = new LinkedHashMap<>();
+            verifying.put("lookingUp", n.verifying());
+            verifying.put("awaitingBinlog", n.awaitingBinlog());
             return new RuleView(name, n.paused().isEmpty() ? "running" : "paused", bySide(n.pending()), n.open(),
                     bySide(n.facts()), bySide(n.withoutKey()), bySide(n.held()), bySide(n.watermarks()),
-                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList());
+                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), verifying);
         }
     }
 
