@@ -106,7 +106,6 @@ public final class CounterpartVerifier implements CounterpartLookup, AutoCloseab
                     t.setDaemon(true);
                     return t;
                 });
-        this.pool.allowCoreThreadTimeOut(false);
         this.rate = new RateLimit(config.ratePerSecond());
     }
 
@@ -117,10 +116,12 @@ public final class CounterpartVerifier implements CounterpartLookup, AutoCloseab
 
     @Override
     public void request(Request request) {
-        if (closed) throw new IllegalStateException("the counterpart lookup is closed");
+        // Stopping: the held discrepancy is in the state, and the next start looks it up again. (Refusing would make
+        // the engine open it "not verified" during a clean stop.)
+        if (closed) return;
         long queuedAt = System.nanoTime();
         try {
-            pool.execute(() -> answer(request, lookup(request, queuedAt), queuedAt));
+            pool.execute(() -> answer(request, lookup(request), queuedAt));
         } catch (RejectedExecutionException e) {
             answer(request, request.answer(Answer.Found.FAILED, clock.instant(), "lookup queue full ("
                     + config.queueSize() + " waiting; raise verify.queueSize or verify.threads)"), queuedAt);
@@ -152,14 +153,15 @@ public final class CounterpartVerifier implements CounterpartLookup, AutoCloseab
     }
 
     /** Worker thread: one lookup, bounded by the timeout; never throws. */
-    Answer lookup(Request request, long queuedAt) {
+    Answer lookup(Request request) {
         Rule rule = engine.rule(request.pair().rule()).orElse(null);
         if (rule == null) {
             return request.answer(Answer.Found.FAILED, clock.instant(), "rule '" + request.pair().rule()
                     + "' is no longer configured");
         }
         try {
-            if (!rate.acquire(deadline(queuedAt))) {
+            // the rate limit's slot must come within the timeout: a lookup never waits longer than that for it
+            if (!rate.acquire(System.nanoTime() + config.timeout().toNanos())) {
                 return request.answer(Answer.Found.FAILED, clock.instant(), "rate limit (verify.ratePerSecond "
                         + config.ratePerSecond() + "): no slot within " + human(config.timeout()));
             }
@@ -201,10 +203,6 @@ public final class CounterpartVerifier implements CounterpartLookup, AutoCloseab
         }
         return request.answer(Answer.Found.ABSENT, clock.instant(), searched.size() == 1 ? searched.get(0)
                 : searched.size() + " tables (" + searched.get(0) + ", …)");
-    }
-
-    private long deadline(long queuedAt) {
-        return System.nanoTime() + config.timeout().toNanos();
     }
 
     /** Whether {@code table} holds a live row of the side with the pair's key that passes the side's filter. */

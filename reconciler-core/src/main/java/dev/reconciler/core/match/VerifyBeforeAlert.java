@@ -73,6 +73,9 @@ final class VerifyBeforeAlert {
     private final Map<Id, Held> held = new LinkedHashMap<>();
     private final Set<String> dirty = new HashSet<>();
     private final List<CounterpartLookup.Request> outbox = new ArrayList<>();
+    /** Held per rule and phase, recounted only after the held set changed (snapshots read it after every batch). */
+    private final Map<String, long[]> counts = new HashMap<>();
+    private boolean countsStale = true;
 
     /**
      * @param askAgain true at a start: every held pair is looked up again (an answer in flight before the crash is
@@ -122,6 +125,7 @@ final class VerifyBeforeAlert {
             h = new Held(id, discrepancyId, Phase.REQUESTED, now);
             held.put(id, h);
             dirty.add(rule.name());
+            countsStale = true;
             outbox.add(request(h));
             return Decision.HOLD;
         }
@@ -178,6 +182,7 @@ final class VerifyBeforeAlert {
         if (h == null || h.phase != Phase.REQUESTED) return null;
         h.answer = answer;
         dirty.add(answer.pair().rule());
+        countsStale = true;
         if (answer.found() == CounterpartLookup.Answer.Found.PRESENT) {
             h.phase = Phase.FOUND;
             h.since = answer.at().isAfter(now) ? now : answer.at();
@@ -218,14 +223,21 @@ final class VerifyBeforeAlert {
 
     private void release(Held h) {
         held.remove(h.id);
+        countsStale = true;
         dirty.add(h.id.pair().rule());
     }
 
     /** Held pairs of a rule in a phase (gauges). */
     long count(String rule, Phase phase) {
-        long n = 0;
-        for (Held h : held.values()) if (h.phase == phase && h.id.pair().rule().equals(rule)) n++;
-        return n;
+        if (countsStale) {
+            counts.clear();
+            for (Held h : held.values()) {
+                counts.computeIfAbsent(h.id.pair().rule(), r -> new long[Phase.values().length])[h.phase.ordinal()]++;
+            }
+            countsStale = false;
+        }
+        long[] c = counts.get(rule);
+        return c == null ? 0 : c[phase.ordinal()];
     }
 
     /** Writes the rules whose held set changed, in the unit's batch. */
