@@ -46,7 +46,8 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>The orders are committed with their binlog time two minutes in the past ({@code SET TIMESTAMP}): the order
  * server's clock behind by more than the clock-skew allowance, so a MISSING_RIGHT is due as soon as the order
- * arrives, even while the inventory watermark is held — the case that verify before alert is for.
+ * arrives, even while the inventory watermark is held — the case that verify before alert is for. A deduction
+ * written with {@code sql_log_bin = 0} is in the database but never in the binlog: it alerts after the max wait.
  */
 class VerifyBeforeAlertEndToEndTest {
     @RegisterExtension
@@ -72,6 +73,10 @@ class VerifyBeforeAlertEndToEndTest {
     }
 
     void start(Path state, String prefix) {
+        start(state, prefix, Duration.ofSeconds(60));
+    }
+
+    void start(Path state, String prefix, Duration maxWait) {
         EngineConfig config = EndToEndScenarios.saleRule(Duration.ofMinutes(5));
         LocalMariaDb inv = DATABASES.inventory();
         SourceConfig orders = EndToEndScenarios.orderSourceOf(DATABASES.orders());
@@ -84,8 +89,7 @@ class VerifyBeforeAlertEndToEndTest {
                 lookupProxy.port(), inv.user(), inv.password(), inventory.databases(), inventory.tables(),
                 inventory.serverId(), SourceConfig.Snapshot.INITIAL, inventory.heartbeatTable(),
                 inventory.heartbeatInterval());
-        VerifyConfig verify = new VerifyConfig(Set.of("sale"), 2, Duration.ofSeconds(2), 50, Duration.ofSeconds(60),
-                100);
+        VerifyConfig verify = new VerifyConfig(Set.of("sale"), 2, Duration.ofSeconds(2), 50, maxWait, 100);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         store = RocksDbStateStore.open(state.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
         verifier = new CounterpartVerifier(config, Map.of("orders", orders, "inventory", inventoryForLookups), verify,
@@ -184,6 +188,24 @@ class VerifyBeforeAlertEndToEndTest {
             assertThat(opened(outcomes, "N2").verification().summary()).startsWith("not verified: source inventory: timeout");
         }
         assertThat(scrape()).contains("reconciler_verify_lookups_total{result=\"failed\",rule=\"sale\"} 2.0");
+    }
+
+    @Test
+    void aRowTheDatabaseHoldsButTheBinlogNeverShowsAlertsAfterTheMaxWait(@TempDir Path state) throws Exception {
+        start(state, "P", Duration.ofSeconds(5));
+        // written unlogged (a DBA's manual fix, a migration tool): in the database, never in the binlog
+        DATABASES.inventory().execute("SET SESSION sql_log_bin = 0", deduction("P1", 7, 1, "TRY_SALE"));
+        long t0 = System.nanoTime();
+        DATABASES.orders().execute(BEHIND, order(1, "P1", 7, 1, "CREATE_AND_CONFIRM", "CONFIRM"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(kinds(outcomes, "P1")).containsExactly("opened MISSING_RIGHT P1"));
+        double after = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("a row missing from the binlog alerted %.2f s after the order was committed%n", after);
+        assertThat(after).as("held for the max wait first").isGreaterThanOrEqualTo(5);
+        Verification v = opened(outcomes, "P1").verification();
+        assertThat(v.result()).isEqualTo(Verification.Result.PRESENT_NOT_IN_BINLOG);
+        assertThat(v.summary()).startsWith("present in the database (source inventory, table"
+                + " inventory.collection_inventory_stream, found at ").endsWith(") but not seen in the binlog after 5 s");
     }
 
     static Discrepancy opened(List<Outcome> outcomes, String order) {
