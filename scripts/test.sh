@@ -43,5 +43,32 @@ if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertman
   stop_service prometheus-alertmanager
 fi
 
+# The web console's browser tests (ConsoleBrowserTest) drive headless Chromium through its chromedriver; both from
+# Debian, never a browser downloaded at run time.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  apt_install "chromium and chromium-driver" chromium chromium-driver
+fi
+
+# The Kubernetes manifests are rendered with `kubectl kustomize` (Debian package kubernetes-client when no kubectl
+# is on the machine) and validated against the Kubernetes schemas by a test. The overlay of docs/deploy.md uses
+# `patches:`, which needs kubectl 1.21 or later (Debian 12's kubernetes-client is 1.20: it renders the base only).
+if ! command -v kubectl >/dev/null 2>&1; then
+  apt_install kubectl --no-install-recommends kubernetes-client
+fi
+
+# The Dockerfile is linted with dockerfile-utils (npm; the linter behind the Docker language server): hadolint is
+# packaged neither for Debian nor npm. npm (from Debian when missing) installs it globally as root.
+if ! command -v dockerfile-utils >/dev/null 2>&1; then
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install npm --no-install-recommends nodejs npm
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing dockerfile-utils: install it (npm install -g dockerfile-utils@0.16.3) or run this script as root" >&2
+    exit 1
+  fi
+  echo "installing dockerfile-utils ..."
+  npm install -g --silent --no-audit --no-fund dockerfile-utils@0.16.3 >/dev/null
+fi
+
 # -B: no colours or progress in CI logs; verify runs unit, contract, property and integration tests.
 exec mvn -B -ntp verify "$@"

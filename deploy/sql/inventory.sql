@@ -1,4 +1,4 @@
--- The inventory flow of DOMAIN.md: one row per inventory operation; identifier is the order id for the operations an
+-- The inventory flow (docs/domain.md): one row per inventory operation; identifier is the order id for the operations an
 -- order drives (TRY_SALE, CONFIRM_SALE, CANCEL_SALE, FREEZE_INVENTORY, UNFREEZE_AND_SALE, ...). Run in the inventory
 -- database (e.g. inventory).
 CREATE TABLE IF NOT EXISTS collection_inventory_stream (

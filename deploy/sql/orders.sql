@@ -1,4 +1,4 @@
--- The order flow of DOMAIN.md: one row per operation on an order, sharded by buyer into
+-- The order flow (docs/domain.md): one row per operation on an order, sharded by buyer into
 -- trade_order_stream_0000 ... _0003. Run in the order database (e.g. orders).
 CREATE TABLE IF NOT EXISTS trade_order_stream_0000 (
   id                   BIGINT        NOT NULL AUTO_INCREMENT,

@@ -7,6 +7,9 @@ import dev.reconciler.app.api.Json;
 import dev.reconciler.app.api.Views;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.Resolution;
+import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.outcome.Outcome;
 
@@ -41,14 +44,34 @@ final class AlertFormat {
         }
     }
 
-    /** The API page about the alert: the discrepancy, the storm's listing, or the status; null without a public URL. */
+    /**
+     * The console's page about the alert (docs/console.md): the discrepancy ({@code <publicUrl>/#/discrepancies/<id>}),
+     * the storm's listing, or the overview; null without a public URL.
+     */
     static String link(Alert a, String publicUrl) {
         if (publicUrl == null) return null;
-        if (a instanceof Alert.DiscrepancyAlert d) return publicUrl + "/api/discrepancies/" + d.discrepancy().id();
+        if (a instanceof Alert.DiscrepancyAlert d) return consolePage(publicUrl, d.discrepancy().id());
         if (a instanceof Alert.StormAlert s) {
-            return publicUrl + "/api/discrepancies?status=all&rule=" + enc(s.rule()) + "&since=" + enc(s.windowStart().toString());
+            return publicUrl + "/#/discrepancies?status=all&rule=" + enc(s.rule()) + "&since=" + enc(s.windowStart().toString());
         }
-        return publicUrl + "/api/status";
+        return publicUrl + "/#/";
+    }
+
+    /** A discrepancy's page in the console served at {@code publicUrl}. */
+    static String consolePage(String publicUrl, String id) {
+        return publicUrl + "/#/discrepancies/" + id;
+    }
+
+    /** How a discrepancy stopped alerting: waived or resolved by a person (who, why), or resolved by the engine. */
+    static String ended(Discrepancy d) {
+        TimelineEntry last = d.timeline().isEmpty() ? null : d.timeline().get(d.timeline().size() - 1);
+        if (d.status() == Status.WAIVED && last != null) {
+            return "waived by " + last.by() + " (" + last.reason() + ")";
+        }
+        if (d.resolution() == Resolution.MANUAL && last != null) {
+            return "resolved by hand by " + last.by() + " (" + last.reason() + ")";
+        }
+        return "resolved (" + d.resolution() + ")";
     }
 
     /** One line: what happened. */
@@ -57,7 +80,7 @@ final class AlertFormat {
             Discrepancy d = x.discrepancy();
             String what = d.rule() + ": " + d.type() + " (" + meaning(d) + ") for " + Alert.keyText(d.key(), ", ");
             if (d.verification() != null) what += "; " + d.verification().summary();
-            return x.firing() ? what : "resolved (" + d.resolution() + "): " + what;
+            return x.firing() ? what : ended(d) + ": " + what;
         }
         if (a instanceof Alert.SourceAlert s) {
             return s.firing()
@@ -170,6 +193,11 @@ final class AlertFormat {
     }
 
     static byte[] webhookBody(Alert a, String publicUrl) {
+        return webhookBody(a, publicUrl, RuleLabels.NONE);
+    }
+
+    /** @param labels the rules' labels, added to the alert's own in {@code labels} */
+    static byte[] webhookBody(Alert a, String publicUrl, RuleLabels labels) {
         Views.DiscrepancyView discrepancy = null;
         SourceView source = null;
         StormView storm = null;
@@ -185,13 +213,13 @@ final class AlertFormat {
             List<SampleView> sample = new ArrayList<>();
             for (Alert.Sample x : s.sample()) {
                 sample.add(new SampleView(x.id(), x.type(), x.key(),
-                        publicUrl == null ? null : publicUrl + "/api/discrepancies/" + x.id()));
+                        publicUrl == null ? null : consolePage(publicUrl, x.id())));
             }
             storm = new StormView(s.rule(), s.firing() ? "opened" : "resolved", s.windowStart(), s.windowEnd(),
                     s.count(), s.byType(), sample, s.first(), s.last());
         }
         return json(new WebhookPayload(1, a.event(), a.firing() ? "firing" : "resolved", a.idempotencyKey(), a.seq(),
-                a.fingerprint(), a.labels(), summary(a), a.startsAt(), a.endsAt(), link(a, publicUrl), discrepancy,
+                a.fingerprint(), labels.labelsFor(a), summary(a), a.startsAt(), a.endsAt(), link(a, publicUrl), discrepancy,
                 source, storm, rule, gap,
                 a instanceof Alert.QuarantineAlert q ? QuarantineView.of(q) : null));
     }
@@ -205,6 +233,11 @@ final class AlertFormat {
      *                     resolved alert ends when it was resolved
      */
     static Map<String, Object> alertmanager(Alert a, String publicUrl, Instant firingEndsAt) {
+        return alertmanager(a, publicUrl, firingEndsAt, RuleLabels.NONE);
+    }
+
+    /** @param labels the rules' labels, added to the alert's own */
+    static Map<String, Object> alertmanager(Alert a, String publicUrl, Instant firingEndsAt, RuleLabels labels) {
         Map<String, String> ann = new LinkedHashMap<>();
         ann.put("summary", summary(a));
         if (a instanceof Alert.DiscrepancyAlert x) {
@@ -242,7 +275,7 @@ final class AlertFormat {
         String link = link(a, publicUrl);
         if (link != null) ann.put("link", link);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("labels", a.labels());
+        out.put("labels", labels.labelsFor(a));
         out.put("annotations", ann);
         out.put("startsAt", a.startsAt().toString());
         out.put("endsAt", (a.firing() ? firingEndsAt : a.endsAt()).toString());
@@ -280,6 +313,11 @@ final class AlertFormat {
     }
 
     static ChatMessage chat(Alert a, String publicUrl, Style style) {
+        return chat(a, publicUrl, style, RuleLabels.NONE);
+    }
+
+    /** @param labels the rules' labels: a line {@code Severity: critical · team: payments} after the title */
+    static ChatMessage chat(Alert a, String publicUrl, Style style, RuleLabels labels) {
         List<String> lines = new ArrayList<>();
         String title;
         if (a instanceof Alert.DiscrepancyAlert x) {
@@ -287,7 +325,7 @@ final class AlertFormat {
             title = (x.firing() ? "🔴 " : "✅ ") + "[Reconciler] " + d.rule() + " " + d.type()
                     + (x.firing() ? " opened" : " resolved");
             lines.add(style.bold(title));
-            lines.add(x.firing() ? meaning(d) : "resolved: " + d.resolution() + " (was: " + meaning(d) + ")");
+            lines.add(x.firing() ? meaning(d) : ended(d) + " (was: " + meaning(d) + ")");
             lines.add("Key: " + style.code(Alert.keyText(d.key(), ", ")));
             lines.add("Detected: " + d.detectedAt() + (d.resolvedAt() == null ? "" : " · resolved: " + d.resolvedAt()));
             if (d.difference() != null) lines.add("Difference (right − left): " + d.difference().toPlainString());
@@ -344,9 +382,20 @@ final class AlertFormat {
             lines.add("Sample: " + s.sample().stream().map(x -> style.code(Alert.keyText(x.key(), ", ")) + " " + x.type())
                     .collect(Collectors.joining("; ")));
         }
+        lines.add(1, labelLine(labels.extraFor(a), style));
         String link = link(a, publicUrl);
         if (link != null) lines.add(style.link("Details", link));
         return new ChatMessage(title, fit(lines, style));
+    }
+
+    /** {@code Severity: critical · team: payments · service: checkout}. */
+    private static String labelLine(Map<String, String> extra, Style style) {
+        List<String> parts = new ArrayList<>();
+        if (extra.containsKey("severity")) parts.add("Severity: " + style.bold(extra.get("severity")));
+        extra.forEach((k, v) -> {
+            if (!k.equals("severity")) parts.add(k + ": " + v);
+        });
+        return String.join(" · ", parts);
     }
 
     private static void rows(List<String> lines, String side, List<RowImage> rows, Style style) {

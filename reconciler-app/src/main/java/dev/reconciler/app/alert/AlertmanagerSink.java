@@ -13,10 +13,24 @@ import java.util.Map;
  * therefore sent with {@code endsAt} = now + 4 × the re-send interval and sent again every interval (the
  * {@link AlertDispatcher} keeps the firing set), and a resolved one with its real end.
  */
-record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
+record AlertmanagerSink(SinkConfig config, String publicUrl, RuleLabels labels) implements Sink {
     static final String PATH = "/api/v2/alerts";
     /** Alerts per re-send request. */
     static final int BATCH = 200;
+
+    /**
+     * Only what Prometheus cannot know: each discrepancy (its key, rows and link) and each coverage gap (a window no
+     * source observed). A stalled source, a paused rule and quarantined facts are metrics
+     * ({@code reconciler_source_stalled}, {@code reconciler_rule_paused}, {@code reconciler_facts_quarantined_total})
+     * whose Prometheus rules of the same names alert on them with the deployment's {@code job}, {@code instance} and
+     * {@code severity}. Pushed as well, they would be a second alert of the same name with other labels (this
+     * process does not know its scrape labels), so two notifications for one fact, and the pushed one would vanish
+     * exactly when the process does. Webhook and chat sinks, which have no Prometheus behind them, get everything.
+     */
+    @Override
+    public boolean accepts(Alert alert) {
+        return alert instanceof Alert.DiscrepancyAlert || alert instanceof Alert.CoverageGapAlert;
+    }
 
     @Override
     public int batchSize() {
@@ -27,7 +41,7 @@ record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
     public HttpRequest request(List<Alert> alerts, Instant now) {
         Instant endsAt = now.plus(config.effectiveResendInterval().multipliedBy(4));
         List<Map<String, Object>> body = new ArrayList<>(alerts.size());
-        for (Alert a : alerts) body.add(AlertFormat.alertmanager(a, publicUrl, endsAt));
+        for (Alert a : alerts) body.add(AlertFormat.alertmanager(a, publicUrl, endsAt, labels));
         return Sink.post(config, endpoint(config.url()), AlertFormat.json(body)).build();
     }
 

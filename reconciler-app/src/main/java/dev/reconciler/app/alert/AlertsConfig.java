@@ -24,16 +24,23 @@ import java.util.Set;
  *                          (counted as {@code dropped}); default 7 days
  * @param journalMaxEntries the outbox keeps at most this many entries; older ones are dropped the same way
  *                          (default 1,000,000)
+ * @param ruleLabels        the labels each rule's alerts carry ({@code rules[].labels}); none: severity warning
  */
 public record AlertsConfig(String publicUrl, List<SinkConfig> sinks, Integer stormThreshold, Integer stormSample,
-                           Duration journalMaxAge, Integer journalMaxEntries) {
+                           Duration journalMaxAge, Integer journalMaxEntries, RuleLabels ruleLabels) {
 
     public static final int DEFAULT_STORM_THRESHOLD = 20;
     public static final int DEFAULT_STORM_SAMPLE = 10;
     public static final Duration DEFAULT_JOURNAL_MAX_AGE = Duration.ofDays(7);
     public static final int DEFAULT_JOURNAL_MAX_ENTRIES = 1_000_000;
 
+    public AlertsConfig(String publicUrl, List<SinkConfig> sinks, Integer stormThreshold, Integer stormSample,
+                        Duration journalMaxAge, Integer journalMaxEntries) {
+        this(publicUrl, sinks, stormThreshold, stormSample, journalMaxAge, journalMaxEntries, null);
+    }
+
     public AlertsConfig {
+        if (ruleLabels == null) ruleLabels = RuleLabels.NONE;
         if (publicUrl != null) {
             publicUrl = publicUrl.trim();
             while (publicUrl.endsWith("/")) publicUrl = publicUrl.substring(0, publicUrl.length() - 1);
@@ -85,11 +92,15 @@ public record AlertsConfig(String publicUrl, List<SinkConfig> sinks, Integer sto
     }
 
     public AlertsConfig withStorm(Integer threshold, Integer sample) {
-        return new AlertsConfig(publicUrl, sinks, threshold, sample, journalMaxAge, journalMaxEntries);
+        return new AlertsConfig(publicUrl, sinks, threshold, sample, journalMaxAge, journalMaxEntries, ruleLabels);
     }
 
     public AlertsConfig withJournalBounds(Duration maxAge, Integer maxEntries) {
-        return new AlertsConfig(publicUrl, sinks, stormThreshold, stormSample, maxAge, maxEntries);
+        return new AlertsConfig(publicUrl, sinks, stormThreshold, stormSample, maxAge, maxEntries, ruleLabels);
+    }
+
+    public AlertsConfig withRuleLabels(RuleLabels labels) {
+        return new AlertsConfig(publicUrl, sinks, stormThreshold, stormSample, journalMaxAge, journalMaxEntries, labels);
     }
 
     /** The storm threshold a sink works with: its own, else the global one; never for Alertmanager. */

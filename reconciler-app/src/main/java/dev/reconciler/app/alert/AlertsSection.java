@@ -1,30 +1,31 @@
 package dev.reconciler.app.alert;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.config.ConfigKey;
 import dev.reconciler.app.config.ConfigKey.Kind;
 import dev.reconciler.app.config.ConfigKey.Shown;
 import dev.reconciler.app.config.ConfigSection;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.config.Section;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The {@code alerts} section: the sinks and the outbox's bounds ({@link AlertsConfig}, {@link SinkConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code alerts} section: the sinks and the outbox's bounds ({@link AlertsConfig}, {@link SinkConfig}). Each
+ * key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and {@code reconciler config
+ * print} are made from these declarations.
  */
 public final class AlertsSection {
     /** The keys, as {@code ConfigSchema} assembles them. */
     public static final List<ConfigSection> DECLARED = List.of(
         ConfigSection.of("alerts",
             ConfigKey.of("publicUrl", Kind.TEXT, "URL", "none", "`https://reconciler.example.com`",
-                "The HTTP API's address as on-call engineers reach it; alerts link to"
-                + " `<publicUrl>/api/discrepancies/<id>`. Without it, alerts carry no links."),
+                "The reconciler's address as on-call engineers reach it (its console and API); alerts and chat"
+                + " messages link to the discrepancy's console page `<publicUrl>/#/discrepancies/<id>`. Without it,"
+                + " alerts carry no links."),
             ConfigKey.of("sinks", Kind.SECTIONS, "list", "none", "see below",
                 "The alert receivers, several at once; each entry is one sink (`alerts.sinks[]`)."),
             ConfigKey.of("stormThreshold", Kind.INTEGER, "integer", "`20`", "`5`",

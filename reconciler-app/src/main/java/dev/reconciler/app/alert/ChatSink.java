@@ -29,7 +29,7 @@ import java.util.Map;
  * </ul>
  * Robots answer HTTP 200 with an error code for most failures (bad signature, rate limit); those are retried.
  */
-record ChatSink(SinkConfig config, String publicUrl) implements Sink {
+record ChatSink(SinkConfig config, String publicUrl, RuleLabels labels) implements Sink {
     static final AlertFormat.Style DINGTALK = new AlertFormat.Style("**", "**", false, "\n\n", 18_000, false);
     static final AlertFormat.Style FEISHU = new AlertFormat.Style("**", "**", false, "\n", 18_000, false);
     static final AlertFormat.Style SLACK = new AlertFormat.Style("*", "*", true, "\n", 3_800, true);
@@ -39,7 +39,7 @@ record ChatSink(SinkConfig config, String publicUrl) implements Sink {
     public HttpRequest request(List<Alert> alerts, Instant now) {
         Alert a = alerts.get(0);
         SinkType kind = config.kind();
-        AlertFormat.ChatMessage m = AlertFormat.chat(a, publicUrl, style(kind));
+        AlertFormat.ChatMessage m = AlertFormat.chat(a, publicUrl, style(kind), labels);
         Map<String, Object> body = new LinkedHashMap<>();
         URI uri = URI.create(config.url());
         switch (kind) {
@@ -67,6 +67,45 @@ record ChatSink(SinkConfig config, String publicUrl) implements Sink {
                 body.put("markdown", Map.of("content", m.text()));
             }
             default -> throw new IllegalStateException("not a chat robot: " + kind);
+        }
+        return Sink.post(config, uri, AlertFormat.json(body)).build();
+    }
+
+    /**
+     * A plain message (a title and lines, e.g. the daily summary) to a chat sink, in its robot's format, signed like
+     * an alert.
+     */
+    static HttpRequest text(SinkConfig config, String title, List<String> lines, String link, Instant now) {
+        AlertFormat.Style style = style(config.kind());
+        StringBuilder text = new StringBuilder(style.boldOpen()).append(title).append(style.boldClose());
+        for (String l : lines) text.append(style.lineBreak()).append(l);
+        if (link != null) text.append(style.lineBreak()).append(link);
+        Map<String, Object> body = new LinkedHashMap<>();
+        URI uri = URI.create(config.url());
+        switch (config.kind()) {
+            case DINGTALK -> {
+                body.put("msgtype", "markdown");
+                body.put("markdown", Map.of("title", title, "text", text.toString()));
+                if (config.secret() != null) uri = dingTalkSigned(config.url(), config.secret(), now.toEpochMilli());
+            }
+            case FEISHU -> {
+                if (config.secret() != null) {
+                    long ts = now.getEpochSecond();
+                    body.put("timestamp", Long.toString(ts));
+                    body.put("sign", feishuSign(config.secret(), ts));
+                }
+                body.put("msg_type", "interactive");
+                body.put("card", Map.of(
+                        "header", Map.of("title", Map.of("tag", "plain_text", "content", title), "template", "blue"),
+                        "elements", List.of(Map.of("tag", "div",
+                                "text", Map.of("tag", "lark_md", "content", text.toString())))));
+            }
+            case SLACK -> body.put("text", text.toString());
+            case WECOM -> {
+                body.put("msgtype", "markdown");
+                body.put("markdown", Map.of("content", text.toString()));
+            }
+            default -> throw new IllegalStateException("not a chat robot: " + config.kind());
         }
         return Sink.post(config, uri, AlertFormat.json(body)).build();
     }

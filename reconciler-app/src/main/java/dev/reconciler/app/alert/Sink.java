@@ -45,11 +45,24 @@ sealed interface Sink permits WebhookSink, AlertmanagerSink, ChatSink {
         }
     }
 
+    /**
+     * Whether this sink is told of the alert at all. All are, except that Alertmanager gets only what no Prometheus
+     * rule can know ({@link AlertmanagerSink#accepts}).
+     */
+    default boolean accepts(Alert alert) {
+        return true;
+    }
+
     static Sink of(SinkConfig config, String publicUrl) {
+        return of(config, publicUrl, RuleLabels.NONE);
+    }
+
+    /** @param labels the labels each rule's alerts carry ({@code rules[].labels}) */
+    static Sink of(SinkConfig config, String publicUrl, RuleLabels labels) {
         return switch (config.kind()) {
-            case WEBHOOK -> new WebhookSink(config, publicUrl);
-            case ALERTMANAGER -> new AlertmanagerSink(config, publicUrl);
-            case DINGTALK, FEISHU, SLACK, WECOM -> new ChatSink(config, publicUrl);
+            case WEBHOOK -> new WebhookSink(config, publicUrl, labels);
+            case ALERTMANAGER -> new AlertmanagerSink(config, publicUrl, labels);
+            case DINGTALK, FEISHU, SLACK, WECOM -> new ChatSink(config, publicUrl, labels);
         };
     }
 

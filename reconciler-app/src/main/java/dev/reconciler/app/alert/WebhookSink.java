@@ -19,7 +19,7 @@ import java.util.List;
  *   <li>{@code X-Reconciler-Event}: {@code discrepancy.opened}, {@code source.stalled}, …</li>
  * </ul>
  */
-record WebhookSink(SinkConfig config, String publicUrl) implements Sink {
+record WebhookSink(SinkConfig config, String publicUrl, RuleLabels labels) implements Sink {
     static final String SIGNATURE_HEADER = "X-Reconciler-Signature";
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
     static final String EVENT_HEADER = "X-Reconciler-Event";
@@ -27,7 +27,7 @@ record WebhookSink(SinkConfig config, String publicUrl) implements Sink {
     @Override
     public HttpRequest request(List<Alert> alerts, Instant now) {
         Alert a = alerts.get(0);
-        byte[] body = AlertFormat.webhookBody(a, publicUrl);
+        byte[] body = AlertFormat.webhookBody(a, publicUrl, labels);
         HttpRequest.Builder b = Sink.post(config, URI.create(config.url()), body)
                 .header(IDEMPOTENCY_HEADER, a.idempotencyKey())
                 .header(EVENT_HEADER, a.event());

@@ -46,27 +46,27 @@ public record ApiConfig(String bindAddress, int port, String token, boolean prot
             return new Limits(8, 64, Duration.ofSeconds(30), Duration.ofSeconds(10), 8 * 1024, 64 * 1024);
         }
 
-        /** The problems of these limits, each naming its {@code api.*} key; empty when they are sane. */
+        /** The problems of these limits, each naming its {@code http.*} key; empty when they are sane. */
         List<String> problems() {
             List<String> p = new ArrayList<>();
             if (workerThreads < 1 || workerThreads > MAX_WORKER_THREADS) {
-                p.add("api.workerThreads: " + workerThreads + " is out of range; use 1-" + MAX_WORKER_THREADS
+                p.add("http.workerThreads: " + workerThreads + " is out of range; use 1-" + MAX_WORKER_THREADS
                         + " (default 8)");
             }
             if (queueSize < 1 || queueSize > MAX_QUEUE_SIZE) {
-                p.add("api.queueSize: " + queueSize + " is out of range; use 1-" + MAX_QUEUE_SIZE + " (default 64)");
+                p.add("http.queueSize: " + queueSize + " is out of range; use 1-" + MAX_QUEUE_SIZE + " (default 64)");
             }
             if (idleTimeout == null || idleTimeout.compareTo(Duration.ofMillis(100)) < 0) {
-                p.add("api.idleTimeout: must be at least 100ms (default 30s)");
+                p.add("http.idleTimeout: must be at least 100ms (default 30s)");
             }
             if (readTimeout == null || readTimeout.compareTo(Duration.ofMillis(100)) < 0) {
-                p.add("api.readTimeout: must be at least 100ms (default 10s)");
+                p.add("http.readTimeout: must be at least 100ms (default 10s)");
             }
             if (maxHeaderSize < MIN_HEADER_SIZE || maxHeaderSize > MAX_HEADER_SIZE) {
-                p.add("api.maxHeaderSize: " + maxHeaderSize + " bytes is out of range; use 1KiB-64KiB (default 8KiB)");
+                p.add("http.maxHeaderSize: " + maxHeaderSize + " bytes is out of range; use 1KiB-64KiB (default 8KiB)");
             }
             if (maxBodySize < MIN_BODY_SIZE || maxBodySize > MAX_BODY_SIZE) {
-                p.add("api.maxBodySize: " + maxBodySize + " bytes is out of range; use 1KiB-16MiB (default 64KiB)");
+                p.add("http.maxBodySize: " + maxBodySize + " bytes is out of range; use 1KiB-16MiB (default 64KiB)");
             }
             return p;
         }
@@ -77,16 +77,16 @@ public record ApiConfig(String bindAddress, int port, String token, boolean prot
         if (token != null && token.isBlank()) token = null;
         if (limits == null) limits = Limits.defaults();
         List<String> problems = new ArrayList<>();
-        if (bindAddress.isEmpty()) problems.add("api.bindAddress: empty; use 127.0.0.1 (default) or an address of this machine");
-        if (port < 0 || port > 65535) problems.add("api.port: " + port + " is not a TCP port; use 1-65535 (or 0 for any free port)");
+        if (bindAddress.isEmpty()) problems.add("http.bindAddress: empty; use 127.0.0.1 (default) or an address of this machine");
+        if (port < 0 || port > 65535) problems.add("http.port: " + port + " is not a TCP port; use 1-65535 (or 0 for any free port)");
         if (token != null && token.length() < MIN_TOKEN_LENGTH) {
-            problems.add("api.token: shorter than " + MIN_TOKEN_LENGTH + " characters; use a random one, e.g. the"
+            problems.add("http.token: shorter than " + MIN_TOKEN_LENGTH + " characters; use a random one, e.g. the"
                     + " output of 'openssl rand -hex 32'");
         }
         if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            problems.add("api.token: must be printable ASCII without spaces (it travels in an HTTP header)");
+            problems.add("http.token: must be printable ASCII without spaces (it travels in an HTTP header)");
         }
-        if (protectReads && token == null) problems.add("api.protectReads: needs api.token; set a token or turn it off");
+        if (protectReads && token == null) problems.add("http.protectReads: needs http.token; set a token or turn it off");
         problems.addAll(limits.problems());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid API configuration:\n  - " + String.join("\n  - ", problems));

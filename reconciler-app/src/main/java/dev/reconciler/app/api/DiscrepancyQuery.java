@@ -7,6 +7,9 @@ import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
 import dev.reconciler.core.state.StateStore;
 
+import dev.reconciler.app.config.Durations;
+
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -27,36 +30,47 @@ import java.util.regex.Pattern;
  * none) and still have a {@code next}; follow {@code next} until it is null.
  *
  * @param status null for all
+ * @param acknowledged only open ones someone acknowledged ({@code status=acknowledged})
  * @param rule   null for all
  * @param type   null for all
  * @param since  null for all; else only discrepancies detected at or after it
+ * @param before null for all; else only discrepancies detected at or before it ({@code minAge} back from now)
+ * @param key    null for all; else only discrepancies one of whose key values starts with it (trimmed text)
  * @param cursor null for the first page
  */
-record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instant since, int limit, String cursor) {
+record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instant since, Instant before, String key,
+                        int limit, String cursor, boolean acknowledged) {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
     /** Records read per request at most, so one request costs a bounded amount whatever the filters. */
     static final int SCAN_BUDGET = 10_000;
-    static final Set<String> PARAMETERS = Set.of("status", "rule", "type", "since", "limit", "cursor");
+    static final Set<String> PARAMETERS = Set.of("status", "rule", "type", "since", "minAge", "maxAge", "key",
+            "limit", "cursor");
+    /** Longest key search text; a key value is never longer in practice. */
+    static final int MAX_KEY = 200;
+    private static final Duration MAX_AGE = Duration.ofDays(3650);
     private static final Pattern ID = Pattern.compile("[0-9a-f]{16}");
 
     /** Parses and checks the query parameters; every problem is a 400 naming the parameter. */
-    static DiscrepancyQuery parse(Router.Request req, EngineConfig config) {
+    static DiscrepancyQuery parse(Router.Request req, EngineConfig config, Instant now) {
         for (String name : req.query().keySet()) {
             if (!PARAMETERS.contains(name)) {
                 throw ApiException.badParameter(ApiException.shown(name), "unknown",
-                        "use status, rule, type, since, limit and cursor");
+                        "use status, rule, type, since, minAge, maxAge, key, limit and cursor");
             }
         }
         Status status = Status.OPEN;
+        boolean acknowledged = false;
         String s = req.query("status");
         if (s != null) {
             switch (s.toLowerCase(Locale.ROOT)) {
                 case "open" -> status = Status.OPEN;
                 case "resolved" -> status = Status.RESOLVED;
+                case "waived" -> status = Status.WAIVED;
+                case "acknowledged" -> acknowledged = true;
                 case "all" -> status = null;
                 default -> throw ApiException.badParameter("status", "'" + ApiException.shown(s) + "' is not a status",
-                        "use open (the default), resolved or all");
+                        "use open (the default), acknowledged, waived, resolved or all");
             }
         }
         String rule = req.query("rule");
@@ -77,6 +91,22 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
         Instant since = null;
         String si = req.query("since");
         if (si != null) since = instant("since", si);
+        Duration maxAge = age(req, "maxAge");
+        if (maxAge != null) {
+            Instant from = now.minus(maxAge);
+            if (since == null || from.isAfter(since)) since = from;
+        }
+        Duration minAge = age(req, "minAge");
+        Instant before = minAge == null ? null : now.minus(minAge);
+        String key = req.query("key");
+        if (key != null) {
+            key = key.trim();
+            if (key.isEmpty()) key = null;
+            else if (key.length() > MAX_KEY) {
+                throw ApiException.badParameter("key", "longer than " + MAX_KEY + " characters",
+                        "give the start of a key value, e.g. an order id");
+            }
+        }
         int limit = DEFAULT_LIMIT;
         String l = req.query("limit");
         if (l != null) {
@@ -97,7 +127,24 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
                     + "' is not a cursor this API gave out",
                     "pass the 'next' value of the previous page unchanged, or omit it for the first page");
         }
-        return new DiscrepancyQuery(status, rule, type, since, limit, cursor);
+        return new DiscrepancyQuery(status, rule, type, since, before, key, limit, cursor, acknowledged);
+    }
+
+    /** A duration parameter ({@code 5m}, {@code 1h}, {@code 2d}); null when absent. */
+    private static Duration age(Router.Request req, String name) {
+        String v = req.query(name);
+        if (v == null || v.isBlank()) return null;
+        Duration d;
+        try {
+            d = Durations.parse(v.trim());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            d = null;
+        }
+        if (d == null || d.compareTo(MAX_AGE) > 0) {
+            throw ApiException.badParameter(name, "'" + ApiException.shown(v) + "' is not a duration up to 3650d",
+                    "write it like 30s, 5m, 1h or 2d");
+        }
+        return d;
     }
 
     static Instant instant(String name, String text) {
@@ -115,9 +162,19 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
 
     boolean matches(Discrepancy d) {
         return (status == null || d.status() == status)
+                && (!acknowledged || d.acknowledgement() != null)
                 && (rule == null || d.rule().equals(rule))
                 && (type == null || d.type() == type)
-                && (since == null || !d.detectedAt().isBefore(since));
+                && (since == null || !d.detectedAt().isBefore(since))
+                && (before == null || !d.detectedAt().isAfter(before))
+                && (key == null || keyStartsWith(d, key));
+    }
+
+    private static boolean keyStartsWith(Discrepancy d, String prefix) {
+        for (String v : d.key().values()) {
+            if (v != null && v.startsWith(prefix)) return true;
+        }
+        return false;
     }
 
     /** One page: the matching records after the cursor, and the cursor of the next page (null at the end). */

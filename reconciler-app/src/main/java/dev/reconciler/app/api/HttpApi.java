@@ -12,6 +12,9 @@ import dev.reconciler.app.source.ResyncRequest;
 import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.TimelineEntry;
+import dev.reconciler.core.discrepancy.TransitionRefused;
+import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.fact.Values;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
@@ -52,6 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -101,7 +105,13 @@ public final class HttpApi implements AutoCloseable {
     private final List<Supplier<SourceStatus>> sources;
     private final ReconcilerMetrics metrics;
     private final Resync resync;
+    /** The largest over-limit body read (and dropped) so that its client sees the 413; see {@code handle}. */
+    private static final long DRAIN_LIMIT = 1 << 20;
+
     private final Router router = new Router();
+    private final ConsoleFiles console = new ConsoleFiles();
+    private final RecentMatches recentMatches;
+    private final OpenAges openAges;
     private final byte[] token;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** What {@code POST /api/rules/{rule}/verify} runs; null when this process cannot verify. */
@@ -141,10 +151,28 @@ public final class HttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.US_ASCII);
         this.maxBody = config.limits().maxBodySize();
-        router.add("GET", "/metrics", Router.Access.READ, Router.Lane.PROBE, this::metrics)
+        this.recentMatches = new RecentMatches(java.time.Clock.systemUTC());
+        pipeline.addListener(recentMatches::record);
+        this.openAges = new OpenAges(store, engineConfig.rules().stream().map(Rule::name).toList(),
+                java.time.Clock.systemUTC());
+        // The console's files hold no data (the page reads it through the API, with the API's access rules): open.
+        router.add("GET", "/", Router.Access.OPEN, req -> console.index())
+                .add("GET", "/console/([a-z]+\\.[a-z]+)", Router.Access.OPEN,
+                        req -> console.asset(req.params().get(0), req.query("h")))
+                .add("GET", "/metrics", Router.Access.READ, Router.Lane.PROBE, this::metrics)
                 .add("GET", "/api/discrepancies", Router.Access.READ, this::discrepancies)
+                .add("GET", "/api/discrepancies/ages", Router.Access.READ, this::openAges)
                 .add("GET", "/api/discrepancies/([^/]+)", Router.Access.READ, this::discrepancy)
-                .add("POST", "/api/discrepancies/([^/]+)/ack", Router.Access.WRITE, this::acknowledge)
+                .add("POST", "/api/discrepancies/([^/]+)/ack", Router.Access.WRITE,
+                        req -> act(req, TimelineEntry.Action.ACKNOWLEDGED))
+                .add("POST", "/api/discrepancies/([^/]+)/waive", Router.Access.WRITE,
+                        req -> act(req, TimelineEntry.Action.WAIVED))
+                .add("POST", "/api/discrepancies/([^/]+)/resolve", Router.Access.WRITE,
+                        req -> act(req, TimelineEntry.Action.RESOLVED))
+                .add("POST", "/api/discrepancies/([^/]+)/reopen", Router.Access.WRITE,
+                        req -> act(req, TimelineEntry.Action.REOPENED))
+                .add("GET", "/api/audit", Router.Access.READ, this::audit)
+                .add("GET", "/api/reports/daily", Router.Access.READ, this::dailyReport)
                 .add("GET", "/api/pairs/([^/]+)", Router.Access.READ, this::pair)
                 .add("POST", "/api/rules/([^/]+)/verify", Router.Access.WRITE, this::verify)
                 .add("GET", "/api/status", Router.Access.READ, this::status)
@@ -177,7 +205,7 @@ public final class HttpApi implements AutoCloseable {
         try {
             address = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
         } catch (IOException e) {
-            throw new IllegalStateException("api.bindAddress: cannot resolve '" + config.bindAddress() + "' ("
+            throw new IllegalStateException("http.bindAddress: cannot resolve '" + config.bindAddress() + "' ("
                     + e.getMessage() + "); use an IP address of this machine, e.g. 127.0.0.1", e);
         }
         ApiConfig.Limits limits = config.limits();
@@ -221,7 +249,7 @@ public final class HttpApi implements AutoCloseable {
             while (c != null && !(c instanceof BindException)) c = c.getCause();
             if (c != null) {
                 throw new IllegalStateException("cannot listen on " + config.bindAddress() + ":" + config.port()
-                        + " (" + c.getMessage() + "); stop what uses the port or set api.port to another one", e);
+                        + " (" + c.getMessage() + "); stop what uses the port or set http.port to another one", e);
             }
             throw new UncheckedIOException("cannot start the HTTP API on " + config.bindAddress() + ":"
                     + config.port() + ": " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
@@ -298,7 +326,15 @@ public final class HttpApi implements AutoCloseable {
         }
         long length = request.getLength();
         if (length > maxBody) {
-            send(response, callback, tooLarge());
+            Router.Reply refused = tooLarge().withHeader("Connection", "close");
+            if (length <= DRAIN_LIMIT) {
+                // Read and drop a body of a size an ordinary client may send: a client still writing it when the
+                // server closes gets a broken pipe instead of this 413. A larger one is not worth reading.
+                Content.Source.consumeAll(request, Callback.from(() -> send(response, callback, refused),
+                        failure -> send(response, callback, refused)));
+            } else {
+                send(response, callback, refused);
+            }
             return;
         }
         Content.Source.asByteArrayAsync(request, maxBody)
@@ -389,21 +425,21 @@ public final class HttpApi implements AutoCloseable {
         if (access == Router.Access.OPEN || (access == Router.Access.READ && !config.protectReads())) return;
         if (token == null) {
             throw new ApiException(403, "changes through the API are disabled: no API token is configured",
-                    "set api.token in the configuration and send it as 'Authorization: Bearer <token>'");
+                    "set http.token in the configuration and send it as 'Authorization: Bearer <token>'");
         }
         if (header == null || header.isBlank()) {
             throw new ApiException(401, "this endpoint needs the API token",
-                    "send the header 'Authorization: Bearer <api.token from the configuration>'");
+                    "send the header 'Authorization: Bearer <http.token from the configuration>'");
         }
         String h = header.trim();
         if (h.length() < 7 || !h.substring(0, 7).equalsIgnoreCase("Bearer ")) {
             throw new ApiException(401, "the Authorization header is not a bearer token",
-                    "send 'Authorization: Bearer <api.token from the configuration>'");
+                    "send 'Authorization: Bearer <http.token from the configuration>'");
         }
         byte[] given = h.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(given, token)) {   // constant time
             throw new ApiException(401, "the bearer token is not the configured API token",
-                    "send the api.token of this reconciler's configuration");
+                    "send the http.token of this reconciler's configuration");
         }
     }
 
@@ -516,8 +552,13 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private Router.Reply discrepancies(Router.Request req) {
-        DiscrepancyQuery q = DiscrepancyQuery.parse(req, engineConfig);
+        DiscrepancyQuery q = DiscrepancyQuery.parse(req, engineConfig, Instant.now());
         return Router.Reply.json(200, q.run(store));
+    }
+
+    private Router.Reply openAges(Router.Request req) {
+        noQuery(req);
+        return Router.Reply.json(200, openAges.get());
     }
 
     private Router.Reply discrepancy(Router.Request req) {
@@ -532,24 +573,101 @@ public final class HttpApi implements AutoCloseable {
                         + " after the retention period");
     }
 
-    private Router.Reply acknowledge(Router.Request req) throws InterruptedException {
+    /**
+     * {@code POST /api/discrepancies/{id}/ack|waive|resolve|reopen}: a person's step, on the engine thread, with its
+     * audit entry in the same batch. 200 with the discrepancy after the step; 409 when its state does not allow it.
+     */
+    private Router.Reply act(Router.Request req, TimelineEntry.Action action) throws InterruptedException {
         noQuery(req);
         String id = req.params().get(0);
-        String note = note(req.body());
-        Discrepancy acked;
+        Step step = Step.parse(req.body(), action);
+        Discrepancy done;
         try {
-            acked = pipeline.call(engine -> engine.acknowledge(id, note))
-                    .get(ENGINE_WAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow(() -> unknownId(id));
+            // Reporting: the outcomes (a waive, a resolution, a re-opening) reach the metrics like the engine's own.
+            done = pipeline.callReporting(engine -> engine.act(id, action, step.by(), step.reason()),
+                            r -> r.map(ReconciliationEngine.StepResult::outcomes).orElse(List.of()))
+                    .get(ENGINE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                    .map(ReconciliationEngine.StepResult::discrepancy).orElseThrow(() -> unknownId(id));
         } catch (TimeoutException e) {
-            throw new ApiException(503, "the engine did not take the acknowledgement within "
+            throw new ApiException(503, "the engine did not take the " + Step.verb(action) + " within "
                     + ENGINE_WAIT.toSeconds() + " s (it is working through a backlog)", "retry in a minute");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof TransitionRefused r) {
+                throw new ApiException(409, r.getMessage(), "GET /api/discrepancies/" + ApiException.shown(id)
+                        + " shows its status and timeline; see docs/workflow.md for the steps each status allows");
+            }
             if (cause instanceof RuntimeException r) throw r;
-            throw new IllegalStateException("acknowledging failed: " + cause, cause);
+            throw new IllegalStateException(Step.verb(action) + " failed: " + cause, cause);
         }
-        log.info("discrepancy {} ({} {}) acknowledged through the API", acked.id(), acked.rule(), acked.type());
-        return Router.Reply.json(200, Views.DiscrepancyView.of(acked));
+        log.info("discrepancy {} ({} {}) {} through the API by {}", done.id(), done.rule(), done.type(),
+                action.name().toLowerCase(Locale.ROOT), step.by().isEmpty() ? "(nobody named)" : step.by());
+        return Router.Reply.json(200, Views.DiscrepancyView.of(done));
+    }
+
+    /** {@code GET /api/audit?since=&limit=&cursor=}: the audit trail, newest first. */
+    private Router.Reply audit(Router.Request req) {
+        for (String name : req.query().keySet()) {
+            if (!Set.of("since", "limit", "cursor").contains(name)) {
+                throw ApiException.badParameter(ApiException.shown(name), "unknown", "use since, limit and cursor");
+            }
+        }
+        Instant since = req.query("since") == null ? null : DiscrepancyQuery.instant("since", req.query("since"));
+        int limit = DiscrepancyQuery.DEFAULT_LIMIT;
+        String l = req.query("limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l.trim());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > DiscrepancyQuery.MAX_LIMIT) {
+                throw ApiException.badParameter("limit", "'" + ApiException.shown(l) + "' is not a number from 1 to "
+                        + DiscrepancyQuery.MAX_LIMIT, "omit it for " + DiscrepancyQuery.DEFAULT_LIMIT + " entries");
+            }
+        }
+        Long before = null;
+        String c = req.query("cursor");
+        if (c != null) {
+            try {
+                before = Long.parseLong(c);
+            } catch (NumberFormatException e) {
+                before = -1L;
+            }
+            if (before < 1) {
+                throw ApiException.badParameter("cursor", "'" + ApiException.shown(c)
+                        + "' is not a cursor this API gave out", "pass the 'next' value of the previous page unchanged");
+            }
+        }
+        List<Views.AuditView> items = new ArrayList<>();
+        for (var e : ReconciliationEngine.audit(store, before, since, limit)) items.add(Views.AuditView.of(e));
+        String next = items.size() == limit && items.get(items.size() - 1).seq() > 1
+                ? Long.toString(items.get(items.size() - 1).seq()) : null;
+        return Router.Reply.json(200, new Views.Page<>(items, next));
+    }
+
+    /** {@code GET /api/reports/daily?date=YYYY-MM-DD&rule=}: one UTC day's figures (yesterday by default). */
+    private Router.Reply dailyReport(Router.Request req) {
+        for (String name : req.query().keySet()) {
+            if (!name.equals("date") && !name.equals("rule")) {
+                throw ApiException.badParameter(ApiException.shown(name), "unknown", "use date and rule");
+            }
+        }
+        String rule = req.query("rule");
+        if (rule != null && engineConfig.rule(rule).isEmpty()) {
+            throw ApiException.badParameter("rule", "no rule '" + ApiException.shown(rule) + "'",
+                    "use one of " + engineConfig.rules().stream().map(Rule::name).toList());
+        }
+        java.time.LocalDate date;
+        String d = req.query("date");
+        try {
+            date = d == null ? java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1)
+                    : java.time.LocalDate.parse(d.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ApiException.badParameter("date", "'" + ApiException.shown(d) + "' is not a date",
+                    "write it as YYYY-MM-DD (a UTC day), e.g. 2026-12-02");
+        }
+        return Router.Reply.json(200, DailyReport.of(ReconciliationEngine.daily(store, engineConfig, date), rule));
     }
 
     /**
@@ -630,32 +748,74 @@ public final class HttpApi implements AutoCloseable {
         return Router.Reply.json(202, r);
     }
 
-    /** The note of an acknowledgement body {@code {"note": "..."}}; an empty body means no note. */
-    private static String note(byte[] body) {
-        if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) return "";
-        String fix = "send a JSON object such as {\"note\": \"checking with the inventory team\"}";
-        JsonNode json;
-        try {
-            json = Json.MAPPER.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "the body is not JSON: " + e.getOriginalMessage(), fix);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * The body of a person's step: {@code {"by": "alice", "reason": "..."}}. {@code by} is mandatory for waive,
+     * resolve and re-open (an acknowledgement without it is kept, by nobody named, as before); {@code reason} for
+     * waive and resolve. {@code note} is the older name of {@code reason} (acknowledgements before the workflow).
+     */
+    record Step(String by, String reason) {
+        static final int MAX_BY = 200;
+
+        static String verb(TimelineEntry.Action a) {
+            return switch (a) {
+                case ACKNOWLEDGED -> "acknowledgement";
+                case WAIVED -> "waiver";
+                case RESOLVED -> "resolution";
+                case REOPENED -> "re-opening";
+                default -> a.name().toLowerCase(Locale.ROOT);
+            };
         }
-        if (json == null || !json.isObject()) throw new ApiException(400, "the body is not a JSON object", fix);
-        List<String> unknown = new ArrayList<>();
-        json.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("note")) unknown.add(f);
-        });
-        if (!unknown.isEmpty()) throw new ApiException(400, "the body has unknown fields " + unknown, fix);
-        JsonNode note = json.get("note");
-        if (note == null || note.isNull()) return "";
-        if (!note.isTextual()) throw new ApiException(400, "'note' is not a string", fix);
-        if (note.textValue().length() > MAX_NOTE) {
-            throw new ApiException(400, "'note' is longer than " + MAX_NOTE + " characters",
-                    "shorten the note; link to a ticket for the details");
+
+        static Step parse(byte[] body, TimelineEntry.Action action) {
+            boolean needsBy = action != TimelineEntry.Action.ACKNOWLEDGED;
+            boolean needsReason = action == TimelineEntry.Action.WAIVED || action == TimelineEntry.Action.RESOLVED;
+            String fix = "send a JSON object such as {\"by\": \"alice\", \"reason\": \"ticket OPS-1234: known"
+                    + " double deduction, refunded\"}" + (needsReason ? "; a " + verb(action) + " needs both" : "");
+            if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
+                if (needsBy) throw new ApiException(400, "the body is empty", fix);
+                return new Step("", "");
+            }
+            JsonNode json;
+            try {
+                json = Json.MAPPER.readTree(body);
+            } catch (JsonProcessingException e) {
+                throw new ApiException(400, "the body is not JSON: " + e.getOriginalMessage(), fix);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (json == null || !json.isObject()) throw new ApiException(400, "the body is not a JSON object", fix);
+            List<String> unknown = new ArrayList<>();
+            json.fieldNames().forEachRemaining(f -> {
+                if (!f.equals("by") && !f.equals("reason") && !f.equals("note")) unknown.add(f);
+            });
+            if (!unknown.isEmpty()) throw new ApiException(400, "the body has unknown fields " + unknown, fix);
+            String by = text(json, "by", MAX_BY, fix).strip();
+            String reason = text(json, "reason", MAX_NOTE, fix);
+            if (reason.isEmpty()) reason = text(json, "note", MAX_NOTE, fix);
+            if (needsBy && by.isEmpty()) {
+                throw new ApiException(400, "'by' is missing: a " + verb(action) + " records who made it", fix);
+            }
+            for (int i = 0; i < by.length(); i++) {
+                if (Character.isISOControl(by.charAt(i))) {
+                    throw new ApiException(400, "'by' has a control character", "send a name or login, e.g. alice");
+                }
+            }
+            if (needsReason && reason.isBlank()) {
+                throw new ApiException(400, "'reason' is missing: a " + verb(action) + " records why", fix);
+            }
+            return new Step(by, reason);
         }
-        return note.textValue();
+
+        private static String text(JsonNode json, String field, int max, String fix) {
+            JsonNode v = json.get(field);
+            if (v == null || v.isNull()) return "";
+            if (!v.isTextual()) throw new ApiException(400, "'" + field + "' is not a string", fix);
+            if (v.textValue().length() > max) {
+                throw new ApiException(400, "'" + field + "' is longer than " + max + " characters",
+                        "shorten it; link to a ticket for the details");
+            }
+            return v.textValue();
+        }
     }
 
     private Router.Reply pair(Router.Request req) {
@@ -745,7 +905,9 @@ public final class HttpApi implements AutoCloseable {
             if (!byName.containsKey(e.getKey())) sourceViews.add(Views.SourceView.of(e.getKey(), null, e.getValue(), now));
         }
         List<Views.RuleView> rules = new ArrayList<>();
-        snap.rules().forEach((name, n) -> rules.add(Views.RuleView.of(name, n)));
+        long counted = recentMatches.coveredSeconds();
+        snap.rules().forEach((name, n) -> rules.add(Views.RuleView.of(name, n, recentMatches.lastMinute(name), counted,
+                engineConfig.rule(name).map(r -> Views.RuleDefinition.of(r, engineConfig.clockSkew())).orElse(null))));
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
         Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
         Pipeline.Unwritable unwritable = pipeline.unwritable();

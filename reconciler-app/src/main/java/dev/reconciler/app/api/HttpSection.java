@@ -2,17 +2,16 @@ package dev.reconciler.app.api;
 
 import dev.reconciler.app.config.ConfigKey;
 import dev.reconciler.app.config.ConfigKey.Kind;
-import dev.reconciler.app.config.ConfigKey.Shown;
 import dev.reconciler.app.config.ConfigSection;
-
 import dev.reconciler.app.config.Section;
 
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The {@code http} section: the HTTP API and {@code /metrics} ({@link ApiConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code http} section: the HTTP API and {@code /metrics} ({@link ApiConfig}). Each key is declared here once,
+ * with its docs row: docs/configuration.md, the JSON Schema and {@code reconciler config print} are made from these
+ * declarations.
  */
 public final class HttpSection {
     /** The keys, as {@code ConfigSchema} assembles them. */
@@ -73,9 +72,13 @@ public final class HttpSection {
             return new ApiConfig(bind, port, token, protect, new ApiConfig.Limits(workers, queue, idle, read,
                     (int) Math.min(Integer.MAX_VALUE, header), (int) Math.min(Integer.MAX_VALUE, body)));
         } catch (IllegalArgumentException e) {
-            // ApiConfig names its problems api.<key>: the file calls the section http.
+            // ApiConfig names its problems http.<key>, as the file does; through problem() they name the
+            // environment variable a value came from.
             for (String line : Section.detail(e)) {
-                s.problems().add(Section.child(s.path(), line.startsWith("api.") ? line.substring(4) : line));
+                int colon = line.indexOf(": ");
+                String key = line.startsWith("http.") && colon > 0 ? line.substring(5, colon) : null;
+                if (key != null && s.declares(key)) s.problem(key, line.substring(colon + 2));
+                else s.problems().add(line);
             }
             return null;
         }

@@ -9,6 +9,7 @@ import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.discrepancy.Verification;
+import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.match.RulePause;
 import dev.reconciler.core.rule.Side;
@@ -66,15 +67,55 @@ public final class Views {
         }
     }
 
-    /** @param verification for a verified {@code MISSING_*}: what the lookup found; null otherwise */
+    /**
+     * One step of a discrepancy's life: {@code OPENED} and the engine's {@code RESOLVED} (by {@code engine}, the
+     * reason its resolution) come from the discrepancy's times; the others are people's steps as recorded.
+     */
+    public record Step(Instant at, TimelineEntry.Action action, String by, String reason) {
+    }
+
+    /**
+     * @param timeline     its life, oldest first (see {@link Step})
+     * @param verification for a verified {@code MISSING_*}: what the lookup found; null otherwise
+     */
     public record DiscrepancyView(String id, String rule, DiscrepancyType type, Status status, Map<String, String> key,
                                   int occurrence, Instant detectedAt, Instant resolvedAt, Resolution resolution,
                                   BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged,
-                                  VerificationView verification) {
+                                  List<Step> timeline, VerificationView verification) {
         public static DiscrepancyView of(Discrepancy d) {
             return new DiscrepancyView(d.id(), d.rule(), d.type(), d.status(), d.key(), d.occurrence(), d.detectedAt(),
                     d.resolvedAt(), d.resolution(), d.difference(), rows(d.left()), rows(d.right()),
-                    Ack.of(d.acknowledgement()), VerificationView.of(d.verification()));
+                    Ack.of(d.acknowledgement()), Views.timeline(d), VerificationView.of(d.verification()));
+        }
+    }
+
+    static List<Step> timeline(Discrepancy d) {
+        List<Step> out = new ArrayList<>();
+        out.add(new Step(d.detectedAt(), TimelineEntry.Action.OPENED, TimelineEntry.ENGINE, ""));
+        boolean acked = false;
+        for (TimelineEntry e : d.timeline()) {
+            out.add(new Step(e.at(), e.action(), e.by(), e.reason()));
+            acked |= e.action() == TimelineEntry.Action.ACKNOWLEDGED;
+        }
+        Acknowledgement a = d.acknowledgement();
+        if (a != null && !acked) {
+            // Acknowledged by a release that kept no timeline: the acknowledgement itself, by nobody named.
+            out.add(new Step(a.at(), TimelineEntry.Action.ACKNOWLEDGED, "", a.note()));
+        }
+        if (d.status() == Status.RESOLVED && d.resolution() != Resolution.MANUAL) {
+            out.add(new Step(d.resolvedAt(), TimelineEntry.Action.RESOLVED, TimelineEntry.ENGINE,
+                    d.resolution().name()));
+        }
+        out.sort(java.util.Comparator.comparing(Step::at));   // stable: steps at one instant keep their order
+        return out;
+    }
+
+    /** An entry of the audit trail ({@code GET /api/audit}). */
+    record AuditView(long seq, Instant at, String discrepancyId, String rule, DiscrepancyType type,
+                     TimelineEntry.Action action, String by, String reason) {
+        static AuditView of(dev.reconciler.core.discrepancy.AuditEntry e) {
+            return new AuditView(e.seq(), e.at(), e.discrepancyId(), e.rule(), e.type(), e.action(), e.by(),
+                    e.reason());
         }
     }
 
@@ -132,23 +173,58 @@ public final class Views {
     }
 
     /**
-     * @param state  {@code running}, or {@code paused} while rows of a table lack a column the rule reads
-     * @param paused what paused it: per side and table, the column and the binlog position of the first row without
-     *               it; empty while running
-     * @param verifying due MISSING_* held by verify before alert instead of firing: {@code lookingUp} (the lookup on
-     *               the other database runs) and {@code awaitingBinlog} (found there, awaited in the binlog)
+     * @param state            {@code running}, or {@code paused} while rows of a table lack a column the rule reads
+     * @param paused           what paused it: per side and table, the column and the binlog position of the first
+     *                         row without it; empty while running
+     * @param matchesPerMinute pairs matched in the last minute (of this process: {@code matchesCountedSeconds} says
+     *                         how much of that minute it has counted, less than 60 right after a start)
+     * @param definition       the rule's key, quantity columns and grace, to read a discrepancy against
+     * @param verifying        due MISSING_* held by verify before alert instead of firing: {@code lookingUp} (the
+     *                         lookup on the other database runs) and {@code awaitingBinlog} (found there, awaited in
+     *                         the binlog)
      */
     record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
                     Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
                     Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused,
-                    Map<String, Long> verifying) {
-        static RuleView of(String name, EngineSnapshot.RuleNumbers n) {
+                    Map<DiscrepancyType, Long> waived, long matchesPerMinute, long matchesCountedSeconds,
+                    RuleDefinition definition, Map<String, Long> verifying) {
+        static RuleView of(String name, EngineSnapshot.RuleNumbers n, long matchesPerMinute, long countedSeconds,
+                           RuleDefinition definition) {
             Map<String, Long> verifying = new LinkedHashMap<>();
             verifying.put("lookingUp", n.verifying());
             verifying.put("awaitingBinlog", n.awaitingBinlog());
             return new RuleView(name, n.paused().isEmpty() ? "running" : "paused", bySide(n.pending()), n.open(),
                     bySide(n.facts()), bySide(n.withoutKey()), bySide(n.held()), bySide(n.watermarks()),
-                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), verifying);
+                    n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), n.waived(),
+                    matchesPerMinute, countedSeconds, definition, verifying);
+        }
+    }
+
+    /**
+     * What a rule compares: its key (name, left column, right column), its quantity columns (null when it compares
+     * none), the tables' streams, its grace and the engine's clock-skew allowance (a counterpart may arrive up to
+     * grace + skew after its row before the discrepancy opens).
+     */
+    record RuleDefinition(List<KeyPart> key, Map<String, String> quantity, Map<String, String> streams,
+                          String multiplicity, String grace, String clockSkew) {
+        record KeyPart(String name, String left, String right) {
+        }
+
+        static RuleDefinition of(dev.reconciler.core.rule.Rule r, java.time.Duration skew) {
+            List<KeyPart> key = r.key().parts().stream().map(p -> new KeyPart(p.name(), p.leftColumn(), p.rightColumn()))
+                    .toList();
+            Map<String, String> quantity = null;
+            if (r.quantity() != null) {
+                quantity = new LinkedHashMap<>();
+                quantity.put("left", r.quantity().leftColumn());
+                quantity.put("right", r.quantity().rightColumn());
+            }
+            Map<String, String> streams = new LinkedHashMap<>();
+            streams.put("left", r.left().stream());
+            streams.put("right", r.right().stream());
+            return new RuleDefinition(key, quantity, streams, r.multiplicity().name(),
+                    dev.reconciler.app.config.Durations.format(r.grace()),
+                    dev.reconciler.app.config.Durations.format(skew));
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Starts two private MariaDB servers (orders with four shards, inventory), a flash-sale traffic"
-                + " generator that injects each of the article's faults at a low rate, and the reconciler with"
+                + " generator that injects each kind of drift (docs/domain.md) at a low rate, and the reconciler with"
                 + " deploy/config/order-inventory.yml against them; shows a live view (events/s, pending,"
                 + " discrepancies by type, the latest ones with their keys) and the API and /metrics URLs.",
                 "Ctrl-C stops everything it started and removes its temp data. Needs MariaDB"

@@ -11,16 +11,18 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "reconciler", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reconciles two data flows (orders and inventory) from their databases' binlogs in real time.",
-        subcommands = {RunCommand.class, ValidateCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
-                VersionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ValidateCommand.class, ConfigCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
+                StatusCommand.class, DiscrepanciesCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  reconciler demo                                  # see it work on two private MariaDB servers",
                 "  reconciler validate --config reconciler.yml --connect",
                 "  reconciler run --config reconciler.yml",
                 "  reconciler verify --config reconciler.yml --rule sale --since 6h",
+                "  reconciler status --server http://reconciler:8080",
+                "  reconciler discrepancies list --server http://reconciler:8080 --rule sale",
                 "",
                 "Exit codes: 0 success, 1 configuration or database problems, 2 usage error, 3 start-up or run-time failure,",
-                "4 verify found differences,",
+                "4 verify found differences, 5 no such discrepancy, 6 step not allowed, 7 no or wrong API token,",
                 "130/143 stopped by Ctrl-C/SIGTERM (after a clean shutdown)."})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -33,7 +35,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, demo or version");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: run, validate, resync, verify, demo, traffic, status, discrepancies or version");
     }
 
     public static void main(String[] args) {
@@ -78,12 +80,11 @@ public final class Main implements Runnable {
 
     /**
      * The binlog client logs through java.util.logging at INFO (every connect); like Debezium's own loggers, only its
-     * warnings are worth a line.
+     * warnings are worth a line, and they go through logback like every other line.
      */
     static void quietJavaUtilLogging() {
-        java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
-        root.setLevel(java.util.logging.Level.WARNING);
-        for (java.util.logging.Handler h : root.getHandlers()) h.setLevel(java.util.logging.Level.WARNING);
+        // through SLF4J, so that its lines are in the process's log format (JSON lines included)
+        dev.reconciler.app.logging.JavaUtilLoggingBridge.install(java.util.logging.Level.WARNING);
         // The binlog client logs its keep-alive reconnects here, every 5 s, outside our log format; the source reports
         // the connection's state itself, once per change (docs/operations.md).
         BINLOG_CLIENT_LOGGER.setLevel(java.util.logging.Level.OFF);

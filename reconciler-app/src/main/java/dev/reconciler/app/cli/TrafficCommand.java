@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 @Command(name = "traffic", mixinStandardHelpOptions = true,
-        description = {"Writes flash-sale traffic with injected faults into the DOMAIN.md tables of the two databases"
+        description = {"Writes flash-sale traffic with injected faults into the flow tables (docs/domain.md) of the two databases"
                 + " a configuration names (the demo's generator, for a compose stack or a staging setup). The"
                 + " configured users need INSERT on the flow tables. Runs until stopped."},
         footerHeading = "%nExample:%n",

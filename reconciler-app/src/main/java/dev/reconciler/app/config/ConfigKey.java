@@ -43,8 +43,10 @@ public record ConfigKey(String name, Kind kind, String type, String dflt, String
         SECTION,
         /** A list of mappings whose keys are declared as the section {@code <path>.<name>[]}. */
         SECTIONS,
-        /** A mapping of free keys (column names, headers, connector properties, labels). */
-        MAP
+        /** A mapping of free keys (column names, headers, connector properties). */
+        MAP,
+        /** A mapping of alert label names to values; {@link #choices()} are the values of {@code severity}. */
+        LABELS
     }
 
     /** How a value may be shown by {@code config print}. */

@@ -5,9 +5,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.DailyReportConfig;
 import dev.reconciler.app.alert.AlertsSection;
+import dev.reconciler.app.alert.RuleLabels;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.HttpSection;
+import dev.reconciler.app.metrics.MetricsConfig;
+import dev.reconciler.app.metrics.MetricsSection;
 import dev.reconciler.app.source.SourcesSection;
 import dev.reconciler.app.verify.VerifyConfig;
 import dev.reconciler.app.verify.VerifySection;
@@ -29,7 +33,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -105,13 +108,18 @@ public final class ConfigLoader {
         ApiConfig http = HttpSection.bind(root.section("http", "http"));
         List<Section> sourceSections = root.list("sources", "sources[]");
         List<SourceSpec> sources = SourcesSection.bind(root, sourceSections);
-        EngineConfig engine = engine(root, sourceSections, sources);
+        Map<String, Map<String, String>> labels = new LinkedHashMap<>();
+        EngineConfig engine = engine(root, sourceSections, sources, labels);
         AlertsConfig alerts = AlertsSection.bind(root);
-        VerifyConfig verify = VerifySection.bind(root.section("verify", "verify"), root.list("rules", "rules[]"),
+        VerifyConfig verify = VerifySection.bind(root.section("verify", "verify"),
+                engine == null ? List.of() : root.list("rules", "rules[]"),
                 engine == null ? Set.of() : engine.rules().stream().map(Rule::name).collect(
                         java.util.stream.Collectors.toSet()));
+        MetricsConfig metrics = MetricsSection.bind(root.section("metrics", "metrics"));
+        DailyReportConfig dailyReport = DailyReportConfig.bind(root);
         if (!problems.isEmpty()) return null;
-        return new ReconcilerConfig(state, http, sources, engine, alerts, verify);
+        return new ReconcilerConfig(state, http, sources, engine, alerts.withRuleLabels(new RuleLabels(labels)), metrics,
+                dailyReport, verify);
     }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */
@@ -122,7 +130,9 @@ public final class ConfigLoader {
 
     // ------------------------------------------------------------------------------------------------ engine
 
-    private EngineConfig engine(Section root, List<Section> sourceSections, List<SourceSpec> sources) {
+    /** @param labels filled with each rule's {@code labels} (alerting's {@link RuleLabels}), in file order */
+    private EngineConfig engine(Section root, List<Section> sourceSections, List<SourceSpec> sources,
+                                Map<String, Map<String, String>> labels) {
         int problemsBefore = root.problems().size();
         Set<String> sourceNames = new LinkedHashSet<>();
         for (SourceSpec s : sources) sourceNames.add(s.name());
@@ -207,6 +217,7 @@ public final class ConfigLoader {
         for (int i = 0; i < ruleSections.size(); i++) {
             Section s = ruleSections.get(i);
             Rule r = rule(s, streamIndex.keySet());
+            Map<String, String> ruleLabels = RuleLabels.bind(s);
             if (r == null) continue;
             if (ruleIndex.containsKey(r.name())) {
                 s.problem("name", "'" + r.name() + "' is also the name of rules[" + ruleIndex.get(r.name())
@@ -214,6 +225,7 @@ public final class ConfigLoader {
                 continue;
             }
             ruleIndex.put(r.name(), i);
+            if (ruleLabels != null) labels.put(r.name(), ruleLabels);
             rules.add(r);
         }
 

@@ -89,6 +89,42 @@ public final class EnvSubstitution {
         return out.toString();
     }
 
+    /**
+     * Where the references of {@code text} take their values from, for messages and {@code config print}:
+     * {@code environment variable ORDER_DB_HOST}, {@code the default in ${ORDER_DB_PORT:-3306} (ORDER_DB_PORT is
+     * unset)}, {@code secret file /run/secrets/x}; empty when the text has no reference. Never a value.
+     */
+    public String describe(String text) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int i = 0;
+        while (text != null && i < text.length()) {
+            int start = text.indexOf("${", i);
+            if (start < 0) break;
+            int end = text.indexOf('}', start);
+            if (end < 0) break;
+            if (start > 0 && text.charAt(start - 1) == '$') {
+                i = start + 2;
+                continue;
+            }
+            String ref = text.substring(start + 2, end);
+            i = end + 1;
+            if (ref.startsWith("file:")) {
+                out.add("secret file " + ref.substring("file:".length()));
+                continue;
+            }
+            int sep = ref.indexOf(":-");
+            String name = sep < 0 ? ref : ref.substring(0, sep);
+            String value = env.apply(name);
+            if (value == null || (sep >= 0 && value.isEmpty())) {
+                out.add(sep < 0 ? "environment variable " + name + " (unset)"
+                        : "the default of ${" + name + ":-…} (" + name + " " + (value == null ? "unset" : "empty") + ")");
+            } else {
+                out.add("environment variable " + name);
+            }
+        }
+        return String.join(", ", out);
+    }
+
     /** A secret file's content without its trailing line breaks; the message of a failure never holds content. */
     private static String readFile(String path) {
         if (path.isBlank()) {

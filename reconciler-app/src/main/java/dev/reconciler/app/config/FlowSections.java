@@ -1,13 +1,13 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.config.ConfigKey.Kind;
-import dev.reconciler.app.config.ConfigKey.Shown;
 
 import java.util.List;
 
 /**
- * The {@code streams}, {@code rules} and {@code engine} sections: what is compared and the time model's bounds (the core's {@code EngineConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code streams}, {@code rules} and {@code engine} sections: what is compared and the time model's bounds (the
+ * core's {@code EngineConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON
+ * Schema and {@code reconciler config print} are made from these declarations.
  */
 public final class FlowSections {
     /** The keys, as {@code ConfigSchema} assembles them. */
@@ -46,6 +46,13 @@ public final class FlowSections {
             ConfigKey.of("grace", Kind.DURATION, "duration", "`30s`", "`${RECONCILER_GRACE:-30s}`",
                 "How long a row waits for its counterpart before a discrepancy opens; long enough to cover the"
                 + " normal delay between the two services' writes."),
+            ConfigKey.of("labels", Kind.LABELS, "mapping", "`{severity: warning}`", "`{severity: critical, team: payments}`",
+                "Labels every alert of this rule carries (webhook `labels`, Alertmanager labels, a line of the chat"
+                + " message) and `reconciler_rule_info` exports, for routing and inhibiting: `severity` (`critical`,"
+                + " `warning` or `info`), `team`, and further labels named like Prometheus labels (letters, digits,"
+                + " `_`). Names the reconciler sets itself (`alertname`, `rule`, `type`, `key`, `source`, `side`,"
+                + " `table`, `column`, `reason`, `job`, `instance`) are refused. See [alerts.md](alerts.md).")
+                .choices("critical", "warning", "info"),
             dev.reconciler.app.verify.VerifySection.RULE_KEY),
         ConfigSection.of("rules[].left",
             ConfigKey.of("stream", Kind.TEXT, "stream name", "required", "`order_stream`",

@@ -1,7 +1,9 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.DailyReportConfig;
 import dev.reconciler.app.api.ApiConfig;
+import dev.reconciler.app.metrics.MetricsConfig;
 import dev.reconciler.app.source.RequiredColumns;
 import dev.reconciler.app.verify.VerifyConfig;
 import dev.reconciler.core.rule.EngineConfig;
@@ -13,20 +15,30 @@ import java.util.List;
  * A whole, valid configuration file, bound: what {@code reconciler run} needs to start. Built by {@link ConfigLoader}.
  *
  * @param alerts the alert sinks ({@link AlertsConfig#none()} when the file has no {@code alerts} section)
+ * @param metrics what {@code /metrics} exports beyond the defaults
+ * @param dailyReport when the daily summary is sent to the chat sinks; null when it is not
  */
 public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
-                               AlertsConfig alerts, VerifyConfig verify) {
+                               AlertsConfig alerts, MetricsConfig metrics, DailyReportConfig dailyReport,
+                               VerifyConfig verify) {
 
     public ReconcilerConfig {
         sources = List.copyOf(sources);
         alerts = alerts == null ? AlertsConfig.none() : alerts;
+        metrics = metrics == null ? MetricsConfig.defaults() : metrics;
         verify = verify == null ? VerifyConfig.defaults(engine) : verify;
     }
 
     /** With verify before alert on for every rule, with the default bounds. */
     public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
+                            AlertsConfig alerts, MetricsConfig metrics, DailyReportConfig dailyReport) {
+        this(state, http, sources, engine, alerts, metrics, dailyReport, null);
+    }
+
+    /** Default metrics, without a daily summary sent. */
+    public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
                             AlertsConfig alerts) {
-        this(state, http, sources, engine, alerts, null);
+        this(state, http, sources, engine, alerts, MetricsConfig.defaults(), null, null);
     }
 
     public SourceSpec source(String name) {

@@ -69,8 +69,26 @@ public final class Section {
         return node == null ? null : node.get(key);
     }
 
+    /**
+     * Adds a problem about {@code key}. When its value came through a reference ({@code ${VAR}}, {@code ${file:...}}),
+     * the problem says which, so that a bad value set in a Kubernetes manifest or a compose file is found where it
+     * was set, e.g. {@code http.port: 'abc' is not a whole number; use 0 to 65535 (the value comes from environment
+     * variable RECONCILER_HTTP_PORT)}.
+     */
     public void problem(String key, String message) {
-        problems.add(path(key) + ": " + message);
+        problems.add(path(key) + ": " + message + origin(key));
+    }
+
+    /** Whether this section declares {@code key}. */
+    public boolean declares(String key) {
+        return ConfigSchema.keys(schema).contains(key);
+    }
+
+    private String origin(String key) {
+        JsonNode n = raw(key);
+        if (n == null || !n.isValueNode() || !n.asText().contains("${")) return "";
+        String from = env.describe(n.asText());
+        return from.isEmpty() ? "" : " (the value comes from " + from + ")";
     }
 
     /** A scalar as text after substitution; null when absent or null. */
@@ -175,13 +193,15 @@ public final class Section {
         return null;
     }
 
-    /** A list of scalars (a single scalar is a list of one); null when absent. */
+    /** A list of scalars (a single scalar is a list of one); null when absent, or a single scalar that cannot be read. */
     public List<String> texts(String key) {
         JsonNode n = raw(key);
         if (n == null || n.isNull()) return null;
         List<String> out = new ArrayList<>();
         if (n.isValueNode()) {
-            out.add(substituteAt(path(key), n.asText()));
+            String v = substituteAt(path(key), n.asText());
+            if (v == null) return null;   // already reported (an unresolved reference)
+            out.add(v);
             return out;
         }
         if (!n.isArray()) {

@@ -1,14 +1,14 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.config.ConfigKey.Kind;
-import dev.reconciler.app.config.ConfigKey.Shown;
 
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The {@code state} section: where and how the state is kept ({@link StateConfig}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code state} section: where and how the state is kept ({@link StateConfig}). Each key is declared here once,
+ * with its docs row: docs/configuration.md, the JSON Schema and {@code reconciler config print} are made from these
+ * declarations.
  */
 public final class StateSection {
     /** The keys, as {@code ConfigSchema} assembles them. */

@@ -95,8 +95,8 @@ public final class Demo {
                     o.rate(), o.faultRate(), 7).start();
             ReconcilerRuntime r = runtime;
             view[0] = new LiveView(out, o.ansi(), runtime.api().url(), () -> r.pipeline().snapshot(), r::statuses, traffic);
-            out.printf("demo: reconciling; API %s/api/discrepancies, metrics %s/metrics%n", runtime.api().url(),
-                    runtime.api().url());
+            out.printf("demo: reconciling; console %s/ , API %s/api/discrepancies, metrics %s/metrics%n",
+                    runtime.api().url(), runtime.api().url(), runtime.api().url());
 
             long end = o.duration() == null ? Long.MAX_VALUE : System.nanoTime() + o.duration().toNanos();
             int frames = 0;

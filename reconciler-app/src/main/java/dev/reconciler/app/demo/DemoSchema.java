@@ -8,7 +8,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The DOMAIN.md schema (deploy/sql, on the class path as reconciler/sql): four order shards and the inventory flow. */
+/**
+ * The example schema of docs/domain.md (deploy/sql, on the class path as reconciler/sql): four order shards and the
+ * inventory flow.
+ */
 public final class DemoSchema {
     public static final String ORDERS_DB = "orders";
     public static final String INVENTORY_DB = "inventory";

@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Flash-sale traffic into the DOMAIN.md tables of two real databases: orders over four shards and their inventory
- * operations, in the flows a shop has (flash sale, TCC confirm and rollback, pay and finish, cancel and time-out),
- * with each of the article's faults injected at a low rate. Counts what it injected, per fault.
+ * Flash-sale traffic into the flow tables (docs/domain.md) of two real databases: orders over four shards and their
+ * inventory operations, in the flows a shop has (flash sale, TCC confirm and rollback, pay and finish, cancel and time-out),
+ * with each kind of drift of docs/domain.md injected at a low rate. Counts what it injected, per fault.
  *
  * <p>Runs on its own thread until {@link #stop()}; a database error is logged and retried after a pause (the
  * demo's databases do not go away, but a compose stack's may start late).

@@ -40,21 +40,24 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
      * @param held            rows held, not judged, because they lacked a column the rule reads (since start)
      * @param paused          the rule's pauses (a side and table whose rows lack a column it reads); empty while it
      *                        runs
+     * @param waived          waived discrepancies per type (accepted as known by a person; not in {@code open})
      * @param verifying       due MISSING_* held while their counterpart is looked up on the other database
      * @param awaitingBinlog  due MISSING_* held because their counterpart was found in the database and is awaited in
      *                        the binlog
      */
     public record RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
                               Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
-                              Map<Side, Long> held, List<RulePause> paused, long verifying, long awaitingBinlog) {
+                              Map<Side, Long> held, List<RulePause> paused, Map<DiscrepancyType, Long> waived,
+                              long verifying, long awaitingBinlog) {
         /** Without verify before alert (nothing held). */
         public RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
                            Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
-                           Map<Side, Long> held, List<RulePause> paused) {
-            this(pending, open, facts, withoutKey, watermarks, reconciledUntil, held, paused, 0, 0);
+                           Map<Side, Long> held, List<RulePause> paused, Map<DiscrepancyType, Long> waived) {
+            this(pending, open, facts, withoutKey, watermarks, reconciledUntil, held, paused, waived, 0, 0);
         }
 
         public RuleNumbers {
+            waived = Collections.unmodifiableMap(new EnumMap<>(waived));
             held = Collections.unmodifiableMap(new EnumMap<>(held));
             paused = List.copyOf(paused);
             pending = Collections.unmodifiableMap(new EnumMap<>(pending));
@@ -79,7 +82,7 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
             RuleNumbers e = earlier.rules().get(name);
             sum.put(name, e == null ? r : new RuleNumbers(r.pending(), r.open(), add(r.facts(), e.facts()),
                     add(r.withoutKey(), e.withoutKey()), r.watermarks(), r.reconciledUntil(), add(r.held(), e.held()),
-                    r.paused(), r.verifying(), r.awaitingBinlog()));
+                    r.paused(), r.waived(), r.verifying(), r.awaitingBinlog()));
         });
         return new EngineSnapshot(takenAt, sum, sources);
     }
@@ -112,9 +115,13 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
                 watermarks.put(side, engine.watermark(r.name(), side).orElse(null));
             }
             Map<DiscrepancyType, Long> open = new EnumMap<>(DiscrepancyType.class);
-            for (DiscrepancyType t : DiscrepancyType.values()) open.put(t, engine.openDiscrepancies(r.name(), t));
+            Map<DiscrepancyType, Long> waived = new EnumMap<>(DiscrepancyType.class);
+            for (DiscrepancyType t : DiscrepancyType.values()) {
+                open.put(t, engine.openDiscrepancies(r.name(), t));
+                waived.put(t, engine.waivedDiscrepancies(r.name(), t));
+            }
             rules.put(r.name(), new RuleNumbers(pending, open, facts, withoutKey, watermarks,
-                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name()),
+                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name()), waived,
                     engine.verifying(r.name()), engine.awaitingBinlog(r.name())));
         }
         return new EngineSnapshot(takenAt, rules, sources);

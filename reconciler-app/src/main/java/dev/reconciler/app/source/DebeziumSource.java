@@ -114,6 +114,8 @@ public final class DebeziumSource implements AutoCloseable {
     private volatile ResyncRequest resync;
     /** Columns the last attempt found missing (logged when they change). Owned by the control thread. */
     private List<String> columnWarnings = List.of();
+    /** Captured tables without a primary key, as found by the last start-up check: Debezium reads them whole. */
+    private volatile List<String> withoutPrimaryKey = List.of();
     // Numbers for status(), written by the source's threads.
     private volatile Instant lastCommit;
     private volatile Instant lastBatchAt;
@@ -147,14 +149,18 @@ public final class DebeziumSource implements AutoCloseable {
         this.clock = clock;
         this.lifecycle = new SourceLifecycle(config.name(), clock);
         this.normalizer = new RecordNormalizer(config.name(), config.heartbeatTable());
-        this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name()));
-        this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control"));
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name()));
+        this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name(), config.name()));
+        this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control", config.name()));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name(), config.name()));
     }
 
-    private static ThreadFactory daemon(String name) {
+    /** The source's own threads carry its name in the MDC: the JSON log's {@code source} field. */
+    private static ThreadFactory daemon(String name, String source) {
         return r -> {
-            Thread t = new Thread(r, name);
+            Thread t = new Thread(() -> {
+                org.slf4j.MDC.put("source", source);
+                r.run();
+            }, name);
             t.setDaemon(true);
             return t;
         };
@@ -178,6 +184,10 @@ public final class DebeziumSource implements AutoCloseable {
         control.execute(this::attempt);
         control.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
         log.info("{} started", configured);
+        if (!config.debezium().isEmpty()) {
+            log.info("source {}: connector properties from the configuration: {}", configured.name(),
+                    config.debezium().keySet());
+        }
     }
 
     /**
@@ -201,6 +211,7 @@ public final class DebeziumSource implements AutoCloseable {
             }
             // A missing column stops no source: a rule that reads it pauses when its rows arrive (RulePaused), the
             // other rules run. Said once per start, and again whenever the set changes.
+            withoutPrimaryKey = checked.withoutPrimaryKey();
             if (!checked.missingColumns().equals(columnWarnings)) {
                 columnWarnings = checked.missingColumns();
                 for (String w : columnWarnings) log.warn("{}", w);
@@ -556,6 +567,8 @@ public final class DebeziumSource implements AutoCloseable {
         p.setProperty("snapshot.mode", config.snapshot() == SourceConfig.Snapshot.INITIAL || resync != null
                 ? "initial" : "no_data");
         p.setProperty("snapshot.locking.mode", "none");
+        String columns = RequiredColumns.columnIncludeList(engineConfig, config, withoutPrimaryKey);
+        if (columns != null) p.setProperty("column.include.list", columns);
         if (!snapshotSelects.isEmpty()) {
             p.setProperty("snapshot.select.statement.overrides", String.join(",", snapshotSelects.keySet()));
             snapshotSelects.forEach((table, select) -> p.setProperty("snapshot.select.statement.overrides." + table, select));
@@ -570,6 +583,9 @@ public final class DebeziumSource implements AutoCloseable {
         // The binlog client notices a dropped connection and reconnects on this period (default 60 s); outages
         // that Debezium does not escalate to a failure are retried here, failures by launch()'s backoff.
         p.setProperty("connect.keep.alive.interval.ms", "5000");
+        // sources[].debezium: passed through last, so it may tune what is set above; SourceConfig refuses what the
+        // reconciler owns.
+        config.debezium().forEach(p::setProperty);
         return p;
     }
 

@@ -1,7 +1,10 @@
 package dev.reconciler.app.source;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -28,11 +31,14 @@ import java.util.regex.Pattern;
  *                          rows changed within this look-back (by {@code snapshotLookbackColumn}) and stream on, the
  *                          unread window reported as a coverage gap; null waits for an operator's resync
  * @param tls               encryption and trust of every connection to the server; null: {@link Tls#DEFAULT}
+ * @param debezium          connector properties passed through as they are ({@code sources[].debezium}); never one
+ *                          the reconciler owns ({@link DebeziumProperties#refusal})
  */
 public record SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
                            List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
                            String heartbeatTable, Duration heartbeatInterval, Duration snapshotLookback,
-                           String snapshotLookbackColumn, Duration autoResync, Tls tls) {
+                           String snapshotLookbackColumn, Duration autoResync, Tls tls,
+                           Map<String, String> debezium) {
 
     public static final String DEFAULT_LOOKBACK_COLUMN = "gmt_modified";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9_$]+");
@@ -63,6 +69,11 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
         tables = List.copyOf(tables);
         snapshot = snapshot == null ? Snapshot.INITIAL : snapshot;
         tls = tls == null ? Tls.DEFAULT : tls;
+        debezium = debezium == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(debezium));
+        for (String key : debezium.keySet()) {
+            String why = DebeziumProperties.refusal(key);
+            if (why != null) throw new IllegalArgumentException("source " + name + ": debezium." + key + " " + why);
+        }
         heartbeatInterval = heartbeatInterval == null ? Duration.ofSeconds(1) : heartbeatInterval;
         snapshotLookbackColumn = snapshotLookbackColumn == null ? DEFAULT_LOOKBACK_COLUMN : snapshotLookbackColumn;
         if (snapshotLookback != null) {
@@ -84,6 +95,15 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
             throw new IllegalArgumentException("source " + name + ": snapshotLookbackColumn '" + snapshotLookbackColumn
                     + "' is not a plain column name (letters, digits, _ and $)");
         }
+    }
+
+    /** Without connector properties of its own. */
+    public SourceConfig(String name, Flavour flavour, String host, int port, String user, String password,
+                        List<String> databases, List<String> tables, long serverId, Snapshot snapshot,
+                        String heartbeatTable, Duration heartbeatInterval, Duration snapshotLookback,
+                        String snapshotLookbackColumn, Duration autoResync, Tls tls) {
+        this(name, flavour, host, port, user, password, databases, tables, serverId, snapshot, heartbeatTable,
+                heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, tls, Map.of());
     }
 
     /** With the drivers' default TLS. */
@@ -115,32 +135,32 @@ public record SourceConfig(String name, Flavour flavour, String host, int port, 
     /** This source with an initial snapshot of only the rows whose {@code column} is within {@code lookback}. */
     public SourceConfig withSnapshotLookback(Duration lookback, String column) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, lookback, column, autoResync, tls);
+                heartbeatTable, heartbeatInterval, lookback, column, autoResync, tls, debezium);
     }
 
     /** This source read with another connector. */
     public SourceConfig withFlavour(Flavour other) {
         if (other == flavour) return this;
         return new SourceConfig(name, other, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, tls);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, tls, debezium);
     }
 
     /** This source capturing {@code other} tables (database-qualified regexes). */
     public SourceConfig withTables(List<String> other) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, other, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, tls);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, tls, debezium);
     }
 
     /** This source resyncing by itself over {@code lookback} when its binlog position is purged; null: never. */
     public SourceConfig withAutoResync(Duration lookback) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, lookback, tls);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, lookback, tls, debezium);
     }
 
     /** This source connecting with {@code other} TLS settings. */
     public SourceConfig withTls(Tls other) {
         return new SourceConfig(name, flavour, host, port, user, password, databases, tables, serverId, snapshot,
-                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, other);
+                heartbeatTable, heartbeatInterval, snapshotLookback, snapshotLookbackColumn, autoResync, other, debezium);
     }
 
     /** Whether the source captures a table ({@code db.table}): one of its table regexes matches it (compiled once). */

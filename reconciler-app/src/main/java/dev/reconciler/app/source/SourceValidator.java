@@ -50,7 +50,8 @@ public final class SourceValidator {
      *                       source (its other rules can run); a rule reading such a column pauses when the rows
      *                       arrive (RulePaused), and {@code validate --connect} reports them as problems
      */
-    record Checked(List<String> problems, List<String> missingColumns) {
+    /** @param withoutPrimaryKey captured tables ({@code db.table}) without a primary key, whose rows Debezium reads whole */
+    record Checked(List<String> problems, List<String> missingColumns, List<String> withoutPrimaryKey) {
     }
 
     /**
@@ -67,8 +68,8 @@ public final class SourceValidator {
             checkBinlog(source, s, problems);
             checkPrivileges(source, s, problems);
             checkTables(source, c, required, problems, missingColumns);
+            return new Checked(problems, missingColumns, withoutPrimaryKey(source, c));
         }
-        return new Checked(problems, missingColumns);
     }
 
     /**
@@ -77,6 +78,23 @@ public final class SourceValidator {
      */
     static List<String> capturedTables(SourceConfig source, Connection c) throws SQLException {
         return baseTables(source, c).stream().filter(source.capturedTable()).toList();
+    }
+
+    /**
+     * The captured tables without a primary key: a row of such a table is identified by its whole image (see
+     * {@code RecordNormalizer}), so Debezium must read all of its columns ({@link RequiredColumns#columnIncludeList}).
+     */
+    static List<String> withoutPrimaryKey(SourceConfig source, Connection c) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT CONCAT(t.table_schema, '.', t.table_name) FROM information_schema.tables t"
+                     + " WHERE t.table_type = 'BASE TABLE'" + inDatabases(source, "t.table_schema")
+                     + " AND NOT EXISTS (SELECT 1 FROM information_schema.table_constraints k"
+                     + " WHERE k.table_schema = t.table_schema AND k.table_name = t.table_name"
+                     + " AND k.constraint_type = 'PRIMARY KEY') ORDER BY 1")) {
+            while (r.next()) tables.add(r.getString(1));
+        }
+        return tables.stream().filter(source.capturedTable()).toList();
     }
 
     private static List<String> baseTables(SourceConfig source, Connection c) throws SQLException {

@@ -1,23 +1,23 @@
 package dev.reconciler.app.source;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.reconciler.app.config.ConfigKey;
 import dev.reconciler.app.config.ConfigKey.Kind;
-import dev.reconciler.app.config.ConfigKey.Shown;
 import dev.reconciler.app.config.ConfigSection;
-
 import dev.reconciler.app.config.Section;
 import dev.reconciler.app.config.SourceSpec;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.List;
 
 /**
- * The {@code sources} list: the databases to tail ({@link SourceConfig}, {@link Tls}). Each key is declared here once, with its docs row: docs/configuration.md, the JSON Schema and
- * {@code reconciler config print} are made from these declarations.
+ * The {@code sources} list: the databases to tail ({@link SourceConfig}, {@link Tls}). Each key is declared here
+ * once, with its docs row: docs/configuration.md, the JSON Schema and {@code reconciler config print} are made from
+ * these declarations.
  */
 public final class SourcesSection {
     /** The keys, as {@code ConfigSchema} assembles them. */
@@ -70,7 +70,13 @@ public final class SourcesSection {
                 "How often to write the heartbeat."),
             ConfigKey.of("tls", Kind.SECTION, "mapping", "none (`mode: preferred`)", "see below",
                 "Encryption and trust of every connection to this server: the binlog reader, Debezium's queries and"
-                + " the reconciler's own (checks, heartbeats, `verify`).")),
+                + " the reconciler's own (checks, heartbeats, `verify`)."),
+            ConfigKey.of("debezium", Kind.MAP, "mapping", "none", "`{max.queue.size: 16384, snapshot.fetch.size: 5000}`",
+                "Connector properties passed to this source's Debezium engine as written, after the reconciler's"
+                + " own (so they may tune `max.batch.size`, `max.queue.size`, `poll.interval.ms`,"
+                + " `connect.keep.alive.interval.ms`, `offset.flush.interval.ms`, `snapshot.locking.mode`). Properties"
+                + " the reconciler owns are refused with the reason: see [connector properties](#connector-properties)."
+                + " Values whose name holds `password`, `secret`, `token` or `credential` are treated as secrets.")),
         ConfigSection.of("sources[].tls",
             ConfigKey.of("mode", Kind.CHOICE, "`disabled`, `preferred`, `required`, `verify_ca`, `verify_identity`", "`preferred`", "`verify_identity`",
                 "`disabled`: never encrypted. `preferred`: the drivers' defaults (MySQL encrypts when the server"
@@ -156,13 +162,14 @@ public final class SourcesSection {
             Duration autoResync = s.duration("autoResync", null);
             boolean autoResyncOk = !s.has("autoResync") || autoResync != null;
             Tls tls = tls(s.section("tls", "sources[].tls"));
+            Map<String, String> debezium = debezium(s);
             Duration interval = s.duration("heartbeatInterval", DEFAULT_HEARTBEAT);
             if (interval != null && (interval.isZero() || interval.isNegative())) {
                 s.problem("heartbeatInterval", "must be more than 0, e.g. 1s");
             }
             if (name == null || flavour == null || host == null || port == null || user == null || password == null
                     || databases == null || serverId == null || snapshot == null || interval == null || !lookbackOk
-                    || !autoResyncOk || tls == null) {
+                    || !autoResyncOk || tls == null || debezium == null) {
                 continue;
             }
             SourceConfig.Flavour f = flavour == SourceFlavour.MYSQL ? SourceConfig.Flavour.MYSQL : SourceConfig.Flavour.MARIADB;
@@ -170,7 +177,7 @@ public final class SourcesSection {
             try {
                 out.add(new SourceSpec(new SourceConfig(name, f, host, port, user, password, databases, List.of(),
                         serverId, snapshot, heartbeat == null ? null : heartbeat.trim(), interval, lookback,
-                        lookbackColumn == null ? null : lookbackColumn.trim(), autoResync, tls),
+                        lookbackColumn == null ? null : lookbackColumn.trim(), autoResync, tls, debezium),
                         flavour == SourceFlavour.AUTO));
             } catch (IllegalArgumentException e) {
                 // SourceConfig's own checks ("source NAME: snapshotLookback ..."): name the key they are about.
@@ -183,6 +190,30 @@ public final class SourcesSection {
             }
         }
         return out;
+    }
+
+    /** A source's {@code debezium} map of connector properties; null (with problems) when it is wrong. */
+    private static Map<String, String> debezium(Section s) {
+        Map<String, JsonNode> raw = s.mapping("debezium");
+        if (raw == null) return s.has("debezium") ? null : Map.of();
+        int before = s.problems().size();
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, JsonNode> e : raw.entrySet()) {
+            String path = s.path("debezium") + "." + e.getKey();
+            String why = DebeziumProperties.refusal(e.getKey());
+            JsonNode v = e.getValue();
+            if (why != null) {
+                s.problems().add(path + ": " + why);
+            } else if (v == null || !v.isValueNode() || v.isNull()) {
+                s.problems().add(path + ": expected a single value (connector properties are text), found "
+                        + Section.kind(v) + (v != null && v.isObject() ? "; write the property's full dotted name as"
+                        + " one key, e.g. 'max.queue.size: 16384', not nested mappings" : ""));
+            } else {
+                String value = s.substituteAt(path, v.asText());
+                if (value != null) out.put(e.getKey().trim(), value);
+            }
+        }
+        return s.problems().size() > before ? null : out;
     }
 
     /**

@@ -69,7 +69,7 @@ class ChatSinksTest {
         assertThat(dj.get("msgtype").asText()).isEqualTo("markdown");
         assertThat(dj.get("markdown").get("title").asText()).contains("sale MISSING_RIGHT opened");
         assertThat(dj.get("markdown").get("text").asText()).contains("order_id=O1, goods_id=42")
-                .contains("[Details](https://reconciler.example.test/api/discrepancies/" + d.id() + ")");
+                .contains("[Details](https://reconciler.example.test/#/discrepancies/" + d.id() + ")");
         Map<String, String> q = query(ding.query());
         assertThat(q.get("access_token")).isEqualTo("tok123");
         String ts = q.get("timestamp");
@@ -91,7 +91,7 @@ class ChatSinksTest {
         // Slack: mrkdwn text with <url|text> links
         String st = slack.answeredOk().get(0).json().get("text").asText();
         assertThat(st).startsWith("*🔴 [Reconciler] sale MISSING_RIGHT opened*")
-                .contains("<https://reconciler.example.test/api/discrepancies/" + d.id() + "|Details>");
+                .contains("<https://reconciler.example.test/#/discrepancies/" + d.id() + "|Details>");
         assertThat(slack.answeredOk().get(1).json().get("text").asText()).contains("resolved").contains("COUNTERPART_ARRIVED");
 
         // WeCom: markdown content
@@ -117,7 +117,7 @@ class ChatSinksTest {
         for (AlertFormat.Style style : List.of(ChatSink.WECOM, ChatSink.DINGTALK, ChatSink.SLACK, ChatSink.FEISHU)) {
             String text = AlertFormat.chat(a, "https://x.test", style).text();
             assertThat(text.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(style.maxBytes());
-            assertThat(text).contains("Difference").contains("https://x.test/api/discrepancies/abc");
+            assertThat(text).contains("Difference").contains("https://x.test/#/discrepancies/abc");
         }
     }
 

@@ -21,7 +21,7 @@ class VerificationInAlertsTest {
 
     static Alert alert(Verification v) {
         Discrepancy d = new Discrepancy("abc", "sale", DiscrepancyType.MISSING_RIGHT, Map.of("order_id", "O1"), 1,
-                Status.OPEN, T0, null, null, null, List.of(), List.of(), null, v);
+                Status.OPEN, T0, null, null, null, List.of(), List.of(), null, List.of(), v);
         return new Alert.DiscrepancyAlert(1, d, true);
     }
 

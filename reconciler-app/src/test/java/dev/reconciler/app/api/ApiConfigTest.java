@@ -20,11 +20,11 @@ class ApiConfigTest {
     void problemsAreNamedWithTheirFix() {
         assertThatThrownBy(() -> new ApiConfig("127.0.0.1", 70000, "short", true))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("api.port: 70000")
-                .hasMessageContaining("api.token: shorter than 16")
+                .hasMessageContaining("http.port: 70000")
+                .hasMessageContaining("http.token: shorter than 16")
                 .hasMessageContaining("openssl rand");
         assertThatThrownBy(() -> ApiConfig.defaults().withProtectReads(true))
-                .hasMessageContaining("api.protectReads: needs api.token");
+                .hasMessageContaining("http.protectReads: needs http.token");
         assertThatThrownBy(() -> ApiConfig.defaults().withToken("has a space in it 0123"))
                 .hasMessageContaining("printable ASCII");
     }
@@ -43,7 +43,7 @@ class ApiConfigTest {
                     java.util.List.of(), null);
             assertThatThrownBy(second::start).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort())
-                    .hasMessageContaining("api.port");
+                    .hasMessageContaining("http.port");
             second.close();
             second.close();
             h.api.close();

@@ -207,7 +207,7 @@ class HttpApiTest {
         try (ApiHarness open = new ApiHarness(new InMemoryStateStore(), ApiConfig.defaults())) {
             ApiHarness.Reply r = open.post("/api/discrepancies/0123456789abcdef/ack", "{}", "Bearer " + ApiHarness.TOKEN);
             assertThat(r.status()).isEqualTo(403);
-            assertThat(r.json().get("fix").asText()).contains("api.token");
+            assertThat(r.json().get("fix").asText()).contains("http.token");
             assertThat(open.get("/api/discrepancies").status()).isEqualTo(200);
         }
     }

@@ -38,7 +38,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelpWithExamples() {
-        for (String command : List.of("run", "validate", "resync", "verify", "demo", "traffic", "version")) {
+        for (String command : List.of("run", "validate", "config", "resync", "verify", "demo", "traffic", "status", "discrepancies", "version")) {
             Run r = run(command, "--help");
             assertThat(r.code()).as(command).isZero();
             assertThat(r.out()).as(command).contains("Usage: reconciler " + command).contains("Example")

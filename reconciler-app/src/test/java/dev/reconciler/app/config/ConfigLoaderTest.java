@@ -199,7 +199,7 @@ public class ConfigLoaderTest {
                 "http.port: '70000' is out of range; use 0 to 65535",
                 "sources[0].prot: unknown key (did you mean 'port'?); known keys here are [name, flavour, host, port,"
                         + " user, password, databases, serverId, snapshot, snapshotLookback, snapshotLookbackColumn,"
-                        + " autoResync, heartbeatTable, heartbeatInterval, tls]",
+                        + " autoResync, heartbeatTable, heartbeatInterval, tls, debezium]",
                 "sources[0].password: environment variable NO_SUCH_PASSWORD is not set; export it, or write"
                         + " ${NO_SUCH_PASSWORD:-default} in the configuration",
                 "sources[1].name: 'orders' is also the name of sources[0]; give each source a unique name",

@@ -16,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * deploy/ checked without Docker or a cluster: promtool checks and unit-tests the alert rules and parses every
@@ -33,7 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DeployFilesTest {
     static final Path DEPLOY = Path.of("..", "deploy");
     static final YAMLMapper YAML = new YAMLMapper();
-    /** Exported by the alert sinks (issue "On-call outputs"); documented with them. */
 
     static String promtool(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("promtool"));
@@ -68,6 +70,60 @@ class DeployFilesTest {
         for (String a : alerts) assertThat(runbook).as("docs/runbook.md has a section for " + a).contains("## " + a);
     }
 
+    /** Where the runbook is published; every runbook_url is this plus the alert's section anchor. */
+    static final String RUNBOOK_URL = "https://reconciler.example/docs/runbook.md";
+
+    @Test
+    void everyAlertHasAStandardSeverityItsRunbookUrlAndKeepsJobAndInstance() throws Exception {
+        YAML.readTree(DEPLOY.resolve("prometheus/alerts.yml").toFile()).at("/groups").forEach(g -> g.get("rules").forEach(r -> {
+            String name = r.get("alert").asText();
+            String severity = r.at("/labels/severity").asText();
+            assertThat(severity.startsWith("{{") || Set.of("critical", "warning", "info").contains(severity))
+                    .as(name + " severity " + severity).isTrue();
+            assertThat(r.at("/annotations/runbook_url").asText()).as(name + " runbook_url")
+                    .isEqualTo(RUNBOOK_URL + "#" + name.toLowerCase());
+            assertThat(r.at("/annotations").has("runbook")).as(name + ": runbook_url only").isFalse();
+            // an aggregation that drops job and instance would merge two reconcilers into one alert
+            Matcher by = Pattern.compile("(sum|max|min|avg|count) by \\(([^)]*)\\)").matcher(r.get("expr").asText());
+            while (by.find()) assertThat(by.group(2)).as(name + ": " + by.group()).contains("job", "instance");
+        }));
+    }
+
+    @Test
+    void thePrometheusRuleForTheOperatorIsTheAlertRules() throws Exception {
+        Path file = DEPLOY.resolve("k8s/prometheusrule.yaml");
+        String expected = prometheusRule(Files.readString(DEPLOY.resolve("prometheus/alerts.yml")));
+        if (System.getenv("REGENERATE_DEPLOY_FILES") != null) Files.writeString(file, expected);
+        JsonNode rule = YAML.readTree(file.toFile());
+        assertThat(rule.get("kind").asText()).isEqualTo("PrometheusRule");
+        assertThat(rule.get("spec")).as("deploy/k8s/prometheusrule.yaml is generated from deploy/prometheus/alerts.yml;"
+                        + " regenerate it: REGENERATE_DEPLOY_FILES=1 mvn -B -ntp -pl reconciler-app -am verify"
+                        + " -Dtest=DeployFilesTest -Dsurefire.failIfNoSpecifiedTests=false")
+                .isEqualTo(YAML.readTree(DEPLOY.resolve("prometheus/alerts.yml").toFile()));
+        assertThat(Files.readString(file)).isEqualTo(expected);
+    }
+
+    /** The PrometheusRule whose spec is the rule file's content (the comments after its header kept). */
+    static String prometheusRule(String alerts) {
+        StringBuilder out = new StringBuilder("""
+                # GENERATED from deploy/prometheus/alerts.yml (spec is that file's groups, unchanged): do not edit here.
+                # DeployFilesTest keeps the two equal; after changing alerts.yml regenerate this file with
+                #   REGENERATE_DEPLOY_FILES=1 mvn -B -ntp -pl reconciler-app -am verify -Dtest=DeployFilesTest -Dsurefire.failIfNoSpecifiedTests=false
+                # For the Prometheus Operator: add the labels your Prometheus selects rules by (ruleSelector), e.g. release: ...
+                apiVersion: monitoring.coreos.com/v1
+                kind: PrometheusRule
+                metadata:
+                  name: reconciler
+                  labels: {app.kubernetes.io/name: reconciler}
+                spec:
+                """);
+        for (String line : alerts.split("\n", -1)) {
+            if (line.startsWith("#")) continue;
+            out.append(line.isEmpty() ? "" : "  " + line).append('\n');
+        }
+        return out.substring(0, out.length() - 1);
+    }
+
     @Test
     void alertRulesUseOnlyExportedMetrics() throws Exception {
         List<String> exprs = new ArrayList<>();
@@ -86,16 +142,40 @@ class DeployFilesTest {
         ObjectNode rules = YAML.createObjectNode();
         var list = rules.putArray("groups").addObject().put("name", "dashboard").putArray("rules");
         for (int i = 0; i < exprs.size(); i++) {
-            list.addObject().put("record", "dashboard:query_" + i)
-                    .put("expr", exprs.get(i).replace("$__rate_interval", "5m").replace("$__interval", "1m"));
+            list.addObject().put("record", "dashboard:query_" + i).put("expr", exprs.get(i).replace("$__rate_interval", "5m")
+                    .replace("$__interval", "1m").replace("$job", "reconciler").replace("$instance", "r:8080")
+                    .replace("$rule", "sale"));
         }
         Path file = tmp.resolve("dashboard-queries.yml");
         new ObjectMapper(new YAMLFactory()).writeValue(file.toFile(), rules);
         assertThat(promtool("check", "rules", file.toAbsolutePath().toString())).contains("SUCCESS: " + exprs.size());
         assertOnlyKnownMetrics(exprs, Set.of());
+        // the variables' queries too (label_values(metric{...}, label) is Grafana's; the selector inside is PromQL)
+        List<String> variables = new ArrayList<>();
+        dash.at("/templating/list").forEach(v -> {
+            variables.add(v.get("name").asText());
+            Matcher lv = Pattern.compile("label_values\\((.*), *[a-z_]+\\)").matcher(v.at("/query/query").asText());
+            if (lv.matches()) {
+                try {
+                    assertOnlyKnownMetrics(List.of(lv.group(1)), Set.of());
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+        assertThat(variables).contains("datasource", "job", "instance", "rule", "console_url");
+        // any Grafana: no data source uid but the variable's, and every query filters on the chosen reconciler
+        assertThat(dash.has("id")).as("an exported id would clash on import").isFalse();
+        dash.get("panels").forEach(p -> {
+            assertThat(p.at("/datasource/uid").asText()).as(p.get("title").asText()).isEqualTo("${datasource}");
+            p.get("targets").forEach(t -> assertThat(t.get("expr").asText()).as(p.get("title").asText())
+                    .contains("job=~\"$job\"", "instance=~\"$instance\""));
+        });
+        assertThat(dash.toString()).as("data links to the console")
+                .contains("${console_url}/#/discrepancies?rule=${__field.labels.rule}");
         String all = String.join("\n", exprs);
         for (String needed : List.of("reconciler_discrepancies_total", "reconciler_discrepancies_open",
-                "reconciler_pending", "reconciler_source_lag_seconds", "reconciler_events_total",
+                "reconciler_pending_pairs", "reconciler_source_lag_seconds", "reconciler_events_total",
                 "reconciler_match_latency_seconds_bucket", "reconciler_alerts_sent_total")) {
             assertThat(all).as("the dashboard shows " + needed).contains(needed);
         }
@@ -110,7 +190,60 @@ class DeployFilesTest {
             String base = name.replaceFirst("_(bucket|sum|count)$", "");
             assertThat(known.contains(name) || known.contains(base)).as(name + " is a metric the reconciler exports"
                     + " (docs/metrics.md)").isTrue();
+            assertThat(deprecatedMetrics()).as(name + " is deprecated (docs/metrics.md): use its new name").doesNotContain(name);
         }
+        // and every label a selector names is one the metric has (or the scrape's job and instance)
+        Map<String, Set<String>> labels = documentedLabels();
+        Matcher selector = Pattern.compile("\\b((?:reconciler|jvm|process|system)_[a-z_]+)\\{([^}]*)}").matcher(String.join("\n", exprs));
+        while (selector.find()) {
+            Set<String> has = labels.get(selector.group(1).replaceFirst("_bucket$", ""));
+            if (has == null) continue;   // the JVM's metrics are documented in prose
+            Matcher label = Pattern.compile("([a-z_]+)\\s*(=~|!~|!=|=)").matcher(selector.group(2));
+            while (label.find()) {
+                assertThat(label.group(1)).as(selector.group() + ": a label of " + selector.group(1) + " (docs/metrics.md)")
+                        .isIn(concat(has, Set.of("job", "instance")));
+            }
+        }
+    }
+
+    @Test
+    void theMetricCheckRefusesUnknownNamesUnknownLabelsAndDeprecatedNames() throws Exception {
+        assertOnlyKnownMetrics(List.of("sum by (job, instance, source) (reconciler_source_state{state=\"BINLOG_GAP\", job=\"j\"})"), Set.of());
+        assertThatThrownBy(() -> assertOnlyKnownMetrics(List.of("reconciler_source_conected"), Set.of()))
+                .isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> assertOnlyKnownMetrics(List.of("reconciler_source_state{phase=\"BINLOG_GAP\"}"), Set.of()))
+                .isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> assertOnlyKnownMetrics(List.of("reconciler_pending"), Set.of()))
+                .isInstanceOf(AssertionError.class);
+    }
+
+    static Set<String> concat(Set<String> a, Set<String> b) {
+        Set<String> out = new TreeSet<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** The labels of each metric in docs/metrics.md's tables: | `name` | type | `label`, `label` | meaning |. */
+    static Map<String, Set<String>> documentedLabels() throws IOException {
+        Map<String, Set<String>> out = new HashMap<>();
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z_0-9]+)` \\| [a-z]+ \\| ([^|]*) \\|").matcher(
+                Files.readString(Path.of("..", "docs", "metrics.md")));
+        while (row.find()) {
+            Set<String> labels = new TreeSet<>();
+            Matcher l = Pattern.compile("`([a-z_]+)`").matcher(row.group(2));
+            while (l.find()) labels.add(l.group(1));
+            out.computeIfAbsent(row.group(1), k -> new TreeSet<>()).addAll(labels);
+        }
+        return out;
+    }
+
+    /** The names docs/metrics.md marks deprecated (still exported for one release, but not for new queries). */
+    static Set<String> deprecatedMetrics() throws IOException {
+        Set<String> out = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^\\| `([a-z_0-9]+)` \\|[^\\n]*\\| Deprecated").matcher(
+                Files.readString(Path.of("..", "docs", "metrics.md")));
+        while (m.find()) out.add(m.group(1));
+        return out;
     }
 
     static Set<String> documentedMetrics() throws IOException {
@@ -161,6 +294,9 @@ class DeployFilesTest {
         // Grafana's provisioned dashboard and Prometheus' rule file are the tested ones
         assertThat(services.at("/grafana/volumes").toString()).contains("./grafana/reconciler.json");
         assertThat(services.at("/prometheus/volumes").toString()).contains("./prometheus/alerts.yml");
+        assertThat(services.at("/alertmanager/volumes").toString()).contains("./alertmanager/alertmanager.yml");
+        assertThat(services.at("/reconciler/environment/ALERTMANAGER_URL").asText()).isEqualTo("http://alertmanager:9093");
+        assertThat(services.at("/reconciler/environment").has("RECONCILER_PUBLIC_URL")).isTrue();
     }
 
     @Test
@@ -174,35 +310,62 @@ class DeployFilesTest {
     }
 
     @Test
-    void kubernetesManifestsHaveStateProbesConfigSecretAndMonitor() throws Exception {
-        List<JsonNode> docs = new ArrayList<>();
-        try (var files = Files.list(DEPLOY.resolve("k8s"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-                YAML.readValues(YAML.getFactory().createParser(f.toFile()), JsonNode.class).readAll()
-                        .forEach(docs::add);
+    void theImageRunsAsTheNumericNonRootUserOfTheManifestsWithADependencyLayerAndContainerAwareJvmFlags() throws Exception {
+        List<String> lines = Files.readAllLines(DEPLOY.resolve("Dockerfile"));
+        String dockerfile = String.join("\n", lines);
+        // numeric, so that Kubernetes' runAsNonRoot can verify it; the same uid and gid as the StatefulSet's
+        String user = lines.stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow().substring(5).trim();
+        assertThat(user).matches("[1-9][0-9]*:[1-9][0-9]*");
+        JsonNode sts = YAML.readTree(DEPLOY.resolve("k8s/statefulset.yaml").toFile());
+        assertThat(user).isEqualTo(sts.at("/spec/template/spec/securityContext/runAsUser").asText() + ":"
+                + sts.at("/spec/template/spec/securityContext/runAsGroup").asText());
+        // the dependency layer: the poms are copied and resolved before the sources
+        int resolve = dockerfile.indexOf("dependency:go-offline");
+        assertThat(resolve).isPositive().isLessThan(dockerfile.indexOf("COPY reconciler-core/src"));
+        assertThat(dockerfile.substring(0, resolve)).contains("COPY pom.xml", "COPY reconciler-app/pom.xml",
+                "COPY reconciler-core/pom.xml");
+        assertThat(dockerfile).contains("-XX:MaxRAMPercentage=", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(Files.readString(Path.of("..", ".dockerignore"))).contains("**/target/", ".git/");
+        // one image tag everywhere: the release version
+        Matcher v = Pattern.compile("<artifactId>reconciler-parent</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(Files.readString(Path.of("..", "pom.xml")));
+        assertThat(v.find()).isTrue();
+        String image = "reconciler:" + v.group(1).replace("-SNAPSHOT", "");
+        assertThat(dockerfile).contains("-t " + image + " .");
+        assertThat(sts.at("/spec/template/spec/containers/0/image").asText()).isEqualTo(image);
+        JsonNode services = YAML.readTree(DEPLOY.resolve("docker-compose.yml").toFile()).get("services");
+        assertThat(services.at("/reconciler/image").asText()).isEqualTo(image);
+        assertThat(services.at("/traffic/image").asText()).isEqualTo(image);
+        assertThat(services.at("/traffic/build")).isEqualTo(services.at("/reconciler/build"));
+        assertThat(services.at("/reconciler/read_only").asBoolean()).as("compose runs it read-only too").isTrue();
+        assertThat(services.at("/reconciler/cap_drop").toString()).contains("ALL");
+    }
+
+    @Test
+    void theDockerfileLintsClean() throws Exception {
+        // dockerfile-utils (npm, installed by scripts/test.sh): instruction syntax, arguments, deprecated forms
+        Process p;
+        try {
+            p = new ProcessBuilder("dockerfile-utils", "lint", DEPLOY.resolve("Dockerfile").toString())
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError("dockerfile-utils is not installed: npm install -g dockerfile-utils@0.16.3"
+                    + " (scripts/test.sh does)", e);
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out.strip()).as("warnings").isEmpty();
+    }
+
+    @Test
+    void theCaptureUserOfTheComposeDatabasesHasNoGlobalPrivilegeButReplication() throws Exception {
+        for (String line : Files.readAllLines(DEPLOY.resolve("mysql/capture-user.sql"))) {
+            if (!line.startsWith("GRANT")) continue;
+            if (line.contains("ON *.*")) {
+                assertThat(line).as("only replication is global").startsWith("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.*");
             }
+            assertThat(line).doesNotContain("RELOAD", "SHOW DATABASES", "ALL PRIVILEGES");
         }
-        Set<String> kinds = new TreeSet<>();
-        docs.forEach(d -> kinds.add(d.path("kind").asText()));
-        assertThat(kinds).contains("StatefulSet", "Service", "ConfigMap", "Secret", "ServiceMonitor");
-        JsonNode sts = docs.stream().filter(d -> d.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
-        JsonNode c = sts.at("/spec/template/spec/containers/0");
-        assertThat(c.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
-        assertThat(c.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
-        assertThat(sts.at("/spec/replicas").asInt()).isEqualTo(1);
-        assertThat(sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText()).isEqualTo("state");
-        String stateDir = null;
-        for (JsonNode e : c.get("env")) {
-            if (e.get("name").asText().equals("RECONCILER_STATE_DIR")) stateDir = e.get("value").asText();
-        }
-        String mount = null;
-        for (JsonNode m : c.get("volumeMounts")) if (m.get("name").asText().equals("state")) mount = m.get("mountPath").asText();
-        assertThat(mount).isNotNull().isEqualTo(stateDir);
-        assertThat(c.at("/envFrom/0/secretRef/name").asText()).isEqualTo("reconciler-db");
-        JsonNode cm = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst().orElseThrow();
-        assertThat(cm.at("/data/reconciler.yml").asText())
-                .isEqualTo(Files.readString(DEPLOY.resolve("config/order-inventory-container.yml")));
-        JsonNode kustomization = YAML.readTree(DEPLOY.resolve("k8s/kustomization.yaml").toFile());
-        kustomization.get("resources").forEach(r -> assertThat(DEPLOY.resolve("k8s").resolve(r.asText())).exists());
     }
 }

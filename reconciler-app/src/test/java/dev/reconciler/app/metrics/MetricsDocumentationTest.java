@@ -61,6 +61,9 @@ class MetricsDocumentationTest {
             new AlertMetrics(h.registry).register("ops-webhook", () -> 0);
             // and verify before alert, on by default
             new dev.reconciler.app.verify.LookupMetrics(h.registry, h.pipeline.config(), h.pipeline::snapshot);
+            // and the rules' labels
+            new AlertMetrics(h.registry).ruleInfo(new dev.reconciler.app.alert.RuleLabels(
+                    Map.of("sale", Map.of("severity", "critical", "team", "payments"))));
             // and a quarantined fact, so that the per-(source, table, reason) counter exists
             h.pipeline.command(e -> e.quarantine(List.of(new dev.reconciler.core.fact.Quarantined(ORDERS,
                     "trade_order_stream_0000", "1", null, dev.reconciler.core.fact.QuarantineReason.INTERNAL_ERROR,

@@ -109,6 +109,10 @@ class VerifyBeforeAlertEndToEndTest {
             throw new IllegalStateException(e);
         }
         await().atMost(Duration.ofSeconds(90)).until(() -> kinds(outcomes, prefix).contains("matched " + prefix + "W"));
+        // and both watermarks are current (after a snapshot, only the next binlog event moves one)
+        java.time.Instant now = java.time.Instant.now().minusSeconds(3);
+        await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.snapshot().sources().values().stream()
+                .allMatch(n -> n.watermark() != null && n.watermark().isAfter(now)));
     }
 
     @AfterEach

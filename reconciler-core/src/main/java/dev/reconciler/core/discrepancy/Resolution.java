@@ -9,5 +9,10 @@ public enum Resolution {
     /** An update made the pair consistent (e.g. a quantity was corrected). */
     CORRECTED,
     /** A window verification's finding that a later verification of the same window no longer finds. */
-    REVERIFIED
+    REVERIFIED,
+    /**
+     * A person resolved it by hand (with a reason, see the discrepancy's timeline), whatever the engine judges.
+     * Stored as {@link #CORRECTED} plus a marker in the extension block, so a previous release still reads it.
+     */
+    MANUAL
 }

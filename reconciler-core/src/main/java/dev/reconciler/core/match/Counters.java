@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Numbers the engine keeps so that metrics need no scan of the state.
  * <ul>
- *   <li>Gauges: pairs pending per (rule, side) and open discrepancies per (rule, type). Changed in step with pair
- *       state and persisted with it, in the same batch, as engine metadata; loaded back on start.</li>
+ *   <li>Gauges: pairs pending per (rule, side), unresolved (open or waived) and waived discrepancies per (rule,
+ *       type). Changed in step with pair state and persisted with it, in the same batch, as engine metadata; loaded
+ *       back on start. Open, as reported, is unresolved minus waived.</li>
+ *   <li>The day's figures ({@link DailyTally}), counted from the outcomes of each batch as it is flushed.</li>
  *   <li>Counters since start (Prometheus counters may reset): facts taken per (rule, side), and facts that matched
  *       a side's filter but had a blank key column and so could pair with nothing, and rows held because they lack
  *       a column the rule reads (see {@link RulePauses}).</li>
@@ -25,11 +27,16 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Counters {
     private static final DiscrepancyType[] TYPES = DiscrepancyType.values();
 
-    /** Everything counted for one rule; gauges by index: pending left, pending right, then open per type. */
+    private static final int WAIVED = 2 + TYPES.length;
+
+    /**
+     * Everything counted for one rule; gauges by index: pending left, pending right, then unresolved per type, then
+     * waived per type.
+     */
     private static final class PerRule {
-        final String[] gaugeNames = new String[2 + TYPES.length];
-        final long[] gauges = new long[2 + TYPES.length];
-        final boolean[] dirty = new boolean[2 + TYPES.length];
+        final String[] gaugeNames = new String[2 + 2 * TYPES.length];
+        final long[] gauges = new long[2 + 2 * TYPES.length];
+        final boolean[] dirty = new boolean[2 + 2 * TYPES.length];
         final AtomicLong[] facts = {new AtomicLong(), new AtomicLong()};
         final AtomicLong[] withoutKey = {new AtomicLong(), new AtomicLong()};
         final AtomicLong[] held = {new AtomicLong(), new AtomicLong()};
@@ -38,12 +45,15 @@ final class Counters {
             gaugeNames[0] = "count/pending/" + rule + "/left";
             gaugeNames[1] = "count/pending/" + rule + "/right";
             for (DiscrepancyType t : TYPES) gaugeNames[2 + t.ordinal()] = "count/open/" + rule + "/" + t.name();
+            for (DiscrepancyType t : TYPES) gaugeNames[WAIVED + t.ordinal()] = "count/waived/" + rule + "/" + t.name();
         }
     }
 
     private final Map<String, PerRule> rules = new HashMap<>();
+    private final DailyTally daily;
 
     Counters(List<Rule> rules, StateStore store) {
+        this.daily = new DailyTally(store);
         for (Rule r : rules) {
             PerRule p = new PerRule(r.name());
             for (int i = 0; i < p.gaugeNames.length; i++) {
@@ -62,6 +72,7 @@ final class Counters {
                 p.dirty[i] = false;
             }
         }
+        daily.forget();
     }
 
     private PerRule of(String rule) {
@@ -75,8 +86,23 @@ final class Counters {
         return of(rule).gauges[side.ordinal()];
     }
 
+    /** Open (not waived, not resolved) discrepancies. */
     long open(String rule, DiscrepancyType type) {
-        return of(rule).gauges[2 + type.ordinal()];
+        PerRule p = of(rule);
+        return p.gauges[2 + type.ordinal()] - p.gauges[WAIVED + type.ordinal()];
+    }
+
+    long waived(String rule, DiscrepancyType type) {
+        return of(rule).gauges[WAIVED + type.ordinal()];
+    }
+
+    /** Unresolved (open or waived): in step with the pairs' open sets. */
+    void addWaived(String rule, DiscrepancyType type, long delta) {
+        add(of(rule), WAIVED + type.ordinal(), delta);
+    }
+
+    DailyTally daily() {
+        return daily;
     }
 
     void addPending(String rule, Side side, long delta) {
@@ -122,8 +148,13 @@ final class Counters {
         return of(rule).withoutKey[side.ordinal()].get();
     }
 
-    /** Writes the changed gauges into the unit of work and forgets that they changed. */
+    /**
+     * Counts the unit's outcomes into the day's figures, and writes the changed gauges and figures into the unit of
+     * work and forgets that they changed.
+     */
     void flush(UnitOfWork uow) {
+        daily.count(uow.untallied());
+        daily.flush(uow);
         for (PerRule p : rules.values()) {
             for (int i = 0; i < p.dirty.length; i++) {
                 if (!p.dirty[i]) continue;

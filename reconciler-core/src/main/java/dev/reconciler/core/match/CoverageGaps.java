@@ -72,7 +72,7 @@ final class CoverageGaps {
         return b.toString();
     }
 
-    private static List<Gap> decode(String v) {
+    static List<Gap> decode(String v) {
         List<Gap> gaps = new ArrayList<>();
         for (String part : v.split(";")) {
             if (part.isBlank()) continue;

@@ -5,6 +5,7 @@ import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.discrepancy.Verification;
+import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.outcome.Outcome;
@@ -44,10 +45,13 @@ final class PairDecider {
     private final DeadlineScanner.Marks marks;
     private final CoverageGaps gaps;
     private final Watermarks watermarks;
+    private final AuditTrail audit;
     private final VerifyBeforeAlert verify;
 
     PairDecider(EngineConfig config, InstantSource clock, RulePauses pauses, Counters counters,
-                DeadlineScanner.Marks marks, CoverageGaps gaps, Watermarks watermarks, VerifyBeforeAlert verify) {
+                DeadlineScanner.Marks marks, CoverageGaps gaps, Watermarks watermarks, AuditTrail audit,
+                VerifyBeforeAlert verify) {
+        this.audit = audit;
         this.verify = verify;
         this.config = config;
         this.clock = clock;
@@ -109,13 +113,26 @@ final class PairDecider {
             if (!v.discrepancies().contains(type)) {
                 open.remove(type);
                 if (current == null) continue;   // record lost (should not happen): nothing to resolve
+                // A waived discrepancy the pair outgrew is resolved like an open one (and no longer counts waived).
+                if (current.status() == Status.WAIVED) counters.addWaived(rule.name(), type, -1);
                 Discrepancy resolved = current.resolve(now, reason(type, left, right), leftImages, rightImages);
                 uow.put(resolved);
                 uow.emit(new Outcome.DiscrepancyResolved(resolved));
             } else if (type == DiscrepancyType.QUANTITY_MISMATCH && current != null
                     && !sameNumber(current.difference(), v.difference())) {
                 // Still wrong, by another amount: keep the one open discrepancy, show the current difference.
-                uow.put(current.withDetails(v.difference(), leftImages, rightImages));
+                Discrepancy changed = current.withDetails(v.difference(), leftImages, rightImages);
+                if (current.status() == Status.WAIVED) {
+                    // The waiver accepted a known amount; another amount is news: open again, and alert again.
+                    TimelineEntry step = new TimelineEntry(now, TimelineEntry.Action.REOPENED, TimelineEntry.ENGINE,
+                            "the difference changed from " + current.difference().toPlainString() + " to "
+                                    + v.difference().toPlainString() + " after it was waived");
+                    changed = changed.step(step);
+                    counters.addWaived(rule.name(), type, -1);
+                    audit.append(uow, changed, step);
+                    uow.emit(new Outcome.DiscrepancyOpened(changed));
+                }
+                uow.put(changed);
             }
         }
         // A held MISSING_* whose counterpart arrived (or whose row went) is dropped: it never opens.
@@ -138,7 +155,7 @@ final class PairDecider {
             Discrepancy d = new Discrepancy(id,
                     rule.name(), type, keyMap(rule, state.key()), occurrence, Status.OPEN, now, null, null,
                     type == DiscrepancyType.QUANTITY_MISMATCH ? v.difference() : null, leftImages, rightImages,
-                    null, verification);
+                    null, List.of(), verification);
             uow.put(d);
             uow.emit(new Outcome.DiscrepancyOpened(d));
         }

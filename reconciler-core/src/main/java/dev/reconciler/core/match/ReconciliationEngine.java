@@ -2,6 +2,8 @@ package dev.reconciler.core.match;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
+import dev.reconciler.core.discrepancy.TimelineEntry;
+import dev.reconciler.core.discrepancy.TransitionRefused;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.QuarantineReason;
 import dev.reconciler.core.fact.Quarantined;
@@ -52,6 +54,7 @@ public final class ReconciliationEngine {
     private final CoverageGaps gaps;
     private final DeadlineScanner.Marks marks;
     private final Instant startedAt;
+    private final AuditTrail audit;
     // Rebuilt from the store after a batch failed half-way (see #reload): they hold what the failed batch changed.
     private RulePauses pauses;
     private PairDecider decider;
@@ -91,9 +94,10 @@ public final class ReconciliationEngine {
         this.marks = new DeadlineScanner.Marks(config, store);
         this.planner = new FactPlanner(config, store);
         this.gaps = new CoverageGaps(config, store);
+        this.audit = new AuditTrail(store);
         // At a start every held MISSING_* is looked up again: an answer in flight before a crash is lost.
         this.verify = new VerifyBeforeAlert(config, lookupPolicy, store, startedAt, true);
-        this.decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, verify);
+        this.decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, audit, verify);
         this.deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider, verify);
         this.quarantine = new Quarantine(store);
     }
@@ -105,9 +109,10 @@ public final class ReconciliationEngine {
      */
     private void reload() {
         counters.reloadGauges(store);
+        audit.reload(store);
         pauses = new RulePauses(config, store, watermarks, startedAt);
         verify = new VerifyBeforeAlert(config, lookupPolicy, store, clock.instant(), false);   // answers in flight
-        decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, verify);
+        decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, audit, verify);
         deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider, verify);
         quarantine = new Quarantine(store);
     }
@@ -334,7 +339,11 @@ public final class ReconciliationEngine {
         UnitOfWork uow = new UnitOfWork(store);
         pauses.flushDroppedAtOpen(uow);
         Instant now = clock.instant();
-        for (String source : config.sources()) stalls.check(uow, source, now);
+        for (String source : config.sources()) {
+            stalls.check(uow, source, now);
+            Instant w = watermarks.of(source);
+            if (w != null) counters.daily().lag(source, now, Math.max(0, now.getEpochSecond() - w.getEpochSecond()));
+        }
         // Held MISSING_* whose wait ran out (found in the database but not in the binlog, or no answer): they open.
         for (PairKey pk : verify.expired(now)) decideAgain(uow, pk);
         counters.flush(uow);
@@ -450,9 +459,28 @@ public final class ReconciliationEngine {
         return counters.pending(rule, side);
     }
 
-    /** Open discrepancies of a rule and type. */
+    /** Open discrepancies of a rule and type (not waived, not resolved). */
     public long openDiscrepancies(String rule, DiscrepancyType type) {
         return counters.open(rule, type);
+    }
+
+    /** Waived discrepancies of a rule and type: accepted as known by a person, not yet resolved. */
+    public long waivedDiscrepancies(String rule, DiscrepancyType type) {
+        return counters.waived(rule, type);
+    }
+
+    /** The figures of one UTC day ({@link DailyTally}), read from the store: safe from any thread. */
+    public static DailyTally.Day daily(StateStore store, EngineConfig config, java.time.LocalDate date) {
+        return DailyTally.read(store, config, date);
+    }
+
+    /**
+     * Up to {@code limit} entries of the audit trail numbered below {@code before} (from the newest when null), newest
+     * first, none older than {@code since} (when given). Safe from any thread: it reads the store.
+     */
+    public static List<dev.reconciler.core.discrepancy.AuditEntry> audit(StateStore store, Long before, Instant since,
+                                                                          int limit) {
+        return AuditTrail.read(store, before, since, limit);
     }
 
     /** Facts that matched the filter of a rule's side, since this engine started. */
@@ -487,21 +515,52 @@ public final class ReconciliationEngine {
     // ------------------------------------------------------------------------------------------------ people
 
     /**
-     * Records that a person acknowledged a discrepancy (open or resolved), with a note, in one committed batch. It
-     * changes nothing in the judgement; the acknowledgement stays on the record when the discrepancy later changes
-     * or is resolved. A second acknowledgement replaces the first.
+     * Records that a person acknowledged a discrepancy (open, waived or resolved), with a note, in one committed
+     * batch. It changes nothing in the judgement; the acknowledgement stays on the record when the discrepancy later
+     * changes or is resolved. A second acknowledgement replaces the first; both stay in the timeline and the audit
+     * trail.
      *
      * @return the acknowledged discrepancy, or empty if no discrepancy has that id (unknown, or expired)
      */
+    public Optional<Discrepancy> acknowledge(String id, String by, String note) {
+        return act(id, TimelineEntry.Action.ACKNOWLEDGED, by, note).map(StepResult::discrepancy);
+    }
+
+    /**
+     * What a person's step did: the discrepancy after it, and the outcomes it committed and journaled (a waive or a
+     * resolution as {@link Outcome.DiscrepancyResolved}, a re-opening as {@link Outcome.DiscrepancyOpened}; none for
+     * an acknowledgement), for the layers above (metrics) as every engine call hands them on.
+     */
+    public record StepResult(Discrepancy discrepancy, List<Outcome> outcomes) {
+        public StepResult {
+            outcomes = List.copyOf(outcomes);
+        }
+    }
+
+    /** {@link #acknowledge(String, String, String)} by nobody named (kept for callers that name no person). */
     public Optional<Discrepancy> acknowledge(String id, String note) {
+        return acknowledge(id, "", note);
+    }
+
+    /**
+     * A person's step with a discrepancy: {@code ACKNOWLEDGED}, {@code WAIVED}, {@code RESOLVED} (by hand) or
+     * {@code REOPENED}, with who and why, in one committed batch with its audit entry (see {@link Workflow} for what
+     * each does and what the engine does afterwards).
+     *
+     * @return the discrepancy after the step and its outcomes, or empty if no discrepancy has that id (unknown, or
+     *         expired)
+     * @throws TransitionRefused if its state does not allow the step (e.g. waiving a resolved one)
+     * @throws IllegalArgumentException if {@code reason} is blank for a waive or resolve
+     */
+    public Optional<StepResult> act(String id, TimelineEntry.Action action, String by, String reason) {
         Objects.requireNonNull(id, "id");
-        UnitOfWork uow = new UnitOfWork(store);
-        Discrepancy current = uow.discrepancy(id);
-        if (current == null) return Optional.empty();
-        Discrepancy acknowledged = current.acknowledge(clock.instant(), note);
-        uow.put(acknowledged);
-        uow.commit();
-        return Optional.of(acknowledged);
+        Objects.requireNonNull(action, "action");
+        boolean needsReason = action == TimelineEntry.Action.WAIVED || action == TimelineEntry.Action.RESOLVED;
+        if (needsReason && (reason == null || reason.isBlank())) {
+            throw new IllegalArgumentException(action.name().toLowerCase(java.util.Locale.ROOT)
+                    + " needs a reason: say why it is accepted, e.g. a ticket number");
+        }
+        return new Workflow(store, counters, audit, clock).act(id, action, by, reason);
     }
 
     // ------------------------------------------------------------------------------------------------ verification

@@ -36,6 +36,8 @@ final class UnitOfWork {
     /** Deadline index changes: true puts, false deletes. A put then deleted in the same unit cancels out. */
     private final Map<TimerEntry, Boolean> timers = new LinkedHashMap<>();
     private final List<Outcome> outcomes = new ArrayList<>();
+    /** Outcomes up to this index were counted into the day's figures ({@link #untallied()}). */
+    private int tallied;
 
     UnitOfWork(StateStore store) {
         this.store = store;
@@ -96,6 +98,13 @@ final class UnitOfWork {
 
     void emit(Outcome o) {
         outcomes.add(o);
+    }
+
+    /** The outcomes emitted since the previous call: {@link Counters#flush} counts each once. */
+    List<Outcome> untallied() {
+        List<Outcome> out = outcomes.subList(tallied, outcomes.size());
+        tallied = outcomes.size();
+        return out;
     }
 
     /**

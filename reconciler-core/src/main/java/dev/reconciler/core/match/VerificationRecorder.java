@@ -56,8 +56,8 @@ final class VerificationRecorder {
                 last = n;
                 current = d;
             }
-            if (current != null && current.status() == Status.OPEN) {
-                ids.add(current.id());   // found again: the same discrepancy, nothing new to tell
+            if (current != null && current.unresolved()) {
+                ids.add(current.id());   // found again: the same discrepancy (open or waived), nothing new to tell
                 continue;
             }
             int occurrence = last + 1;
@@ -81,7 +81,7 @@ final class VerificationRecorder {
         Rule rule = rule(ruleName);
         List<Discrepancy> stale = new ArrayList<>();
         store.forEachDiscrepancy(d -> {
-            if (d.status() != Status.OPEN || !d.rule().equals(rule.name()) || !d.type().fromVerification()) return;
+            if (!d.unresolved() || !d.rule().equals(rule.name()) || !d.type().fromVerification()) return;
             if (found.contains(d.id())) return;
             List<RowImage> subject = VerificationFinding.subjectRows(d.type(), d.left(), d.right());
             for (RowImage r : subject) {
@@ -96,6 +96,7 @@ final class VerificationRecorder {
             uow.put(resolved);
             uow.emit(new Outcome.DiscrepancyResolved(resolved));
             counters.addOpen(rule.name(), d.type(), -1);
+            if (d.status() == Status.WAIVED) counters.addWaived(rule.name(), d.type(), -1);
         }
         counters.flush(uow);
         return new ReconciliationEngine.VerificationResult(List.of(), 0, stale.size(), uow.commit());

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The article's default pairing (DOMAIN.md) as code: the {@code sale} and {@code cancel} rules between the sharded
+ * The default pairing of docs/domain.md as code: the {@code sale} and {@code cancel} rules between the sharded
  * order flow and the inventory flow. Used by tests, the benchmarks and the simulation; deployments describe the
  * same rules in YAML.
  */

@@ -43,7 +43,12 @@ public record JournalEntry(long seq, Outcome outcome) {
      */
     public Instant at() {
         if (outcome instanceof Outcome.DiscrepancyOpened o) return o.discrepancy().detectedAt();
-        if (outcome instanceof Outcome.DiscrepancyResolved r) return r.discrepancy().resolvedAt();
+        if (outcome instanceof Outcome.DiscrepancyResolved r) {
+            // A waiver also ends the alert, and has no resolved-at: the time of the step, last on the timeline.
+            var d = r.discrepancy();
+            if (d.resolvedAt() != null || d.timeline().isEmpty()) return d.resolvedAt() != null ? d.resolvedAt() : d.detectedAt();
+            return d.timeline().get(d.timeline().size() - 1).at();
+        }
         if (outcome instanceof Outcome.SourceStalled s) return s.detectedAt();
         if (outcome instanceof Outcome.CoverageGap g) return g.at();
         if (outcome instanceof Outcome.RulePaused p) return p.at();

@@ -170,6 +170,29 @@ class StateCodecTest {
     }
 
     @Test
+    void waivedAndHandResolvedDiscrepanciesKeepTheirTimelineAndTheirBaseFieldsReadAsOpenAndCorrected() {
+        NameTable names = new NameTable();
+        var plain = discrepancy();
+        var waived = plain.step(new dev.reconciler.core.discrepancy.TimelineEntry(T.plusSeconds(9),
+                dev.reconciler.core.discrepancy.TimelineEntry.Action.WAIVED, "alice", "known\tticket\nOPS-1"));
+        assertThat(waived.status()).isEqualTo(dev.reconciler.core.discrepancy.Status.WAIVED);
+        assertThat(DiscrepancyCodec.decode(DiscrepancyCodec.encode(waived, names), names)).isEqualTo(waived);
+        var manual = waived.step(new dev.reconciler.core.discrepancy.TimelineEntry(T.plusSeconds(10),
+                dev.reconciler.core.discrepancy.TimelineEntry.Action.RESOLVED, "bob", "fixed"));
+        assertThat(manual.resolution()).isEqualTo(dev.reconciler.core.discrepancy.Resolution.MANUAL);
+        var back = DiscrepancyCodec.decode(DiscrepancyCodec.encode(manual, names), names);
+        assertThat(back).isEqualTo(manual);
+        assertThat(back.timeline()).hasSize(2);
+
+        // A release without the workflow skips the extension block: the base fields of a waived discrepancy are
+        // those of an open one, so it reads it as open (and a hand-resolved one as CORRECTED).
+        byte[] plainBytes = DiscrepancyCodec.encode(plain, names);
+        byte[] waivedBytes = DiscrepancyCodec.encode(waived, names);
+        assertThat(Arrays.copyOf(waivedBytes, plainBytes.length - 1))
+                .isEqualTo(Arrays.copyOf(plainBytes, plainBytes.length - 1));
+    }
+
+    @Test
     void aFormat3JournalEntryMigratesToTheFormat4One() {
         NameTable names = new NameTable();
         var opened = new dev.reconciler.core.outcome.Outcome.DiscrepancyOpened(discrepancy());
