@@ -112,7 +112,7 @@ class KilledWithAlertsPendingTest {
                 .pollInterval(Duration.ofMillis(300))
                 .failFast("the reconciler exited", () -> !first.process.isAlive())
                 .untilAsserted(() -> {
-                    assertThat(metrics(api).value("reconciler_alert_outbox_size", "sink", SINK)).isEqualTo(2);
+                    assertThat(metrics(api).value("reconciler_alert_outbox_entries", "sink", SINK)).isEqualTo(2);
                     assertThat(metrics(api).value("reconciler_alerts_sent_total", "sink", SINK, "outcome",
                             "failure")).isGreaterThanOrEqualTo(1);
                 });
@@ -152,14 +152,13 @@ class KilledWithAlertsPendingTest {
         JsonNode missingOpened = delivered.get(missing + ":opened");
         JsonNode mismatchOpened = delivered.get(mismatch + ":opened");
         assertThat(missingOpened.get("labels").toString()).isEqualTo("{\"alertname\":\"ReconcilerDiscrepancy\","
-                + "\"rule\":\"sale\",\"type\":\"MISSING_RIGHT\",\"key\":\"order_id=K1,goods_id=7\","
-                + "\"severity\":\"warning\"}");
+                + "\"rule\":\"sale\",\"type\":\"MISSING_RIGHT\",\"key\":\"order_id=K1,goods_id=7\",\"severity\":\"warning\"}");
         assertThat(mismatchOpened.get("labels").get("type").asText()).isEqualTo("QUANTITY_MISMATCH");
         assertThat(mismatchOpened.get("discrepancy").get("difference").asText()).isEqualTo("-1");
         assertThat(missingOpened.get("link").asText())
-                .isEqualTo("https://reconciler.example.test/api/discrepancies/" + missing);
+                .isEqualTo("https://reconciler.example.test/#/discrepancies/" + missing);
         await("the outbox drained").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300))
-                .untilAsserted(() -> assertThat(metrics(api2).value("reconciler_alert_outbox_size", "sink", SINK))
+                .untilAsserted(() -> assertThat(metrics(api2).value("reconciler_alert_outbox_entries", "sink", SINK))
                         .isZero());
         assertThat(ids(api2, "open")).as("the discrepancies survived the kill, none twice")
                 .containsExactlyInAnyOrder(missing, mismatch);
