@@ -79,6 +79,7 @@ final class AlertFormat {
         if (a instanceof Alert.DiscrepancyAlert x) {
             Discrepancy d = x.discrepancy();
             String what = d.rule() + ": " + d.type() + " (" + meaning(d) + ") for " + Alert.keyText(d.key(), ", ");
+            if (d.verification() != null) what += "; " + d.verification().summary();
             return x.firing() ? what : ended(d) + ": " + what;
         }
         if (a instanceof Alert.SourceAlert s) {
@@ -246,6 +247,10 @@ final class AlertFormat {
             if (d.resolvedAt() != null) ann.put("resolved_at", d.resolvedAt().toString());
             if (d.resolution() != null) ann.put("resolution", d.resolution().name());
             if (d.difference() != null) ann.put("difference", d.difference().toPlainString());
+            if (d.verification() != null) {
+                ann.put("verification", d.verification().result().name());
+                ann.put("verification_summary", d.verification().summary());
+            }
             ann.put("left", new String(json(Views.rows(d.left())), StandardCharsets.UTF_8));
             ann.put("right", new String(json(Views.rows(d.right())), StandardCharsets.UTF_8));
             ann.put("event_times", eventTimes(d));
@@ -324,6 +329,7 @@ final class AlertFormat {
             lines.add("Key: " + style.code(Alert.keyText(d.key(), ", ")));
             lines.add("Detected: " + d.detectedAt() + (d.resolvedAt() == null ? "" : " · resolved: " + d.resolvedAt()));
             if (d.difference() != null) lines.add("Difference (right − left): " + d.difference().toPlainString());
+            if (d.verification() != null) lines.add("Checked on the other database: " + d.verification().summary());
             rows(lines, "Left", d.left(), style);
             rows(lines, "Right", d.right(), style);
         } else if (a instanceof Alert.SourceAlert s) {

@@ -8,6 +8,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.Verification;
 import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.RowImage;
 import dev.reconciler.core.match.RulePause;
@@ -54,21 +55,37 @@ public final class Views {
     }
 
     /**
+     * What the lookup of a {@code MISSING_*}'s counterpart on the other database found before it alerted.
+     *
+     * @param result        ABSENT, PRESENT_NOT_IN_BINLOG or NOT_VERIFIED
+     * @param waitedSeconds for PRESENT_NOT_IN_BINLOG: how long the binlog was awaited
+     */
+    public record VerificationView(String result, Instant at, String detail, Long waitedSeconds, String summary) {
+        public static VerificationView of(Verification v) {
+            return v == null ? null : new VerificationView(v.result().name(), v.at(), v.detail(),
+                    v.waited() == null ? null : v.waited().toSeconds(), v.summary());
+        }
+    }
+
+    /**
      * One step of a discrepancy's life: {@code OPENED} and the engine's {@code RESOLVED} (by {@code engine}, the
      * reason its resolution) come from the discrepancy's times; the others are people's steps as recorded.
      */
     public record Step(Instant at, TimelineEntry.Action action, String by, String reason) {
     }
 
-    /** @param timeline its life, oldest first (see {@link Step}) */
+    /**
+     * @param timeline     its life, oldest first (see {@link Step})
+     * @param verification for a verified {@code MISSING_*}: what the lookup found; null otherwise
+     */
     public record DiscrepancyView(String id, String rule, DiscrepancyType type, Status status, Map<String, String> key,
                                   int occurrence, Instant detectedAt, Instant resolvedAt, Resolution resolution,
                                   BigDecimal difference, List<Row> left, List<Row> right, Ack acknowledged,
-                                  List<Step> timeline) {
+                                  List<Step> timeline, VerificationView verification) {
         public static DiscrepancyView of(Discrepancy d) {
             return new DiscrepancyView(d.id(), d.rule(), d.type(), d.status(), d.key(), d.occurrence(), d.detectedAt(),
                     d.resolvedAt(), d.resolution(), d.difference(), rows(d.left()), rows(d.right()),
-                    Ack.of(d.acknowledgement()), Views.timeline(d));
+                    Ack.of(d.acknowledgement()), Views.timeline(d), VerificationView.of(d.verification()));
         }
     }
 
@@ -162,18 +179,24 @@ public final class Views {
      * @param matchesPerMinute pairs matched in the last minute (of this process: {@code matchesCountedSeconds} says
      *                         how much of that minute it has counted, less than 60 right after a start)
      * @param definition       the rule's key, quantity columns and grace, to read a discrepancy against
+     * @param verifying        due MISSING_* held by verify before alert instead of firing: {@code lookingUp} (the
+     *                         lookup on the other database runs) and {@code awaitingBinlog} (found there, awaited in
+     *                         the binlog)
      */
     record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
                     Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
                     Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused,
                     Map<DiscrepancyType, Long> waived, long matchesPerMinute, long matchesCountedSeconds,
-                    RuleDefinition definition) {
+                    RuleDefinition definition, Map<String, Long> verifying) {
         static RuleView of(String name, EngineSnapshot.RuleNumbers n, long matchesPerMinute, long countedSeconds,
                            RuleDefinition definition) {
+            Map<String, Long> verifying = new LinkedHashMap<>();
+            verifying.put("lookingUp", n.verifying());
+            verifying.put("awaitingBinlog", n.awaitingBinlog());
             return new RuleView(name, n.paused().isEmpty() ? "running" : "paused", bySide(n.pending()), n.open(),
                     bySide(n.facts()), bySide(n.withoutKey()), bySide(n.held()), bySide(n.watermarks()),
                     n.reconciledUntil(), n.paused().stream().map(PauseView::of).toList(), n.waived(),
-                    matchesPerMinute, countedSeconds, definition);
+                    matchesPerMinute, countedSeconds, definition, verifying);
         }
     }
 

@@ -13,6 +13,8 @@ import dev.reconciler.app.api.HttpSection;
 import dev.reconciler.app.metrics.MetricsConfig;
 import dev.reconciler.app.metrics.MetricsSection;
 import dev.reconciler.app.source.SourcesSection;
+import dev.reconciler.app.verify.VerifyConfig;
+import dev.reconciler.app.verify.VerifySection;
 import dev.reconciler.core.rule.Condition;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Filter;
@@ -109,11 +111,15 @@ public final class ConfigLoader {
         Map<String, Map<String, String>> labels = new LinkedHashMap<>();
         EngineConfig engine = engine(root, sourceSections, sources, labels);
         AlertsConfig alerts = AlertsSection.bind(root);
+        VerifyConfig verify = VerifySection.bind(root.section("verify", "verify"),
+                engine == null ? List.of() : root.list("rules", "rules[]"),
+                engine == null ? Set.of() : engine.rules().stream().map(Rule::name).collect(
+                        java.util.stream.Collectors.toSet()));
         MetricsConfig metrics = MetricsSection.bind(root.section("metrics", "metrics"));
         DailyReportConfig dailyReport = DailyReportConfig.bind(root);
         if (!problems.isEmpty()) return null;
         return new ReconcilerConfig(state, http, sources, engine, alerts.withRuleLabels(new RuleLabels(labels)), metrics,
-                dailyReport);
+                dailyReport, verify);
     }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */

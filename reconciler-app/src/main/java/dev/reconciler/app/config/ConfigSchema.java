@@ -46,7 +46,9 @@ public final class ConfigSchema {
             ConfigKey.of("metrics", Kind.SECTION, "mapping", "see below", "",
                 "What `/metrics` exports beyond the defaults."),
             ConfigKey.of("reports", Kind.SECTION, "mapping", "none", "",
-                "The daily summary sent to the chat sinks (see below)."));
+                "The daily summary sent to the chat sinks (see below)."),
+            ConfigKey.of("verify", Kind.SECTION, "mapping", "see below", "",
+                "The bounds of verify before alert (see below and [verify-before-alert.md](verify-before-alert.md))."));
 
     private static final Map<String, ConfigSection> SECTIONS = new LinkedHashMap<>();
 
@@ -60,6 +62,7 @@ public final class ConfigSchema {
         all.addAll(AlertsSection.DECLARED);
         all.addAll(MetricsSection.DECLARED);
         all.addAll(dev.reconciler.app.alert.DailyReportConfig.DECLARED);
+        all.addAll(dev.reconciler.app.verify.VerifySection.DECLARED);
         for (ConfigSection s : all) {
             if (SECTIONS.put(s.path(), s) != null) throw new IllegalStateException("section '" + s.path() + "' declared twice");
         }

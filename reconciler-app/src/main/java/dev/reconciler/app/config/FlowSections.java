@@ -52,7 +52,8 @@ public final class FlowSections {
                 + " `warning` or `info`), `team`, and further labels named like Prometheus labels (letters, digits,"
                 + " `_`). Names the reconciler sets itself (`alertname`, `rule`, `type`, `key`, `source`, `side`,"
                 + " `table`, `column`, `reason`, `job`, `instance`) are refused. See [alerts.md](alerts.md).")
-                .choices("critical", "warning", "info")),
+                .choices("critical", "warning", "info"),
+            dev.reconciler.app.verify.VerifySection.RULE_KEY),
         ConfigSection.of("rules[].left",
             ConfigKey.of("stream", Kind.TEXT, "stream name", "required", "`order_stream`",
                 "A `streams[].name`."),

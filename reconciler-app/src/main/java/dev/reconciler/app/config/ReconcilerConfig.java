@@ -5,6 +5,7 @@ import dev.reconciler.app.alert.DailyReportConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.metrics.MetricsConfig;
 import dev.reconciler.app.source.RequiredColumns;
+import dev.reconciler.app.verify.VerifyConfig;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
 
@@ -18,18 +19,26 @@ import java.util.List;
  * @param dailyReport when the daily summary is sent to the chat sinks; null when it is not
  */
 public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
-                               AlertsConfig alerts, MetricsConfig metrics, DailyReportConfig dailyReport) {
+                               AlertsConfig alerts, MetricsConfig metrics, DailyReportConfig dailyReport,
+                               VerifyConfig verify) {
 
     public ReconcilerConfig {
         sources = List.copyOf(sources);
         alerts = alerts == null ? AlertsConfig.none() : alerts;
         metrics = metrics == null ? MetricsConfig.defaults() : metrics;
+        verify = verify == null ? VerifyConfig.defaults(engine) : verify;
+    }
+
+    /** With verify before alert on for every rule, with the default bounds. */
+    public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
+                            AlertsConfig alerts, MetricsConfig metrics, DailyReportConfig dailyReport) {
+        this(state, http, sources, engine, alerts, metrics, dailyReport, null);
     }
 
     /** Default metrics, without a daily summary sent. */
     public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
                             AlertsConfig alerts) {
-        this(state, http, sources, engine, alerts, MetricsConfig.defaults(), null);
+        this(state, http, sources, engine, alerts, MetricsConfig.defaults(), null, null);
     }
 
     public SourceSpec source(String name) {

@@ -41,10 +41,21 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
      * @param paused          the rule's pauses (a side and table whose rows lack a column it reads); empty while it
      *                        runs
      * @param waived          waived discrepancies per type (accepted as known by a person; not in {@code open})
+     * @param verifying       due MISSING_* held while their counterpart is looked up on the other database
+     * @param awaitingBinlog  due MISSING_* held because their counterpart was found in the database and is awaited in
+     *                        the binlog
      */
     public record RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
                               Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
-                              Map<Side, Long> held, List<RulePause> paused, Map<DiscrepancyType, Long> waived) {
+                              Map<Side, Long> held, List<RulePause> paused, Map<DiscrepancyType, Long> waived,
+                              long verifying, long awaitingBinlog) {
+        /** Without verify before alert (nothing held). */
+        public RuleNumbers(Map<Side, Long> pending, Map<DiscrepancyType, Long> open, Map<Side, Long> facts,
+                           Map<Side, Long> withoutKey, Map<Side, Instant> watermarks, Instant reconciledUntil,
+                           Map<Side, Long> held, List<RulePause> paused, Map<DiscrepancyType, Long> waived) {
+            this(pending, open, facts, withoutKey, watermarks, reconciledUntil, held, paused, waived, 0, 0);
+        }
+
         public RuleNumbers {
             waived = Collections.unmodifiableMap(new EnumMap<>(waived));
             held = Collections.unmodifiableMap(new EnumMap<>(held));
@@ -71,7 +82,7 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
             RuleNumbers e = earlier.rules().get(name);
             sum.put(name, e == null ? r : new RuleNumbers(r.pending(), r.open(), add(r.facts(), e.facts()),
                     add(r.withoutKey(), e.withoutKey()), r.watermarks(), r.reconciledUntil(), add(r.held(), e.held()),
-                    r.paused(), r.waived()));
+                    r.paused(), r.waived(), r.verifying(), r.awaitingBinlog()));
         });
         return new EngineSnapshot(takenAt, sum, sources);
     }
@@ -110,7 +121,8 @@ public record EngineSnapshot(Instant takenAt, Map<String, RuleNumbers> rules, Ma
                 waived.put(t, engine.waivedDiscrepancies(r.name(), t));
             }
             rules.put(r.name(), new RuleNumbers(pending, open, facts, withoutKey, watermarks,
-                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name()), waived));
+                    engine.reconciledUntil(r.name()).orElse(null), held, engine.pauses(r.name()), waived,
+                    engine.verifying(r.name()), engine.awaitingBinlog(r.name())));
         }
         return new EngineSnapshot(takenAt, rules, sources);
     }

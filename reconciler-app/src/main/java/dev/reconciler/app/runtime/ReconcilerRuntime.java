@@ -15,6 +15,11 @@ import dev.reconciler.app.source.SourceStateFiles;
 import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.app.verify.FindingSink;
 import dev.reconciler.app.verify.WindowVerifier;
+import dev.reconciler.app.source.SourceConfig;
+import dev.reconciler.app.verify.CounterpartVerifier;
+import dev.reconciler.app.verify.LookupMetrics;
+import dev.reconciler.app.verify.VerifyConfig;
+import dev.reconciler.core.match.CounterpartLookup;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
@@ -66,6 +71,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
     private ReconcilerMetrics metrics;
     private HttpApi api;
     private AlertService alerts;
+    private CounterpartVerifier counterparts;
     private DailyReportSender dailyReport;
     private final List<DebeziumSource> sources = new ArrayList<>();
     private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -144,8 +150,26 @@ public final class ReconcilerRuntime implements AutoCloseable {
             logPauses(batch);
             if (outcomes != null) outcomes.accept(batch);
         };
-        pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC()), listener,
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Verify before alert: the engine hands due MISSING_* to the lookup and gets the answers back as inputs on
+        // its own thread; it never waits for a database.
+        VerifyConfig verify = config.verify();
+        CounterpartLookup lookup = CounterpartLookup.NONE;
+        if (!verify.rules().isEmpty()) {
+            Map<String, SourceConfig> byName = new HashMap<>();
+            for (SourceSpec spec : config.sources()) byName.put(spec.name(), spec.config());
+            counterparts = new CounterpartVerifier(config.engine(), byName, verify, Clock.systemUTC(),
+                    new LookupMetrics(registry, config.engine(), () -> pipeline.snapshot()));
+            lookup = counterparts;
+            log.info("verify before alert: rules {} look a missing counterpart up on the other database ({} threads,"
+                    + " timeout {} ms, {} lookups/s, waiting up to {} s for a counterpart found there)",
+                    verify.rules(), verify.threads(), verify.timeout().toMillis(), verify.ratePerSecond(),
+                    verify.maxWait().toSeconds());
+        }
+        pipeline = new Pipeline(new ReconciliationEngine(config.engine(), store, Clock.systemUTC(), lookup,
+                verify.rules().isEmpty() ? CounterpartLookup.Policy.NONE : verify.policy()), listener,
                 Duration.ofSeconds(1));
+        if (counterparts != null) counterparts.answerTo(a -> pipeline.command(e -> e.recordLookup(a)));
         for (SourceSpec spec : config.sources()) {
             // The flavour is settled against the server at every connection attempt: a database that is down at
             // start is detected once it answers.
@@ -154,7 +178,6 @@ public final class ReconcilerRuntime implements AutoCloseable {
         }
         List<Supplier<SourceStatus>> statuses = new ArrayList<>();
         for (DebeziumSource s : sources) statuses.add(s::status);
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes, config.metrics());
         // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
         alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
@@ -334,6 +357,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
         }
         for (DebeziumSource s : sources) s.close();
         if (!sources.isEmpty()) log.info("stopped: sources");
+        if (counterparts != null) counterparts.close();   // held MISSING_* are looked up again at the next start
         if (dailyReport != null) dailyReport.close();
         if (alerts != null) {
             // The sources are stopped, so nothing more is journaled: deliver what is there, within a bound.

@@ -260,10 +260,25 @@ public final class DebeziumSource implements AutoCloseable {
             snapshotSelects = sinceSelects(c, "FROM_UNIXTIME(" + request.since().getEpochSecond() + ")",
                     "resync since " + request.since());
             reportGap(request);
-        } else if (c.snapshot() == SourceConfig.Snapshot.INITIAL && c.snapshotLookback() != null) {
+        } else if (c.snapshot() == SourceConfig.Snapshot.INITIAL && c.snapshotLookback() != null
+                && !streamsFromStoredOffset()) {
             snapshotSelects = lookbackSelects(c);
         } else {
             snapshotSelects = Map.of();
+        }
+    }
+
+    /**
+     * A stored offset of a finished snapshot: Debezium streams on from it and takes no snapshot, so no look-back
+     * selection is prepared (and none is logged, which would tell the operator a snapshot is coming). An unfinished
+     * snapshot's offset is restarted by Debezium from the beginning, so it still gets its selection; an unreadable
+     * offset file is judged at launch, as before.
+     */
+    private boolean streamsFromStoredOffset() {
+        try {
+            return StoredOffset.read(sourceDir.resolve("offsets.dat")).map(o -> !o.snapshot()).orElse(false);
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -296,6 +296,8 @@ class HttpApiTest {
         assertThat(sale.get("open").get("MISSING_LEFT").asLong()).isEqualTo(1);
         assertThat(sale.get("open").get("QUANTITY_MISMATCH").asLong()).isEqualTo(1);
         assertThat(sale.get("reconciledUntil").asText()).as("50 s - grace 30 s - skew 2 s").isEqualTo(at(18).toString());
+        assertThat(sale.get("verifying").get("lookingUp").asLong()).as("no verify before alert here").isZero();
+        assertThat(sale.get("verifying").get("awaitingBinlog").asLong()).isZero();
     }
 
     @Test

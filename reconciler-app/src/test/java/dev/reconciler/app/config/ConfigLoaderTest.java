@@ -113,6 +113,31 @@ public class ConfigLoaderTest {
             """;
 
     @Test
+    void verifyBeforeAlertIsOnForEveryRuleByDefaultAndBoundedByTheVerifySection() {
+        var d = load(MINIMAL, Map.of()).verify();
+        assertThat(d.rules()).containsExactly("r");
+        assertThat(d.threads()).isEqualTo(2);
+        assertThat(d.timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(d.ratePerSecond()).isEqualTo(50);
+        assertThat(d.queueSize()).isEqualTo(1000);
+        assertThat(d.maxWait()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(d.policy().maxWait()).isEqualTo(Duration.ofMinutes(2));
+
+        var c = load(MINIMAL + "    verifyBeforeAlert: false\nverify: {threads: 4, timeout: 500ms, ratePerSecond: 10,"
+                + " queueSize: 20, maxWait: 5m}\n", Map.of()).verify();
+        assertThat(c.rules()).isEmpty();
+        assertThat(c.threads()).isEqualTo(4);
+        assertThat(c.timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.ratePerSecond()).isEqualTo(10);
+        assertThat(c.queueSize()).isEqualTo(20);
+        assertThat(c.maxWait()).isEqualTo(Duration.ofMinutes(5));
+
+        assertThat(problems(MINIMAL + "verify: {threads: 0, timeout: 10ms, maxWait: 0, ratePerSecond: x}\n", Map.of()))
+                .hasSize(4).anyMatch(p -> p.startsWith("verify.threads:")).anyMatch(p -> p.startsWith("verify.timeout:"))
+                .anyMatch(p -> p.startsWith("verify.maxWait:")).anyMatch(p -> p.startsWith("verify.ratePerSecond:"));
+    }
+
+    @Test
     void defaultsFillEverythingNotWritten() {
         ReconcilerConfig c = load(MINIMAL, Map.of());
         assertThat(c.state()).isEqualTo(StateConfig.defaults());

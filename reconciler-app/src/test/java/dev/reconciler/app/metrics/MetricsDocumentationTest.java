@@ -59,6 +59,8 @@ class MetricsDocumentationTest {
                     Map.of("trade_order_stream_0000", 1L)));
             // and a configured alert sink, so that the per-sink alert metrics exist
             new AlertMetrics(h.registry).register("ops-webhook", () -> 0);
+            // and verify before alert, on by default
+            new dev.reconciler.app.verify.LookupMetrics(h.registry, h.pipeline.config(), h.pipeline::snapshot);
             // and the rules' labels
             new AlertMetrics(h.registry).ruleInfo(new dev.reconciler.app.alert.RuleLabels(
                     Map.of("sale", Map.of("severity", "critical", "team", "payments"))));

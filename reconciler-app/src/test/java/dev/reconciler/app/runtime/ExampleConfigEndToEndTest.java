@@ -65,6 +65,10 @@ class ExampleConfigEndToEndTest {
                 assertThat(get(http, base + "/health/ready").statusCode()).isEqualTo(200);
                 String metrics = get(http, base + "/metrics").body();
                 assertThat(metrics).contains("reconciler_discrepancies_open{rule=\"sale\",type=\"MISSING_RIGHT\"} 1.0");
+                // verified before they alerted, on by default, with the capture user's SELECT
+                json(http, base + "/api/discrepancies").get("items").forEach(i ->
+                        assertThat(i.get("verification").get("summary").asText()).startsWith("verified absent at "));
+                assertThat(metrics).contains("reconciler_verify_lookups_total{result=\"absent\",rule=\"sale\"} 2.0");
                 String status = get(http, base + "/api/status").body();
                 assertThat(status).doesNotContain("pa#ss");
             }

@@ -29,11 +29,13 @@ import java.util.Objects;
  *                    changes or is resolved
  * @param timeline    what people did with it (acknowledged, waived, resolved by hand, re-opened), oldest first; the
  *                    last {@link #MAX_TIMELINE} steps (the audit trail keeps every one)
+ * @param verification for a {@code MISSING_*} of a rule that verifies before alerting: what the lookup of the
+ *                    counterpart on the other database found; null when none was made
  */
 public record Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
                           Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
                           BigDecimal difference, List<RowImage> left, List<RowImage> right,
-                          Acknowledgement acknowledgement, List<TimelineEntry> timeline) {
+                          Acknowledgement acknowledgement, List<TimelineEntry> timeline, Verification verification) {
     /** Steps kept on the record itself: a discrepancy toggled by a script must not grow without bound. */
     public static final int MAX_TIMELINE = 50;
 
@@ -53,13 +55,22 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
         }
     }
 
+    /** A discrepancy without a verification (every type but a verified {@code MISSING_*}). */
+    public Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
+                       Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
+                       BigDecimal difference, List<RowImage> left, List<RowImage> right,
+                       Acknowledgement acknowledgement, List<TimelineEntry> timeline) {
+        this(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution, difference, left, right,
+                acknowledgement, timeline, null);
+    }
+
     /** A discrepancy with no steps taken by people yet (the form decoded from records of earlier releases). */
     public Discrepancy(String id, String rule, DiscrepancyType type, Map<String, String> key, int occurrence,
                        Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
                        BigDecimal difference, List<RowImage> left, List<RowImage> right,
                        Acknowledgement acknowledgement) {
         this(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution, difference, left, right,
-                acknowledgement, List.of());
+                acknowledgement, List.of(), null);
     }
 
     /** A discrepancy nobody has acknowledged (the form the engine creates). */
@@ -67,7 +78,7 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
                        Status status, Instant detectedAt, Instant resolvedAt, Resolution resolution,
                        BigDecimal difference, List<RowImage> left, List<RowImage> right) {
         this(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution, difference, left, right,
-                null, List.of());
+                null, List.of(), null);
     }
 
     /** Not resolved: OPEN or WAIVED. The engine still judges the pair; the pair's open set holds its type. */
@@ -82,18 +93,18 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
 
     public Discrepancy resolve(Instant at, Resolution why, List<RowImage> left, List<RowImage> right) {
         return new Discrepancy(id, rule, type, key, occurrence, Status.RESOLVED, detectedAt, at, why, difference,
-                left, right, acknowledgement, timeline);
+                left, right, acknowledgement, timeline, verification);
     }
 
     public Discrepancy withDetails(BigDecimal difference, List<RowImage> left, List<RowImage> right) {
         return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
-                difference, left, right, acknowledgement, timeline);
+                difference, left, right, acknowledgement, timeline, verification);
     }
 
     /** The same discrepancy, acknowledged at {@code at} with {@code note} (replacing an earlier acknowledgement). */
     public Discrepancy acknowledge(Instant at, String note) {
         return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
-                difference, left, right, new Acknowledgement(at, note), timeline);
+                difference, left, right, new Acknowledgement(at, note), timeline, verification);
     }
 
     /**
@@ -125,7 +136,13 @@ public record Discrepancy(String id, String rule, DiscrepancyType type, Map<Stri
         steps.add(step);
         if (steps.size() > MAX_TIMELINE) steps = steps.subList(steps.size() - MAX_TIMELINE, steps.size());
         return new Discrepancy(id, rule, type, key, occurrence, next, detectedAt, resolvedAt, resolution, difference,
-                left, right, ack, steps);
+                left, right, ack, steps, verification);
+    }
+
+    /** The same discrepancy with what the lookup of its counterpart found. */
+    public Discrepancy withVerification(Verification verification) {
+        return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt, resolution,
+                difference, left, right, acknowledgement, timeline, verification);
     }
 
     /** When it last changed state: the latest of detected, resolved and the last step of its timeline. */

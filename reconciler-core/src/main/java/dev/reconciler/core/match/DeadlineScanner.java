@@ -67,9 +67,11 @@ final class DeadlineScanner {
     private final RulePauses pauses;
     private final Marks marks;
     private final PairDecider decider;
+    private final VerifyBeforeAlert verify;
 
     DeadlineScanner(EngineConfig config, StateStore store, Watermarks watermarks, Counters counters,
-                    RulePauses pauses, Marks marks, PairDecider decider) {
+                    RulePauses pauses, Marks marks, PairDecider decider, VerifyBeforeAlert verify) {
+        this.verify = verify;
         this.config = config;
         this.store = store;
         this.watermarks = watermarks;
@@ -132,6 +134,7 @@ final class DeadlineScanner {
                 }
             }
             counters.flush(uow);
+            verify.flush(uow);
             outcomes.addAll(uow.commit());
             if (due.size() < TIMER_PAGE) break;
         }

@@ -4,6 +4,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
+import dev.reconciler.core.discrepancy.Verification;
 import dev.reconciler.core.discrepancy.TimelineEntry;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.RowImage;
@@ -45,10 +46,13 @@ final class PairDecider {
     private final CoverageGaps gaps;
     private final Watermarks watermarks;
     private final AuditTrail audit;
+    private final VerifyBeforeAlert verify;
 
     PairDecider(EngineConfig config, InstantSource clock, RulePauses pauses, Counters counters,
-                DeadlineScanner.Marks marks, CoverageGaps gaps, Watermarks watermarks, AuditTrail audit) {
+                DeadlineScanner.Marks marks, CoverageGaps gaps, Watermarks watermarks, AuditTrail audit,
+                VerifyBeforeAlert verify) {
         this.audit = audit;
+        this.verify = verify;
         this.config = config;
         this.clock = clock;
         this.pauses = pauses;
@@ -131,15 +135,27 @@ final class PairDecider {
                 uow.put(changed);
             }
         }
+        // A held MISSING_* whose counterpart arrived (or whose row went) is dropped: it never opens.
+        if (!verify.isEmpty()) verify.settle(rule, state.key(), v.discrepancies());
         for (DiscrepancyType type : v.discrepancies()) {
             if (open.contains(type)) continue;
             if (hiddenByGap(rule, type, left, right)) continue;   // cannot be judged: the gap is reported instead
             int occurrence = occurrences.getOrDefault(type, 0) + 1;
+            String id = Discrepancy.idOf(rule.name(), state.key().values(), type, occurrence);
+            Verification verification = null;
+            if (isMissing(type) && verify.verifies(rule)) {
+                // Verify before alert: held while the counterpart is looked up on the other database (off the
+                // engine thread), or while one found there may still arrive through the binlog.
+                VerifyBeforeAlert.Decision decision = verify.check(rule, state.key(), type, id, now);
+                if (decision.hold()) continue;
+                verification = decision.verification();
+            }
             occurrences.put(type, occurrence);
             open.add(type);
-            Discrepancy d = new Discrepancy(Discrepancy.idOf(rule.name(), state.key().values(), type, occurrence),
+            Discrepancy d = new Discrepancy(id,
                     rule.name(), type, keyMap(rule, state.key()), occurrence, Status.OPEN, now, null, null,
-                    type == DiscrepancyType.QUANTITY_MISMATCH ? v.difference() : null, leftImages, rightImages);
+                    type == DiscrepancyType.QUANTITY_MISMATCH ? v.difference() : null, leftImages, rightImages,
+                    null, List.of(), verification);
             uow.put(d);
             uow.emit(new Outcome.DiscrepancyOpened(d));
         }
@@ -197,6 +213,10 @@ final class PairDecider {
             return gaps.hides(rule, Side.LEFT, earliestSince(right), wait, watermarks);
         }
         return false;
+    }
+
+    private static boolean isMissing(DiscrepancyType type) {
+        return type == DiscrepancyType.MISSING_LEFT || type == DiscrepancyType.MISSING_RIGHT;
     }
 
     private static Instant earliestSince(List<StoredRow> rows) {

@@ -12,6 +12,7 @@ import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
 import dev.reconciler.core.rule.Side;
 import dev.reconciler.core.state.PairKey;
+import dev.reconciler.core.state.PairState;
 import dev.reconciler.core.state.StateStore;
 
 import java.time.Instant;
@@ -60,9 +61,26 @@ public final class ReconciliationEngine {
     private DeadlineScanner deadlines;
     private Quarantine quarantine;
     private VerificationRecorder verification;
+    private final CounterpartLookup lookup;
+    private final CounterpartLookup.Policy lookupPolicy;
+    private VerifyBeforeAlert verify;
 
     public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock) {
+        this(config, store, clock, CounterpartLookup.NONE, CounterpartLookup.Policy.NONE);
+    }
+
+    /**
+     * An engine that verifies before alerting: for the policy's rules, a due {@code MISSING_*} is held while
+     * {@code lookup} looks its counterpart up on the other database (see {@link CounterpartLookup}).
+     */
+    public ReconciliationEngine(EngineConfig config, StateStore store, InstantSource clock, CounterpartLookup lookup,
+                                CounterpartLookup.Policy lookupPolicy) {
         this.config = Objects.requireNonNull(config, "config");
+        this.lookup = Objects.requireNonNull(lookup, "lookup");
+        this.lookupPolicy = Objects.requireNonNull(lookupPolicy, "lookupPolicy");
+        for (String rule : lookupPolicy.rules()) {
+            if (config.rule(rule).isEmpty()) throw new IllegalArgumentException("verify before alert: unknown rule '" + rule + "'");
+        }
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.watermarks = new Watermarks(config);
@@ -77,8 +95,10 @@ public final class ReconciliationEngine {
         this.planner = new FactPlanner(config, store);
         this.gaps = new CoverageGaps(config, store);
         this.audit = new AuditTrail(store);
-        this.decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, audit);
-        this.deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider);
+        // At a start every held MISSING_* is looked up again: an answer in flight before a crash is lost.
+        this.verify = new VerifyBeforeAlert(config, lookupPolicy, store, startedAt, true);
+        this.decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, audit, verify);
+        this.deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider, verify);
         this.quarantine = new Quarantine(store);
     }
 
@@ -91,8 +111,9 @@ public final class ReconciliationEngine {
         counters.reloadGauges(store);
         audit.reload(store);
         pauses = new RulePauses(config, store, watermarks, startedAt);
-        decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, audit);
-        deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider);
+        verify = new VerifyBeforeAlert(config, lookupPolicy, store, clock.instant(), false);   // answers in flight
+        decider = new PairDecider(config, clock, pauses, counters, marks, gaps, watermarks, audit, verify);
+        deadlines = new DeadlineScanner(config, store, watermarks, counters, pauses, marks, decider, verify);
         quarantine = new Quarantine(store);
     }
 
@@ -106,7 +127,7 @@ public final class ReconciliationEngine {
      * what the store holds; the rebuilt one is not, and the source replays the facts that were not committed.
      */
     public ReconciliationEngine rebuilt() {
-        return new ReconciliationEngine(config, store, clock);
+        return new ReconciliationEngine(config, store, clock, lookup, lookupPolicy);
     }
 
     /** {@link StateStore#probeWritable()} of this engine's store: returns normally once it takes writes again. */
@@ -189,8 +210,9 @@ public final class ReconciliationEngine {
         }
         counters.flush(uow);
         quarantine.flush(uow);
+        verify.flush(uow);
         try {
-            return uow.commit();
+            return dispatch(uow.commit());
         } catch (RuntimeException e) {
             // Not written: the source delivers the batch again, so memory must not keep what it changed.
             try {
@@ -306,7 +328,7 @@ public final class ReconciliationEngine {
         stalls.check(uow, source, clock.instant());
         List<Outcome> outcomes = new ArrayList<>(uow.commit());
         outcomes.addAll(deadlines.advance(source));
-        return outcomes;
+        return dispatch(outcomes);
     }
 
     /**
@@ -322,8 +344,68 @@ public final class ReconciliationEngine {
             Instant w = watermarks.of(source);
             if (w != null) counters.daily().lag(source, now, Math.max(0, now.getEpochSecond() - w.getEpochSecond()));
         }
+        // Held MISSING_* whose wait ran out (found in the database but not in the binlog, or no answer): they open.
+        for (PairKey pk : verify.expired(now)) decideAgain(uow, pk);
         counters.flush(uow);
-        return uow.commit();
+        verify.flush(uow);
+        return dispatch(uow.commit());
+    }
+
+    // ------------------------------------------------------------------------------------------------ verify before alert
+
+    /**
+     * Records the answer of a {@link CounterpartLookup} (call it on the engine's thread) and decides the pair again:
+     * absent or failed, the held {@code MISSING_*} opens with what was found; present, it waits for the binlog. An
+     * answer for a pair no longer held (its counterpart arrived meanwhile) changes nothing.
+     */
+    public List<Outcome> recordLookup(CounterpartLookup.Answer answer) {
+        Objects.requireNonNull(answer, "answer");
+        UnitOfWork uow = new UnitOfWork(store);
+        PairKey pk = verify.answer(answer, clock.instant());
+        if (pk != null) decideAgain(uow, pk);
+        counters.flush(uow);
+        verify.flush(uow);
+        return dispatch(uow.commit());
+    }
+
+    /** Held {@code MISSING_*} of a rule whose lookup is in flight (asked, not answered). */
+    public long verifying(String rule) {
+        return verify.count(rule, VerifyBeforeAlert.Phase.REQUESTED);
+    }
+
+    /** Held {@code MISSING_*} of a rule whose counterpart was found in the database and is awaited in the binlog. */
+    public long awaitingBinlog(String rule) {
+        return verify.count(rule, VerifyBeforeAlert.Phase.FOUND);
+    }
+
+    private void decideAgain(UnitOfWork uow, PairKey pk) {
+        Rule rule = config.rule(pk.rule()).orElse(null);
+        PairState state = uow.pair(pk);
+        if (rule == null || state == null) {
+            verify.dropAll(pk);
+            return;
+        }
+        decider.decide(uow, rule, state);
+        verify.dropAnswered(pk);
+    }
+
+    /**
+     * Hands the lookups the committed batch put in flight to the port. A port that refuses one (it must not) is
+     * answered "not verified" at once, so the discrepancy still opens.
+     */
+    private List<Outcome> dispatch(List<Outcome> outcomes) {
+        List<CounterpartLookup.Request> requests = verify.drain();
+        if (requests.isEmpty()) return outcomes;
+        List<Outcome> out = new ArrayList<>(outcomes);
+        for (CounterpartLookup.Request r : requests) {
+            try {
+                lookup.request(r);
+            } catch (RuntimeException e) {
+                out.addAll(recordLookup(r.answer(CounterpartLookup.Answer.Found.FAILED, clock.instant(),
+                        "the lookup refused the request (" + describe(e) + ")")));
+            }
+        }
+        return out;
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.discrepancy.TimelineEntry;
+import dev.reconciler.core.discrepancy.Verification;
 import dev.reconciler.core.fact.RowImage;
 
 import java.math.BigDecimal;
@@ -26,11 +27,14 @@ import java.util.Map;
  *       release reads: {@value #WAIVED} waived (base status OPEN), {@value #MANUAL} resolved by hand (base
  *       resolution CORRECTED). A previous release reads them as open, and as corrected.</li>
  *   <li>{@value #TAG_TIMELINE}: the timeline: a count, then per step its time, action ordinal, by and reason.</li>
+ *   <li>{@value #TAG_VERIFICATION}: the verification before alerting: result ordinal, time, detail, and the wait
+ *       in seconds + 1 (0: none).</li>
  * </ul>
  */
 public final class DiscrepancyCodec {
     static final int TAG_WORKFLOW = 1;
     static final int TAG_TIMELINE = 2;
+    static final int TAG_VERIFICATION = 3;
     static final int WAIVED = 1;
     static final int MANUAL = 2;
 
@@ -65,7 +69,8 @@ public final class DiscrepancyCodec {
             out.string(ack.note());
         }
         int workflow = d.status() == Status.WAIVED ? WAIVED : d.resolution() == Resolution.MANUAL ? MANUAL : 0;
-        int fields = (workflow == 0 ? 0 : 1) + (d.timeline().isEmpty() ? 0 : 1);
+        Verification v = d.verification();
+        int fields = (workflow == 0 ? 0 : 1) + (d.timeline().isEmpty() ? 0 : 1) + (v == null ? 0 : 1);
         out.varLong(fields);   // format 4: the extension block (see FormatVersion)
         if (workflow != 0) {
             out.varLong(TAG_WORKFLOW).varLong(1).b(workflow);
@@ -78,6 +83,15 @@ public final class DiscrepancyCodec {
             }
             byte[] bytes = t.toArray();
             out.varLong(TAG_TIMELINE).varLong(bytes.length).raw(bytes);
+        }
+        if (v != null) {
+            Bytes.Writer f = new Bytes.Writer(64);
+            f.b(v.result().ordinal());
+            f.instant(v.at());
+            f.string(v.detail());
+            f.varLong(v.waited() == null ? 0 : v.waited().toSeconds() + 1);
+            byte[] bytes = f.toArray();
+            out.varLong(TAG_VERIFICATION).varLong(bytes.length).raw(bytes);
         }
         return out.toArray();
     }
@@ -109,11 +123,13 @@ public final class DiscrepancyCodec {
             Acknowledgement ack = in.bool() ? new Acknowledgement(in.instant(), in.string()) : null;
             Resolution resolution = res < 0 ? null : Resolution.values()[res];
             List<TimelineEntry> timeline = new ArrayList<>();
-            int workflow = version >= 4 ? readExtensions(in, timeline) : 0;
+            Verification[] verification = new Verification[1];
+            int workflow = version >= 4 ? readExtensions(in, timeline, verification) : 0;
             if (workflow == WAIVED && status == Status.OPEN) status = Status.WAIVED;
             if (workflow == MANUAL && status == Status.RESOLVED) resolution = Resolution.MANUAL;
             return new Discrepancy(id, rule, type, key, occurrence, status, detectedAt, resolvedAt,
-                    resolution, diff == null ? null : new BigDecimal(diff), left, right, ack, timeline);
+                    resolution, diff == null ? null : new BigDecimal(diff), left, right, ack, timeline,
+                    verification[0]);
         } catch (RuntimeException e) {
             throw new UnreadableValueException("corrupt discrepancy record: " + e.getMessage(), e);
         }
@@ -124,7 +140,7 @@ public final class DiscrepancyCodec {
      * release knows (the timeline into {@code timeline}; returns the workflow byte, 0 without) and skips the others,
      * which a later release may have written.
      */
-    private static int readExtensions(Bytes.Reader in, List<TimelineEntry> timeline) {
+    private static int readExtensions(Bytes.Reader in, List<TimelineEntry> timeline, Verification[] verification) {
         int workflow = 0;
         long n = in.varLong();
         for (long i = 0; i < n; i++) {
@@ -145,6 +161,13 @@ public final class DiscrepancyCodec {
                     if (action < actions.length) timeline.add(new TimelineEntry(at, actions[action], by, reason));
                 }
                 if (in.position() != end) throw new IllegalStateException("timeline length does not match");
+            } else if (tag == TAG_VERIFICATION) {
+                Verification.Result result = Verification.Result.values()[in.b()];
+                Instant at = in.instant();
+                String detail = in.string();
+                long waited = in.varLong();
+                verification[0] = new Verification(result, at, detail,
+                        waited == 0 ? null : java.time.Duration.ofSeconds(waited - 1));
             } else {
                 in.skip(length);
             }

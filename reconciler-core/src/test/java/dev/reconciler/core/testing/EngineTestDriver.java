@@ -4,6 +4,7 @@ import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
+import dev.reconciler.core.match.CounterpartLookup;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
@@ -36,6 +37,8 @@ public final class EngineTestDriver implements AutoCloseable {
     private final List<Outcome> history = new ArrayList<>();
     private StateStore store;
     private ReconciliationEngine engine;
+    private CounterpartLookup lookup = CounterpartLookup.NONE;
+    private CounterpartLookup.Policy lookupPolicy = CounterpartLookup.Policy.NONE;
 
     public EngineTestDriver(EngineConfig config) {
         this(config, new InMemoryStateStore(), null);
@@ -51,6 +54,19 @@ public final class EngineTestDriver implements AutoCloseable {
         this.reopen = reopen;
         this.clock = new ManualClock(OrderInventory.T0);
         this.engine = new ReconciliationEngine(config, store, clock);
+    }
+
+    /** From now on (a new engine on the same state) verify before alert with this port and policy. */
+    public EngineTestDriver verifyBeforeAlert(CounterpartLookup lookup, CounterpartLookup.Policy policy) {
+        this.lookup = lookup;
+        this.lookupPolicy = policy;
+        this.engine = new ReconciliationEngine(config, store, clock, lookup, policy);
+        return this;
+    }
+
+    /** Hands the engine a lookup's answer, as the pipeline does on the engine thread. */
+    public List<Outcome> answer(CounterpartLookup.Answer answer) {
+        return record(engine.recordLookup(answer));
     }
 
     /** RocksDB options for tests: an 8 MiB cache instead of the product's 256 MiB. */
@@ -136,7 +152,7 @@ public final class EngineTestDriver implements AutoCloseable {
             store.close();
             store = reopen.get();
         }
-        engine = new ReconciliationEngine(config, store, clock);
+        engine = new ReconciliationEngine(config, store, clock, lookup, lookupPolicy);
     }
 
     /** A restart with another configuration (an operator changed the file), on the same state. */
