@@ -52,8 +52,7 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
         this.store = new StreamsStateStore(store(context, StreamsStateStore.PAIRS),
                 store(context, StreamsStateStore.TIMERS), store(context, StreamsStateStore.DISCREPANCIES),
                 store(context, StreamsStateStore.META));
-        InstantSource clock = () -> Instant.ofEpochMilli(context.currentSystemTimeMs());
-        this.engine = new ReconciliationEngine(config, store, clock);
+        this.engine = null;   // built on first use (see engine())
         lanes.clear();
         for (String source : config.sources()) {
             // The lanes seen so far: meta "streams.lane.<source>.<lane>" = the lane's latest marker.
@@ -63,7 +62,20 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
                 lanes.computeIfAbsent(source, s -> new TreeMap<>()).put(lane, Instant.parse(v.get()));
             }
         }
-        context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, now -> emit(engine.tick()));
+        context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, now -> emit(engine().tick()));
+    }
+
+    /**
+     * The engine, built when the task first processes or punctuates: the engine takes its start time (the stall
+     * detector's reference before a source is seen) from the clock, and the task's wall clock is only current
+     * then, not during {@link #init}.
+     */
+    private ReconciliationEngine engine() {
+        if (engine == null) {
+            InstantSource clock = () -> Instant.ofEpochMilli(context.currentSystemTimeMs());
+            engine = new ReconciliationEngine(config, store, clock);
+        }
+        return engine;
     }
 
     private static KeyValueStore<Bytes, byte[]> store(ProcessorContext<?, ?> context, String name) {
@@ -74,11 +86,11 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
     public void process(Record<String, FactsRecord> record) {
         FactsRecord r = record.value();
         if (r instanceof FactsRecord.FactRecord f) {
-            emit(engine.apply(f.fact()));
+            emit(engine().apply(f.fact()));
         } else if (r instanceof FactsRecord.Marker m) {
             marker(m);
         } else if (r instanceof FactsRecord.Bad b) {
-            emit(engine.quarantine(List.of(b.quarantined(Instant.ofEpochMilli(context.currentSystemTimeMs())))));
+            emit(engine().quarantine(List.of(b.quarantined(Instant.ofEpochMilli(context.currentSystemTimeMs())))));
         }
     }
 
@@ -93,7 +105,7 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
         // Lanes are the stage-1 tasks of a source (one per change topic partition; one partition per source
         // keeps the binlog's order). The source is seen up to the slowest lane.
         Instant min = byLane.values().stream().min(Instant::compareTo).orElseThrow();
-        emit(engine.advanceWatermark(m.source(), min));
+        emit(engine().advanceWatermark(m.source(), min));
     }
 
     private void emit(List<Outcome> outcomes) {

@@ -68,6 +68,13 @@ public final class ReconcilerTopology {
             }
         }
         Topology t = new Topology();
+        addNormalize(t, config, settings);
+        addMatch(t, config, settings);
+        return t;
+    }
+
+    /** Stage 1 alone (tests run each partition's stage 2 separately to model several partitions). */
+    static void addNormalize(Topology t, EngineConfig config, Settings settings) {
         String[] normalizers = new String[settings.changeTopics().size()];
         int i = 0;
         for (Map.Entry<String, String> e : settings.changeTopics().entrySet()) {
@@ -81,14 +88,16 @@ public final class ReconcilerTopology {
         }
         t.addSink("facts-out", settings.factsTopic(), Serdes.String().serializer(), FactsRecord.serde().serializer(),
                 new FactsPartitioner(), normalizers);
+    }
 
+    /** Stage 2 alone. */
+    static void addMatch(Topology t, EngineConfig config, Settings settings) {
         t.addSource("facts-in", Serdes.String().deserializer(), FactsRecord.serde().deserializer(),
                 settings.factsTopic());
         t.addProcessor("match", () -> new MatchProcessor(config, settings.tickInterval()), "facts-in");
         StreamsStateStore.storeBuilders().forEach(b -> t.addStateStore(b, "match"));
         t.addSink("outcomes-out", settings.outcomesTopic(), Serdes.String().serializer(), OutcomeRecord.serializer(),
                 "match");
-        return t;
     }
 
     /**
