@@ -69,7 +69,7 @@ public final class ReconcilerTopology {
         }
         Topology t = new Topology();
         addNormalize(t, config, settings);
-        addMatch(t, config, settings);
+        addMatch(t, config, settings, true);
         return t;
     }
 
@@ -91,11 +91,11 @@ public final class ReconcilerTopology {
     }
 
     /** Stage 2 alone. */
-    static void addMatch(Topology t, EngineConfig config, Settings settings) {
+    static void addMatch(Topology t, EngineConfig config, Settings settings, boolean persistentStores) {
         t.addSource("facts-in", Serdes.String().deserializer(), FactsRecord.serde().deserializer(),
                 settings.factsTopic());
         t.addProcessor("match", () -> new MatchProcessor(config, settings.tickInterval()), "facts-in");
-        StreamsStateStore.storeBuilders().forEach(b -> t.addStateStore(b, "match"));
+        StreamsStateStore.storeBuilders(persistentStores).forEach(b -> t.addStateStore(b, "match"));
         t.addSink("outcomes-out", settings.outcomesTopic(), Serdes.String().serializer(), OutcomeRecord.serializer(),
                 "match");
     }

@@ -82,13 +82,20 @@ public final class StreamsStateStore implements StateStore {
 
     /** The four persistent, changelogged stores a match task needs. */
     public static List<StoreBuilder<KeyValueStore<Bytes, byte[]>>> storeBuilders() {
-        return List.of(builder(PAIRS), builder(TIMERS), builder(DISCREPANCIES), builder(META));
+        return storeBuilders(true);
     }
 
-    private static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(String name) {
+    /** @param persistent false for in-memory stores (still changelogged): tests that need no RocksDB files */
+    static List<StoreBuilder<KeyValueStore<Bytes, byte[]>>> storeBuilders(boolean persistent) {
+        return List.of(builder(PAIRS, persistent), builder(TIMERS, persistent), builder(DISCREPANCIES, persistent),
+                builder(META, persistent));
+    }
+
+    private static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(String name, boolean persistent) {
         // No record cache: the engine reads back what it wrote in the same batch, and the cache would only delay
         // the changelog writes that EOS commits anyway.
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        return Stores.keyValueStoreBuilder(persistent ? Stores.persistentKeyValueStore(name)
+                        : Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingDisabled();
     }
 

@@ -99,8 +99,11 @@ class ReconcilerTopologyTest {
                 .getInt64("ts_ms"));
     }
 
-    List<OutcomeRecord> distributed(List<ChangeRecords.Change> history, int partitions, Instant end) {
-        try (TopologyHarness h = new TopologyHarness(CONFIG, SETTINGS, partitions, T0, dir.resolve("p" + partitions))) {
+    /** Through the topology; on RocksDB stores as in production, or in memory where a test needs speed. */
+    List<OutcomeRecord> distributed(List<ChangeRecords.Change> history, int partitions, Instant end,
+                                    boolean persistentStores) {
+        try (TopologyHarness h = new TopologyHarness(CONFIG, SETTINGS, partitions, T0, dir.resolve("p" + partitions),
+                persistentStores)) {
             for (ChangeRecords.Change c : history) h.deliver(c);
             h.advanceTo(end);
             return new ArrayList<>(h.outcomes());
@@ -114,7 +117,7 @@ class ReconcilerTopologyTest {
         Instant end = at(115);
         Map<String, String> embedded = TopologyHarness.folded(
                 TopologyHarness.embedded(CONFIG, history, SOURCE_BY_TOPIC, T0, end));
-        Map<String, String> streams = TopologyHarness.folded(distributed(history, partitions, end));
+        Map<String, String> streams = TopologyHarness.folded(distributed(history, partitions, end, partitions == 1));
 
         assertThat(streams).isEqualTo(embedded);
         // And the embedded mode found exactly the injected faults (the oracle of this history).
@@ -144,7 +147,7 @@ class ReconcilerTopologyTest {
             history.add(heartbeat(ORDERS, s));
             history.add(heartbeat(INVENTORY, s + 0.1));
         }
-        List<OutcomeRecord> out = distributed(history, 4, at(95));
+        List<OutcomeRecord> out = distributed(history, 4, at(95), false);
         // Three of the four partitions only ever see markers: no outcome from them, and no error.
         assertThat(TopologyHarness.folded(out)).hasSize(1).containsValue("MISSING_RIGHT OPEN");
         assertThat(TopologyHarness.folded(out)).isEqualTo(TopologyHarness.folded(
@@ -158,7 +161,7 @@ class ReconcilerTopologyTest {
         history.add(order(1, "O1", 1, 1));
         history.add(order(2, "O2", 1, 2));
         for (int s = 5; s <= 150; s += 5) history.add(heartbeat(ORDERS, s));   // inventory says nothing more
-        List<OutcomeRecord> out = distributed(history, 2, at(155));
+        List<OutcomeRecord> out = distributed(history, 2, at(155), false);
         // No MISSING_RIGHT while inventory's progress is unknown past its last heartbeat: its pairs are held.
         assertThat(TopologyHarness.folded(out)).isEmpty();
         List<String> stalled = out.stream().filter(o -> o.type().equals("SourceStalled")).map(OutcomeRecord::key)
@@ -182,7 +185,7 @@ class ReconcilerTopologyTest {
         }
         inventory.add(sale(10, "O1", 2, 60));   // committed after the grace: the pair was reported, then settles
         List<ChangeRecords.Change> history = merged(orders, inventory);
-        List<OutcomeRecord> out = distributed(history, 2, at(95));
+        List<OutcomeRecord> out = distributed(history, 2, at(95), false);
         assertThat(out.stream().map(OutcomeRecord::type).filter(t -> t.startsWith("Discrepancy")))
                 .containsExactly("DiscrepancyOpened", "DiscrepancyResolved");
         assertThat(TopologyHarness.folded(out)).isEqualTo(TopologyHarness.folded(

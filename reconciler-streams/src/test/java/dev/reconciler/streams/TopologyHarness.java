@@ -48,8 +48,9 @@ final class TopologyHarness implements AutoCloseable {
     private final List<OutcomeRecord> received = new ArrayList<>();
     private Instant now;
 
+    /** @param persistentStores RocksDB stores as in production, or in-memory ones (faster; same contract) */
     TopologyHarness(EngineConfig config, ReconcilerTopology.Settings settings, int partitions, Instant start,
-                    Path stateDir) {
+                    Path stateDir, boolean persistentStores) {
         this.config = config;
         this.settings = settings;
         this.now = start;
@@ -62,7 +63,7 @@ final class TopologyHarness implements AutoCloseable {
                 FactsRecord.serde().deserializer());
         for (int p = 0; p < partitions; p++) {
             Topology t2 = new Topology();
-            ReconcilerTopology.addMatch(t2, config, settings);
+            ReconcilerTopology.addMatch(t2, config, settings, persistentStores);
             TopologyTestDriver d = new TopologyTestDriver(t2, props(stateDir.resolve("stage2-" + p)), start);
             stage2.add(d);
             factsIn.add(d.createInputTopic(settings.factsTopic(), Serdes.String().serializer(),
@@ -77,7 +78,7 @@ final class TopologyHarness implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "reconciler-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         return p;
     }
 
