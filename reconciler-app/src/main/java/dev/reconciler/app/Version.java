@@ -6,7 +6,9 @@ import java.util.Properties;
 
 /** The release this build is, as stamped into {@code reconciler-version.properties} by the build. */
 public final class Version {
-    private static final String VERSION = read();
+    private static final Properties STAMPED = read();
+    private static final String VERSION = stamped("version");
+    private static final String REVISION = stamped("revision");
 
     private Version() {
     }
@@ -16,15 +18,26 @@ public final class Version {
         return VERSION;
     }
 
-    private static String read() {
+    /**
+     * The source revision (e.g. a short git commit id) the build was given with {@code -Dreconciler.revision};
+     * {@code unknown} without one.
+     */
+    public static String revision() {
+        return REVISION;
+    }
+
+    private static String stamped(String key) {
+        String v = STAMPED.getProperty(key, "unknown");
+        return v.isBlank() || v.startsWith("${") ? "unknown" : v;
+    }
+
+    private static Properties read() {
+        Properties p = new Properties();
         try (InputStream in = Version.class.getResourceAsStream("/reconciler-version.properties")) {
-            if (in == null) return "unknown";
-            Properties p = new Properties();
-            p.load(in);
-            String v = p.getProperty("version", "unknown");
-            return v.startsWith("${") ? "unknown" : v;
+            if (in != null) p.load(in);
         } catch (IOException e) {
-            return "unknown";
+            // unknown, as for an unstamped build
         }
+        return p;
     }
 }

@@ -48,8 +48,9 @@ import java.util.function.Supplier;
  *       hours of a failing receiver.</li>
  *   <li><b>Storms.</b> With a threshold, {@link StormControl} folds the discrepancies beyond it into aggregates; the
  *       checkpoint does not pass an entry folded into an aggregate not yet delivered.</li>
- *   <li><b>Alertmanager.</b> Keeps the firing alerts (seeded at start from the store's open discrepancies and the
- *       engine's stalled sources, at most {@link SinkConfig#effectiveResendLimit()}) and re-sends them every
+ *   <li><b>Alertmanager.</b> Gets discrepancies and coverage gaps only ({@link AlertmanagerSink#accepts}: stalls,
+ *       pauses and quarantines are left to the Prometheus rules of the same names). Keeps the firing alerts (seeded
+ *       at start from the store's open discrepancies, at most {@link SinkConfig#effectiveResendLimit()}) and re-sends them every
  *       {@link SinkConfig#effectiveResendInterval()}: first thing after a start, before any backlog. Its retries
  *       wait at most one re-send interval (a restarted Alertmanager has no alerts until the next re-send), and after
  *       dropped entries the firing set is rebuilt from the store (a dropped resolution must not stay firing).</li>
@@ -115,8 +116,9 @@ final class AlertDispatcher implements AutoCloseable {
     /**
      * Loads (or creates) the sink's checkpoint; {@link #start()} starts delivering.
      *
-     * @param engine the engine's published numbers, for the stalled sources an Alertmanager sink seeds its firing set
-     *               with; may be null
+     * @param engine the engine's published numbers; may be null. No sink reads them since Alertmanager no longer
+     *               gets stalled sources and paused rules ({@link AlertmanagerSink#accepts}); kept so that the wiring
+     *               (AlertService's public constructor) does not change in this release
      */
     AlertDispatcher(SinkConfig config, int stormThreshold, int stormSample, String publicUrl, StateStore store,
                     HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper,
@@ -136,7 +138,11 @@ final class AlertDispatcher implements AutoCloseable {
         this.checkpoint = c.seq();
         this.position = c.seq();
         if (storm != null) storm.restore(c.windows());
-        this.thread = new Thread(this::run, "reconciler-alerts-" + config.name());
+        String sink = config.name();
+        this.thread = new Thread(() -> {
+            org.slf4j.MDC.put("sink", sink);   // the JSON log's sink field
+            run();
+        }, "reconciler-alerts-" + sink);
         this.thread.setDaemon(true);
     }
 
@@ -228,6 +234,7 @@ final class AlertDispatcher implements AutoCloseable {
     }
 
     private void handle(Alert a) {
+        if (!sink.accepts(a)) return;
         if (firing != null) track(a);
         if (storm == null) {
             deliver(a);
@@ -415,7 +422,8 @@ final class AlertDispatcher implements AutoCloseable {
     }
 
     /**
-     * The firing set after a restart: the store's open discrepancies, the engine's stalled sources and paused rules.
+     * The firing set after a restart: the store's open discrepancies (stalled sources and paused rules are not this
+     * sink's, see {@link AlertmanagerSink#accepts}).
      */
     private void seedFiring() {
         Instant now = clock.instant();
@@ -435,20 +443,6 @@ final class AlertDispatcher implements AutoCloseable {
             resendOverflowLogged = true;
             log.warn("{}: {} open discrepancies beyond resendLimit {} are not re-sent to Alertmanager; raise"
                     + " resendLimit, or see /api/discrepancies", where, beyond[0], limit);
-        }
-        EngineSnapshot snapshot = engine == null ? null : engine.get();
-        if (snapshot != null) {
-            snapshot.sources().forEach((source, n) -> {
-                if (!n.stalled()) return;
-                Duration behind = n.watermark() == null ? null : Duration.between(n.watermark(), now);
-                Alert a = new Alert.SourceAlert(0, source, n.watermark(), behind, now, true);
-                firing.put(a.fingerprint(), a);
-            });
-            snapshot.rules().forEach((rule, n) -> n.paused().forEach(p -> {
-                Alert a = new Alert.RuleAlert(0, rule, p.side(), p.source(), p.table(), p.column(),
-                        p.position().toString(), p.since(), null, -1, null, true);
-                firing.put(a.fingerprint(), a);
-            }));
         }
         nextResend = now;   // tell Alertmanager right away
     }

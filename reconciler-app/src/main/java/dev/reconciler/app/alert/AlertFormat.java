@@ -237,7 +237,7 @@ final class AlertFormat {
         String link = link(a, publicUrl);
         if (link != null) ann.put("link", link);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("labels", a.labels());
+        out.put("labels", AlertmanagerSink.labels(a));
         out.put("annotations", ann);
         out.put("startsAt", a.startsAt().toString());
         out.put("endsAt", (a.firing() ? firingEndsAt : a.endsAt()).toString());

@@ -1,5 +1,6 @@
 package dev.reconciler.app.alert;
 
+import dev.reconciler.app.metrics.ReconcilerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +15,8 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The alert metrics (docs/metrics.md): {@code reconciler_alerts_sent_total{sink,outcome}},
- * {@code reconciler_alert_outbox_size{sink}} and {@code reconciler_alert_outbox_oldest_age_seconds{sink}}. Every
+ * {@code reconciler_alert_outbox_entries{sink}} (also as {@code reconciler_alert_outbox_size}, its name until this
+ * release) and {@code reconciler_alert_outbox_oldest_age_seconds{sink}}. Every
  * outcome of every sink is registered up front, so a dashboard sees zeros rather than gaps.
  */
 public final class AlertMetrics implements AutoCloseable {
@@ -69,8 +71,11 @@ public final class AlertMetrics implements AutoCloseable {
                     .tags("sink", sink, "outcome", o.label()).register(registry));
         }
         counters.put(sink, byOutcome);
+        String entries = "Journal entries (discrepancies, stalls, their ends) the sink has not delivered yet";
+        gauges.add(Gauge.builder("reconciler.alert.outbox.entries", outbox, DoubleSupplier::getAsDouble)
+                .description(entries).tag("sink", sink).strongReference(true).register(registry));
         gauges.add(Gauge.builder("reconciler.alert.outbox.size", outbox, DoubleSupplier::getAsDouble)
-                .description("Journal entries (discrepancies, stalls, their ends) the sink has not delivered yet")
+                .description(ReconcilerMetrics.deprecated("reconciler.alert.outbox.entries", entries))
                 .tag("sink", sink).strongReference(true).register(registry));
         gauges.add(Gauge.builder("reconciler.alert.outbox.oldest.age.seconds", oldestAge, DoubleSupplier::getAsDouble)
                 .description("Age of the oldest journal entry the sink has not delivered yet (0 when none); entries"

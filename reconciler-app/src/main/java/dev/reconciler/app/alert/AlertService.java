@@ -55,7 +55,7 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
      * Loads every sink's cursor (a new sink starts at the journal's end) and registers the alert metrics; nothing
      * is sent before {@link #start()}.
      *
-     * @param registry where {@code reconciler_alerts_sent_total} and {@code reconciler_alert_outbox_size} go
+     * @param registry where {@code reconciler_alerts_sent_total} and {@code reconciler_alert_outbox_entries} go
      * @param engine   the engine's published numbers ({@link Pipeline#snapshot()}), for the stalled sources an
      *                 Alertmanager sink re-sends after a restart; may be null
      * @param clock    the wall clock: storm windows close by it, Alertmanager re-sends and journal ages go by it
@@ -176,6 +176,53 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
             trimmedUpTo = upTo;
         }
         return trimmedUpTo;
+    }
+
+    /**
+     * Before a clean stop (SIGTERM): gives the sinks up to {@code bound} to deliver what the outbox holds now, so
+     * that a receiver that answers gets the alerts of the process's last moments before it goes rather than at the
+     * next start, which may be far off. A sink whose receiver fails, or that holds a storm aggregate whose minute is
+     * not over, keeps its entries in the outbox for the next start. Waits on the system's monotonic clock, not the
+     * injected one: it bounds a shutdown. Returns the journal entries still undelivered, summed over the sinks, and
+     * logs them once. Call it after the sources stopped (nothing new is journaled) and before {@link #close()}.
+     */
+    public long drain(Duration bound) {
+        if (!started || closed || dispatchers.isEmpty()) return 0;
+        long target;
+        try {
+            target = store.journalSeq();
+        } catch (RuntimeException e) {
+            return 0;   // the store is not readable: nothing to drain from
+        }
+        for (AlertDispatcher d : dispatchers) d.wake();
+        long deadline = System.nanoTime() + bound.toNanos();
+        long behind = behind(target);
+        while (behind > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            behind = behind(target);
+        }
+        if (behind == 0) {
+            log.info("alert outbox delivered before stopping (up to journal entry {})", target);
+        } else {
+            List<String> late = new ArrayList<>();
+            for (AlertDispatcher d : dispatchers) {
+                if (d.checkpoint() < target) late.add(d.name() + ": " + (target - d.checkpoint()));
+            }
+            log.warn("stopping with alerts undelivered after {} ms ({}); they stay in the outbox and are sent after"
+                    + " the next start", bound.toMillis(), String.join(", ", late));
+        }
+        return behind;
+    }
+
+    private long behind(long target) {
+        long n = 0;
+        for (AlertDispatcher d : dispatchers) n += Math.max(0, target - d.checkpoint());
+        return n;
     }
 
     /** Stops the sinks (deliveries in flight are sent again after a restart) and the trimming. Idempotent. */

@@ -18,6 +18,35 @@ record AlertmanagerSink(SinkConfig config, String publicUrl) implements Sink {
     /** Alerts per re-send request. */
     static final int BATCH = 200;
 
+    /** The {@code severity} label of the alerts this sink sends, as the shipped Prometheus rules use it. */
+    static final String SEVERITY_DISCREPANCY = "warning";
+    static final String SEVERITY_COVERAGE_GAP = "critical";
+
+    /**
+     * Only what Prometheus cannot know: each discrepancy (its key, rows and link) and each coverage gap (a window no
+     * source observed). A stalled source, a paused rule and quarantined facts are metrics
+     * ({@code reconciler_source_stalled}, {@code reconciler_rule_paused}, {@code reconciler_facts_quarantined_total})
+     * whose Prometheus rules of the same names alert on them with the deployment's {@code job}, {@code instance} and
+     * {@code severity}. Pushed as well, they would be a second alert of the same name with other labels (this
+     * process does not know its scrape labels), so two notifications for one fact, and the pushed one would vanish
+     * exactly when the process does. Webhook and chat sinks, which have no Prometheus behind them, get everything.
+     */
+    @Override
+    public boolean accepts(Alert alert) {
+        return alert instanceof Alert.DiscrepancyAlert || alert instanceof Alert.CoverageGapAlert;
+    }
+
+    /**
+     * The alert's labels and its {@code severity}: {@code warning} for one discrepancy (the detail; the count per rule
+     * and type pages through the Prometheus rule {@code ReconcilerDiscrepanciesOpen}), {@code critical} for a
+     * coverage gap (changes no one will ever check).
+     */
+    static Map<String, String> labels(Alert a) {
+        Map<String, String> labels = new java.util.LinkedHashMap<>(a.labels());
+        labels.putIfAbsent("severity", a instanceof Alert.CoverageGapAlert ? SEVERITY_COVERAGE_GAP : SEVERITY_DISCREPANCY);
+        return labels;
+    }
+
     @Override
     public int batchSize() {
         return BATCH;

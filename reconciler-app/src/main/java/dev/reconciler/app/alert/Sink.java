@@ -45,6 +45,14 @@ sealed interface Sink permits WebhookSink, AlertmanagerSink, ChatSink {
         }
     }
 
+    /**
+     * Whether this sink is told of the alert at all. All are, except that Alertmanager gets only what no Prometheus
+     * rule can know ({@link AlertmanagerSink#accepts}).
+     */
+    default boolean accepts(Alert alert) {
+        return true;
+    }
+
     static Sink of(SinkConfig config, String publicUrl) {
         return switch (config.kind()) {
             case WEBHOOK -> new WebhookSink(config, publicUrl);

@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "reconciler", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reconciles two data flows (orders and inventory) from their databases' binlogs in real time.",
         subcommands = {RunCommand.class, ValidateCommand.class, ResyncCommand.class, VerifyCommand.class, DemoCommand.class, TrafficCommand.class,
+                ConnectConfigCommand.class,
                 VersionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  reconciler demo                                  # see it work on two private MariaDB servers",
@@ -78,12 +79,11 @@ public final class Main implements Runnable {
 
     /**
      * The binlog client logs through java.util.logging at INFO (every connect); like Debezium's own loggers, only its
-     * warnings are worth a line.
+     * warnings are worth a line, and they go through logback like every other line.
      */
     static void quietJavaUtilLogging() {
-        java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
-        root.setLevel(java.util.logging.Level.WARNING);
-        for (java.util.logging.Handler h : root.getHandlers()) h.setLevel(java.util.logging.Level.WARNING);
+        // through SLF4J, so that its lines are in the process's log format (JSON lines included)
+        dev.reconciler.app.logging.JavaUtilLoggingBridge.install(java.util.logging.Level.WARNING);
         // The binlog client logs its keep-alive reconnects here, every 5 s, outside our log format; the source reports
         // the connection's state itself, once per change (docs/operations.md).
         BINLOG_CLIENT_LOGGER.setLevel(java.util.logging.Level.OFF);

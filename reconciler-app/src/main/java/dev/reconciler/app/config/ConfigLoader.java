@@ -8,6 +8,8 @@ import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.alert.AlertsSection;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.HttpSection;
+import dev.reconciler.app.metrics.MetricsConfig;
+import dev.reconciler.app.metrics.MetricsSection;
 import dev.reconciler.app.source.SourcesSection;
 import dev.reconciler.core.rule.Condition;
 import dev.reconciler.core.rule.EngineConfig;
@@ -105,8 +107,9 @@ public final class ConfigLoader {
         List<SourceSpec> sources = SourcesSection.bind(root, sourceSections);
         EngineConfig engine = engine(root, sourceSections, sources);
         AlertsConfig alerts = AlertsSection.bind(root);
+        MetricsConfig metrics = MetricsSection.bind(root.section("metrics", "metrics"));
         if (!problems.isEmpty()) return null;
-        return new ReconcilerConfig(state, http, sources, engine, alerts);
+        return new ReconcilerConfig(state, http, sources, engine, alerts, metrics);
     }
 
     /** A table regex of a stream, qualified with a database, as the source captures it. */

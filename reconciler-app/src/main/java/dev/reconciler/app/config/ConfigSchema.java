@@ -1,6 +1,7 @@
 package dev.reconciler.app.config;
 
 import dev.reconciler.app.alert.AlertsSection;
+import dev.reconciler.app.metrics.MetricsSection;
 import dev.reconciler.app.api.HttpSection;
 import dev.reconciler.app.config.ConfigKey.Kind;
 import dev.reconciler.app.source.SourcesSection;
@@ -41,7 +42,9 @@ public final class ConfigSchema {
             ConfigKey.of("engine", Kind.SECTION, "mapping", "see below", "",
                 "The time model's bounds."),
             ConfigKey.of("alerts", Kind.SECTION, "mapping", "none", "",
-                "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."));
+                "Alert sinks and the outbox's bounds (see below and [alerts.md](alerts.md))."),
+            ConfigKey.of("metrics", Kind.SECTION, "mapping", "see below", "",
+                "What `/metrics` exports beyond the defaults."));
 
     private static final Map<String, ConfigSection> SECTIONS = new LinkedHashMap<>();
 
@@ -53,6 +56,7 @@ public final class ConfigSchema {
         all.addAll(SourcesSection.DECLARED);
         all.addAll(FlowSections.DECLARED);
         all.addAll(AlertsSection.DECLARED);
+        all.addAll(MetricsSection.DECLARED);
         for (ConfigSection s : all) {
             if (SECTIONS.put(s.path(), s) != null) throw new IllegalStateException("section '" + s.path() + "' declared twice");
         }

@@ -2,6 +2,7 @@ package dev.reconciler.app.config;
 
 import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.api.ApiConfig;
+import dev.reconciler.app.metrics.MetricsConfig;
 import dev.reconciler.app.source.RequiredColumns;
 import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.core.rule.Rule;
@@ -14,11 +15,17 @@ import java.util.List;
  * @param alerts the alert sinks ({@link AlertsConfig#none()} when the file has no {@code alerts} section)
  */
 public record ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
-                               AlertsConfig alerts) {
+                               AlertsConfig alerts, MetricsConfig metrics) {
 
     public ReconcilerConfig {
         sources = List.copyOf(sources);
         alerts = alerts == null ? AlertsConfig.none() : alerts;
+        metrics = metrics == null ? MetricsConfig.defaults() : metrics;
+    }
+
+    public ReconcilerConfig(StateConfig state, ApiConfig http, List<SourceSpec> sources, EngineConfig engine,
+                            AlertsConfig alerts) {
+        this(state, http, sources, engine, alerts, MetricsConfig.defaults());
     }
 
     public SourceSpec source(String name) {

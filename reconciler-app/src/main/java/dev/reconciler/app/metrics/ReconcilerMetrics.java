@@ -57,7 +57,8 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
     private final List<Supplier<SourceStatus>> sources;
     private final InstantSource clock;
     private final JvmGcMetrics gc = new JvmGcMetrics();
-    /** (source, table) pairs whose events counter is registered; tables appear as a source meets them. */
+    private final TableLabel tableLabel;
+    /** (source, table label) pairs whose events counter is registered; tables appear as a source meets them. */
     private final Set<String> eventTables = ConcurrentHashMap.newKeySet();
 
     private final Map<String, Counter> matches = new HashMap<>();
@@ -80,10 +81,19 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
      */
     public ReconcilerMetrics(PrometheusMeterRegistry registry, EngineConfig config, Supplier<EngineSnapshot> engine,
                              List<Supplier<SourceStatus>> sources, LongSupplier stateSizeBytes, InstantSource clock) {
+        this(registry, config, MetricsConfig.defaults(), engine, sources, stateSizeBytes, clock);
+    }
+
+    /** As above, with the {@code metrics:} section of the configuration. */
+    public ReconcilerMetrics(PrometheusMeterRegistry registry, EngineConfig config, MetricsConfig options,
+                             Supplier<EngineSnapshot> engine, List<Supplier<SourceStatus>> sources,
+                             LongSupplier stateSizeBytes, InstantSource clock) {
         this.registry = registry;
         this.engine = engine;
         this.sources = List.copyOf(sources);
         this.clock = clock;
+        this.tableLabel = new TableLabel(config, options.perTable());
+        BuildInfo.register(registry);
 
         for (Rule rule : config.rules()) {
             String r = rule.name();
@@ -117,18 +127,20 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                                 e -> e.get().rules().get(r).held().get(side))
                         .description("Row changes held, not judged, because they lacked a column the rule reads (the rule is paused)")
                         .tags("rule", r, "side", label).register(registry);
-                gauge("reconciler.pending", "Pairs whose rows of this side wait for the other side within the grace",
+                gauge("reconciler.pending.pairs", "reconciler.pending",
+                        "Pairs whose rows of this side wait for the other side within the grace",
                         s -> s.rules().get(r).pending().get(side), "rule", r, "side", label);
             }
             gauge("reconciler.rule.paused",
                     "1 while the rule is paused: rows of a table lack a column it reads (dropped or renamed)",
                     s -> s.rules().get(r).paused().isEmpty() ? 0 : 1, "rule", r);
-            gauge("reconciler.reconciled.until.seconds",
+            gauge("reconciler.reconciled.until.timestamp.seconds", "reconciler.reconciled.until.seconds",
                     "Every fact committed up to this time (epoch seconds) has been decided; NaN until known",
                     s -> seconds(s.rules().get(r).reconciledUntil()), "rule", r);
         }
         for (String source : config.sources()) {
-            gauge("reconciler.watermark.seconds", "The source's watermark in the engine (epoch seconds); NaN until known",
+            gauge("reconciler.source.watermark.timestamp.seconds", "reconciler.watermark.seconds",
+                    "The source's watermark in the engine (epoch seconds); NaN until known",
                     s -> seconds(s.sources().get(source).watermark()), "source", source);
             gauge("reconciler.source.stalled", "1 while the engine reports the source stalled",
                     s -> s.sources().get(source).stalled() ? 1 : 0, "source", source);
@@ -149,6 +161,7 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
             Gauge.builder("reconciler.source.lag.seconds", status, x -> lag(x.get()))
                     .description("Wall clock minus the commit time of the newest event the source delivered; NaN before the first")
                     .tag("source", name).strongReference(true).register(registry);
+            DebeziumMetrics.register(registry, name, status);
         }
         if (stateSizeBytes != null) {
             Gauge.builder("reconciler.state.size.bytes", stateSizeBytes, s -> s.getAsLong())
@@ -169,7 +182,14 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
      */
     public static ReconcilerMetrics attach(PrometheusMeterRegistry registry, Pipeline pipeline,
                                            List<Supplier<SourceStatus>> sources, LongSupplier stateSizeBytes) {
-        ReconcilerMetrics m = new ReconcilerMetrics(registry, pipeline.config(), pipeline::snapshot, sources,
+        return attach(registry, pipeline, sources, stateSizeBytes, MetricsConfig.defaults());
+    }
+
+    /** As above, with the {@code metrics:} section of the configuration. */
+    public static ReconcilerMetrics attach(PrometheusMeterRegistry registry, Pipeline pipeline,
+                                           List<Supplier<SourceStatus>> sources, LongSupplier stateSizeBytes,
+                                           MetricsConfig options) {
+        ReconcilerMetrics m = new ReconcilerMetrics(registry, pipeline.config(), options, pipeline::snapshot, sources,
                 stateSizeBytes, InstantSource.system());
         pipeline.addListener(m);
         stateWritable(registry, pipeline);
@@ -202,27 +222,39 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
                 resolved.get(d.rule() + "/" + d.type() + "/" + d.resolution()).increment();
             } else if (o instanceof Outcome.FactQuarantined q) {
                 var f = q.fact();
-                quarantined.computeIfAbsent(f.source() + "\t" + f.table() + "\t" + f.reason(), k ->
+                String table = tableLabel.of(f.source(), f.table());
+                quarantined.computeIfAbsent(f.source() + "\t" + table + "\t" + f.reason(), k ->
                         Counter.builder("reconciler.facts.quarantined")
                                 .description("Facts that could not be processed and were quarantined instead, by reason")
-                                .tags("source", f.source(), "table", f.table(), "reason", f.reason().name())
+                                .tags("source", f.source(), "table", table, "reason", f.reason().name())
                                 .register(registry)).increment();
             }
         }
     }
 
-    /** Registers the events counters of tables the sources met since the last call. Idempotent. */
+    /**
+     * Registers the events counters of tables the sources met since the last call: one per table label (by default
+     * per configured table entry, the sum over its shards). Idempotent.
+     */
     public void refresh() {
         for (Supplier<SourceStatus> status : sources) {
             SourceStatus s = status.get();
             for (String table : s.eventsByTable().keySet()) {
-                if (!eventTables.add(s.name() + "\u0000" + table)) continue;
-                FunctionCounter.builder("reconciler.events", status,
-                                x -> x.get().eventsByTable().getOrDefault(table, 0L))
+                String label = tableLabel.of(s.name(), table);
+                if (!eventTables.add(s.name() + "\u0000" + label)) continue;
+                FunctionCounter.builder("reconciler.events", status, x -> events(x.get(), label))
                         .description("Change events the source delivered to the engine (snapshot reads included)")
-                        .tags("source", s.name(), "table", table).register(registry);
+                        .tags("source", s.name(), "table", label).register(registry);
             }
         }
+    }
+
+    private double events(SourceStatus s, String label) {
+        long n = 0;
+        for (Map.Entry<String, Long> e : s.eventsByTable().entrySet()) {
+            if (tableLabel.of(s.name(), e.getKey()).equals(label)) n += e.getValue();
+        }
+        return n;
     }
 
     /** The Prometheus text exposition of every meter (after {@link #refresh()}). */
@@ -245,6 +277,21 @@ public final class ReconcilerMetrics implements Consumer<List<Outcome>>, AutoClo
     private void gauge(String name, String description, ToDoubleFunction<EngineSnapshot> value, String... tags) {
         Gauge.builder(name, engine, e -> value.applyAsDouble(e.get())).description(description).tags(tags)
                 .strongReference(true).register(registry);
+    }
+
+    /**
+     * A gauge under its name and, for this release only, under the name it had before the Prometheus naming pass
+     * (CHANGELOG.md, docs/metrics.md "Deprecated names"): same value, same labels.
+     */
+    private void gauge(String name, String deprecatedName, String description, ToDoubleFunction<EngineSnapshot> value,
+                       String... tags) {
+        gauge(name, description, value, tags);
+        gauge(deprecatedName, deprecated(name, description), value, tags);
+    }
+
+    /** The description of a deprecated name: what it is and what replaces it. */
+    public static String deprecated(String replacement, String description) {
+        return "Deprecated, removed in the next release: use " + replacement.replace('.', '_') + ". " + description;
     }
 
     private double lag(SourceStatus s) {

@@ -48,6 +48,12 @@ import java.util.function.Supplier;
  */
 public final class ReconcilerRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReconcilerRuntime.class);
+    /**
+     * How long a clean stop waits for the sinks to deliver the outbox (docs/alerts.md). Short against the 30 s a
+     * supervisor such as Kubernetes grants after SIGTERM, long enough for a few hundred alerts to a receiver that
+     * answers; what is left is sent after the next start.
+     */
+    static final java.time.Duration ALERT_DRAIN_ON_STOP = java.time.Duration.ofSeconds(5);
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
     /** How long a verification's engine call may wait behind the sources' batches. */
     static final Duration VERIFY_ENGINE_WAIT = Duration.ofSeconds(60);
@@ -147,7 +153,7 @@ public final class ReconcilerRuntime implements AutoCloseable {
         List<Supplier<SourceStatus>> statuses = new ArrayList<>();
         for (DebeziumSource s : sources) statuses.add(s::status);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes);
+        metrics = ReconcilerMetrics.attach(registry, pipeline, statuses, store::approximateSizeBytes, config.metrics());
         // Before the sources: the outbox is delivered (and trimmed) from the first outcome on, sinks or not.
         alerts = AlertService.attach(config.alerts(), pipeline, store, registry);
         try {
@@ -217,20 +223,24 @@ public final class ReconcilerRuntime implements AutoCloseable {
     private static void logPauses(List<Outcome> batch) {
         for (Outcome o : batch) {
             if (o instanceof Outcome.RulePaused p) {
-                log.warn("rule {} paused: rows of {}.{} ({} side) lack column {}, first at binlog position {}; its"
+                log.atWarn().addKeyValue("rule", p.rule()).addKeyValue("source", p.source())
+                        .log("rule {} paused: rows of {}.{} ({} side) lack column {}, first at binlog position {}; its"
                         + " pairs are held and rows of that table are not judged until the column is back or the"
                         + " configuration no longer reads it (docs/runbook.md#reconcilerrulepaused)", p.rule(),
                         p.source(), p.table(), p.side().label(), p.column(), p.position());
             } else if (o instanceof Outcome.FactQuarantined q && q.alert()) {
                 // Once per (source, reason), then at most once a day (when it alerts): no row values, no key.
                 var f = q.fact();
-                log.info("source {}: {} fact(s) quarantined as {} since the last report, the latest of table {}{}{}; they"
+                var line = log.atInfo().addKeyValue("source", f.source());
+                if (f.rule() != null) line = line.addKeyValue("rule", f.rule());
+                line.log("source {}: {} fact(s) quarantined as {} since the last report, the latest of table {}{}{}; they"
                         + " take part in no pair and the source goes on; GET /api/quarantine lists them"
                         + " (docs/runbook.md#reconcilerfactsquarantined)", f.source(), q.since(), f.reason(), f.table(),
                         f.rule() == null ? "" : " (rule " + f.rule() + ", " + f.side().label() + " side, " + f.detail() + ")",
                         f.position() == null ? "" : " at binlog position " + f.position());
             } else if (o instanceof Outcome.RuleResumed r) {
-                log.info("rule {} resumed on {}.{} ({}); {} rows of that table were held since the last start,"
+                log.atInfo().addKeyValue("rule", r.rule()).addKeyValue("source", r.source())
+                        .log("rule {} resumed on {}.{} ({}); {} rows of that table were held since the last start,"
                         + " paused since {}", r.rule(), r.source(), r.table(), r.why(), r.held(), r.pausedAt());
             }
         }
@@ -297,6 +307,15 @@ public final class ReconcilerRuntime implements AutoCloseable {
         return sources.stream().map(DebeziumSource::status).toList();
     }
 
+    /** {@code sale left 118 right 117; cancel left 3 right 2}: facts that matched each rule side since the start. */
+    static String factsSinceStart(dev.reconciler.app.pipeline.EngineSnapshot snapshot) {
+        List<String> parts = new ArrayList<>();
+        snapshot.rules().forEach((rule, n) -> parts.add(rule + " left " + n.facts().getOrDefault(
+                dev.reconciler.core.rule.Side.LEFT, 0L) + " right " + n.facts().getOrDefault(
+                dev.reconciler.core.rule.Side.RIGHT, 0L)));
+        return parts.isEmpty() ? "none" : String.join("; ", parts);
+    }
+
     /** Idempotent: API, sources, alert delivery, pipeline, store — each step logged. */
     @Override
     public synchronized void close() {
@@ -310,12 +329,15 @@ public final class ReconcilerRuntime implements AutoCloseable {
         for (DebeziumSource s : sources) s.close();
         if (!sources.isEmpty()) log.info("stopped: sources");
         if (alerts != null) {
+            // The sources are stopped, so nothing more is journaled: deliver what is there, within a bound.
+            alerts.drain(ALERT_DRAIN_ON_STOP);
             alerts.close();   // undelivered alerts stay in the outbox for the next start
             log.info("stopped: alert delivery");
         }
         if (pipeline != null) {
             pipeline.close();
-            log.info("stopped: engine");
+            // What this process took in, e.g. to compare with the database's row counts after a rolling restart.
+            log.info("stopped: engine; facts since start: {}", factsSinceStart(pipeline.snapshot()));
         }
         if (metrics != null) metrics.close();
         if (registry != null) registry.close();

@@ -1,10 +1,5 @@
 package dev.reconciler.app.source;
 
-import javax.management.MBeanServer;
-import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
-import java.util.Set;
-
 /**
  * The binlog client's own connection state, as Debezium's streaming metrics MBean shows it
  * ({@code debezium.<connector>:type=connector-metrics,context=streaming,server=<topic prefix>}, attribute
@@ -12,8 +7,6 @@ import java.util.Set;
  * Debezium's engine, so this is the only place that knows while it happens.
  */
 final class BinlogConnection {
-    private static final MBeanServer SERVER = ManagementFactory.getPlatformMBeanServer();
-
     private BinlogConnection() {
     }
 
@@ -23,17 +16,6 @@ final class BinlogConnection {
      *         or stopped)
      */
     static Boolean connected(String source) {
-        try {
-            Set<ObjectName> names = SERVER.queryNames(new ObjectName("debezium.*:type=connector-metrics,context=streaming,*"), null);
-            for (ObjectName n : names) {
-                String server = n.getKeyProperty("server");
-                if (server != null && (server.equals(source) || server.equals(ObjectName.quote(source)))) {
-                    return (Boolean) SERVER.getAttribute(n, "Connected");
-                }
-            }
-            return null;
-        } catch (javax.management.JMException | ClassCastException e) {
-            return null;
-        }
+        return DebeziumMBeans.streaming(source, "Connected") instanceof Boolean b ? b : null;
     }
 }

@@ -147,14 +147,18 @@ public final class DebeziumSource implements AutoCloseable {
         this.clock = clock;
         this.lifecycle = new SourceLifecycle(config.name(), clock);
         this.normalizer = new RecordNormalizer(config.name(), config.heartbeatTable());
-        this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name()));
-        this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control"));
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name()));
+        this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name(), config.name()));
+        this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control", config.name()));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name(), config.name()));
     }
 
-    private static ThreadFactory daemon(String name) {
+    /** The source's own threads carry its name in the MDC: the JSON log's {@code source} field. */
+    private static ThreadFactory daemon(String name, String source) {
         return r -> {
-            Thread t = new Thread(r, name);
+            Thread t = new Thread(() -> {
+                org.slf4j.MDC.put("source", source);
+                r.run();
+            }, name);
             t.setDaemon(true);
             return t;
         };
@@ -250,8 +254,7 @@ public final class DebeziumSource implements AutoCloseable {
                     "resync since " + request.since());
             reportGap(request);
         } else if (c.snapshot() == SourceConfig.Snapshot.INITIAL && c.snapshotLookback() != null) {
-            snapshotSelects = sinceSelects(c, "NOW(3) - INTERVAL " + c.snapshotLookback().toSeconds() + " SECOND",
-                    "look-back " + c.snapshotLookback());
+            snapshotSelects = lookbackSelects(c);
         } else {
             snapshotSelects = Map.of();
         }
@@ -532,45 +535,20 @@ public final class DebeziumSource implements AutoCloseable {
             throw new java.io.UncheckedIOException("cannot create " + dir + " for the offsets of source "
                     + config.name(), e);
         }
-        Properties p = new Properties();
-        p.setProperty("name", "reconciler-" + config.name());
-        p.setProperty("connector.class", config.flavour().connectorClass);
+        Properties p = ConnectorProperties.capture(config, resync != null, snapshotSelects);
+        // Embedded only: offsets and schema history in files under state.dir (Kafka Connect keeps them in topics).
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
         p.setProperty("offset.storage.file.filename", dir.resolve("offsets.dat").toString());
         p.setProperty("offset.flush.interval.ms", "1000");
         p.setProperty("schema.history.internal", "io.debezium.storage.file.history.FileSchemaHistory");
         p.setProperty("schema.history.internal.file.filename", dir.resolve("schema-history.dat").toString());
-        p.setProperty("schema.history.internal.store.only.captured.tables.ddl", "true");
-        p.setProperty("database.hostname", config.host());
-        p.setProperty("database.port", Integer.toString(config.port()));
-        p.setProperty("database.user", config.user());
-        p.setProperty("database.password", config.password() == null ? "" : config.password());
-        p.setProperty("database.server.id", Long.toString(config.serverId()));
-        config.tls().putDebeziumProperties(config.flavour(), p);
-        p.setProperty("topic.prefix", config.name());
-        p.setProperty("database.include.list", String.join(",", config.databases()));
-        List<String> tables = new ArrayList<>(config.tables());
-        if (config.heartbeatTable() != null) tables.add(config.heartbeatTable().replace(".", "\\."));
-        p.setProperty("table.include.list", String.join(",", tables));
-        // A resync re-reads its rows whatever the configured first-start snapshot is.
-        p.setProperty("snapshot.mode", config.snapshot() == SourceConfig.Snapshot.INITIAL || resync != null
-                ? "initial" : "no_data");
-        p.setProperty("snapshot.locking.mode", "none");
-        if (!snapshotSelects.isEmpty()) {
-            p.setProperty("snapshot.select.statement.overrides", String.join(",", snapshotSelects.keySet()));
-            snapshotSelects.forEach((table, select) -> p.setProperty("snapshot.select.statement.overrides." + table, select));
-        }
-        p.setProperty("include.schema.changes", "false");
-        p.setProperty("tombstones.on.delete", "false");
-        p.setProperty("decimal.handling.mode", "string");
-        p.setProperty("max.batch.size", "2048");
-        p.setProperty("max.queue.size", "8192");
-        p.setProperty("poll.interval.ms", "50");
-        p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeatInterval().toMillis()));
-        // The binlog client notices a dropped connection and reconnects on this period (default 60 s); outages
-        // that Debezium does not escalate to a failure are retried here, failures by launch()'s backoff.
-        p.setProperty("connect.keep.alive.interval.ms", "5000");
         return p;
+    }
+
+    /** The snapshot SELECTs of a first start with the source's configured look-back (it must have one). */
+    static Map<String, String> lookbackSelects(SourceConfig c) throws SQLException {
+        return sinceSelects(c, "NOW(3) - INTERVAL " + c.snapshotLookback().toSeconds() + " SECOND",
+                "look-back " + c.snapshotLookback());
     }
 
     /**

@@ -70,13 +70,21 @@ final class SourceLifecycle {
 
     private void logChange(State before, State after) {
         String what = after.reason() == null ? after.phase().name() : after.phase() + ": " + after.reason();
-        switch (after.phase()) {
-            case WAITING, RECONNECTING -> log.warn("source {}: {}{}", source, what,
-                    after.nextAttemptAt() == null ? "" : " (retrying with backoff; logged again when the reason changes)");
-            case BINLOG_GAP -> log.error("source {}: {}", source, what);
-            case STREAMING -> log.info("source {}: {}{}", source, what, before.phase() == Phase.RECONNECTING
-                    || before.phase() == Phase.WAITING ? " (connected again after " + seconds(before.since()) + ")" : "");
-            default -> log.info("source {}: {}", source, what);
+        // The JSON log's source field; restored after, as the source's own threads carry it for good.
+        String previous = org.slf4j.MDC.get("source");
+        org.slf4j.MDC.put("source", source);
+        try {
+            switch (after.phase()) {
+                case WAITING, RECONNECTING -> log.warn("source {}: {}{}", source, what,
+                        after.nextAttemptAt() == null ? "" : " (retrying with backoff; logged again when the reason changes)");
+                case BINLOG_GAP -> log.error("source {}: {}", source, what);
+                case STREAMING -> log.info("source {}: {}{}", source, what, before.phase() == Phase.RECONNECTING
+                        || before.phase() == Phase.WAITING ? " (connected again after " + seconds(before.since()) + ")" : "");
+                default -> log.info("source {}: {}", source, what);
+            }
+        } finally {
+            if (previous == null) org.slf4j.MDC.remove("source");
+            else org.slf4j.MDC.put("source", previous);
         }
     }
 

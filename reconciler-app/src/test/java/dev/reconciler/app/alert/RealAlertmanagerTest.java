@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  * A real Prometheus Alertmanager (Debian's {@code prometheus-alertmanager}, installed by scripts/test.sh) on a free
  * loopback port: an alert posted through the sink is read back from its API, then resolved.
  */
-class RealAlertmanagerTest {
+public class RealAlertmanagerTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process alertmanager;
     private AlertRig rig;
@@ -45,7 +45,7 @@ class RealAlertmanagerTest {
         }
     }
 
-    static Path binary() {
+    public static Path binary() {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
         dirs.addAll(List.of("/usr/bin", "/usr/local/bin"));
         for (String name : List.of("prometheus-alertmanager", "alertmanager")) {
@@ -58,7 +58,7 @@ class RealAlertmanagerTest {
         return null;
     }
 
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
@@ -81,20 +81,34 @@ class RealAlertmanagerTest {
 
     /** Starts Alertmanager on {@code port} with its data in {@code dir}; returns its base URL once it is ready. */
     private String startAlertmanager(Path dir, int port) throws Exception {
+        alertmanager = launch(dir, port);
+        return "http://127.0.0.1:" + port;
+    }
+
+    /**
+     * Starts Alertmanager on {@code port} (a route to a receiver that sends nothing) with its data in {@code dir}
+     * and waits until it is ready; the caller stops the process. Shared with the crash soak.
+     */
+    public static Process launch(Path dir, int port) throws Exception {
         Path bin = binary();
         assertThat(bin).as("prometheus-alertmanager is not installed: run the tests with scripts/test.sh, which"
                 + " installs it, or apt-get install prometheus-alertmanager").isNotNull();
+        Files.createDirectories(dir);
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n");
         String base = "http://127.0.0.1:" + port;
-        alertmanager = new ProcessBuilder(bin.toString(), "--config.file=" + config,
+        Process p = new ProcessBuilder(bin.toString(), "--config.file=" + config,
                 "--storage.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
                 "--cluster.listen-address=", "--log.level=warn")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("alertmanager.log").toFile())).start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .until(() -> get(base + "/-/ready").statusCode() == 200);
-        return base;
+                .failFast("Alertmanager exited (" + dir.resolve("alertmanager.log") + ")", () -> !p.isAlive())
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create(base + "/-/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200);
+        return p;
     }
 
     /** The {@code key} labels of the discrepancies Alertmanager lists as firing. */

@@ -178,7 +178,7 @@ class ReceiverOutageTest {
             assertThat(r.answeredOk()).as("each delivered once").hasSize(expected.size());
         }   // else a request the sink gave up on may be answered later by the stuck receiver: a repeat it drops
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            assertThat(rig.scrape().value("reconciler_alert_outbox_size", "sink", "hook")).isZero();
+            assertThat(rig.scrape().value("reconciler_alert_outbox_entries", "sink", "hook")).isZero();
             assertThat(rig.sent("hook", "success")).isEqualTo(expected.size());
             assertThat(rig.scrape().value("reconciler_alert_outbox_oldest_age_seconds", "sink", "hook")).isZero();
         });

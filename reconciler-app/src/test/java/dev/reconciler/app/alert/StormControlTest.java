@@ -48,7 +48,7 @@ class StormControlTest {
         });
         assertThat(receiver.acceptedKeys()).containsExactly(opened.get(0).id() + ":opened",
                 opened.get(1).id() + ":opened", opened.get(2).id() + ":opened");
-        assertThat(rig.scrape().value("reconciler_alert_outbox_size", "sink", "hook"))
+        assertThat(rig.scrape().value("reconciler_alert_outbox_entries", "sink", "hook"))
                 .as("the aggregated entries stay in the outbox until their aggregate is delivered").isEqualTo(7);
 
         rig.clock.set(opened.get(0).detectedAt().plus(Duration.ofMinutes(2)));   // the minute is over
@@ -65,7 +65,7 @@ class StormControlTest {
                 .isEqualTo(opened.get(3).key().get("order_id"));
         assertThat(j.get("link").asText()).contains("/api/discrepancies?status=all&rule=sale&since=");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(rig.scrape().value("reconciler_alert_outbox_size", "sink", "hook")).isZero());
+                assertThat(rig.scrape().value("reconciler_alert_outbox_entries", "sink", "hook")).isZero());
         assertThat(rig.driver.discrepancies(Status.OPEN)).as("all recorded (and listed by the API)").hasSize(10);
     }
 

@@ -44,7 +44,7 @@ class HttpApiRestartTest {
                     .as("persisted with the state").isEqualTo(1);
             assertThat(s.value("reconciler_discrepancies_total", "rule", "sale", "type", "MISSING_RIGHT"))
                     .as("a counter of this process").isZero();
-            assertThat(s.value("reconciler_watermark_seconds", "source", ORDERS))
+            assertThat(s.value("reconciler_source_watermark_timestamp_seconds", "source", ORDERS))
                     .isEqualTo(T0.plusSeconds(40).getEpochSecond());
             assertThat(s.value("reconciler_state_size_bytes")).isPositive();
         }

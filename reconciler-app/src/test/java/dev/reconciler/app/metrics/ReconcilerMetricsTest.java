@@ -6,11 +6,15 @@ import dev.reconciler.app.source.SourceStatus;
 import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.discrepancy.Resolution;
 import dev.reconciler.core.state.InMemoryStateStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static dev.reconciler.core.testing.OrderInventory.INVENTORY;
 import static dev.reconciler.core.testing.OrderInventory.INVENTORY_TABLE;
@@ -51,8 +55,8 @@ class ReconcilerMetricsTest {
                             "reason", r.name())).as("every series exists from the start").isZero();
                 }
             }
-            assertThat(s.value("reconciler_reconciled_until_seconds", "rule", "sale")).isNaN();
-            assertThat(s.value("reconciler_watermark_seconds", "source", ORDERS)).isNaN();
+            assertThat(s.value("reconciler_reconciled_until_timestamp_seconds", "rule", "sale")).isNaN();
+            assertThat(s.value("reconciler_source_watermark_timestamp_seconds", "source", ORDERS)).isNaN();
 
             // 1. an order, and one whose order_id is blank: it matches the filter but can pair with nothing
             h.submit(ORDERS, at(1), h.fact(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0), at(0)),
@@ -60,17 +64,17 @@ class ReconcilerMetricsTest {
             s = scrape(h);
             assertThat(s.value("reconciler_facts_total", "rule", "sale", "side", "left")).as("the keyed one").isEqualTo(1);
             assertThat(s.value("reconciler_facts_without_key_total", "rule", "sale", "side", "left")).isEqualTo(1);
-            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "left")).isEqualTo(1);
-            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "right")).isZero();
+            assertThat(s.value("reconciler_pending_pairs", "rule", "sale", "side", "left")).isEqualTo(1);
+            assertThat(s.value("reconciler_pending_pairs", "rule", "sale", "side", "right")).isZero();
 
             // 2. both watermarks pass 0 + grace 30 s + skew 2 s: MISSING_RIGHT opens
             h.watermarks(at(40));
             s = scrape(h);
             assertThat(s.value("reconciler_discrepancies_total", "rule", "sale", "type", "MISSING_RIGHT")).isEqualTo(1);
             assertThat(s.value("reconciler_discrepancies_open", "rule", "sale", "type", "MISSING_RIGHT")).isEqualTo(1);
-            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "left")).isZero();
-            assertThat(s.value("reconciler_watermark_seconds", "source", ORDERS)).isEqualTo(at(40).getEpochSecond());
-            assertThat(s.value("reconciler_reconciled_until_seconds", "rule", "sale"))
+            assertThat(s.value("reconciler_pending_pairs", "rule", "sale", "side", "left")).isZero();
+            assertThat(s.value("reconciler_source_watermark_timestamp_seconds", "source", ORDERS)).isEqualTo(at(40).getEpochSecond());
+            assertThat(s.value("reconciler_reconciled_until_timestamp_seconds", "rule", "sale"))
                     .isEqualTo(at(40 - 32).getEpochSecond());
 
             // 3. the deduction arrives late (committed at 45 s, decided at 47 s): resolved, and the pair matches
@@ -89,7 +93,7 @@ class ReconcilerMetricsTest {
             assertThat(s.value("reconciler_match_latency_seconds_sum", "rule", "sale")).isEqualTo(2.0);
             assertThat(s.value("reconciler_match_latency_seconds_bucket", "rule", "sale", "le", "1.0")).isZero();
             assertThat(s.value("reconciler_match_latency_seconds_bucket", "rule", "sale", "le", "2.5")).isEqualTo(1);
-            assertThat(s.value("reconciler_watermark_seconds", "source", INVENTORY)).isEqualTo(at(46).getEpochSecond());
+            assertThat(s.value("reconciler_source_watermark_timestamp_seconds", "source", INVENTORY)).isEqualTo(at(46).getEpochSecond());
             assertThat(s.value("reconciler_state_size_bytes")).isEqualTo(12345);
             assertThat(s.value("reconciler_source_stalled", "source", INVENTORY)).isZero();
 
@@ -99,7 +103,10 @@ class ReconcilerMetricsTest {
             h.statuses.get(INVENTORY).set(ApiHarness.status(INVENTORY, SourceStatus.Phase.RECONNECTING, at(45),
                     Map.of(INVENTORY_TABLE, 1L)));
             s = scrape(h);
-            assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_0001")).isEqualTo(1);
+            assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_\\d{4}"))
+                    .as("one series for the sharded stream: the configured table entry, summed over its shards")
+                    .isEqualTo(2);
+            assertThat(s.find("reconciler_events_total", "source", ORDERS)).hasSize(1);
             assertThat(s.value("reconciler_events_total", "source", INVENTORY, "table", INVENTORY_TABLE)).isEqualTo(1);
             assertThat(s.value("reconciler_source_connected", "source", ORDERS)).isEqualTo(1);
             assertThat(s.value("reconciler_source_connected", "source", INVENTORY)).isZero();
@@ -110,6 +117,60 @@ class ReconcilerMetricsTest {
             h.clock.set(at(46).plus(Duration.ofMinutes(2)));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(scrape(h).value("reconciler_source_stalled", "source", INVENTORY)).isEqualTo(1));
+        }
+    }
+
+    /** The names before the Prometheus naming pass stay for one release, with the same value (CHANGELOG.md). */
+    @Test
+    void renamedMetricsAreStillExportedUnderTheirOldNamesForOneRelease() throws Exception {
+        try (ApiHarness h = new ApiHarness(new InMemoryStateStore(), ApiConfig.defaults())) {
+            h.submit(ORDERS, at(1), h.fact(ORDERS, shard(0), orderRow(1, "O1", "42", "CONFIRM", "CONFIRM", 1, 0), at(0)));
+            h.watermarks(at(20));
+            Scrape s = scrape(h);
+            assertThat(s.value("reconciler_pending", "rule", "sale", "side", "left"))
+                    .isEqualTo(s.value("reconciler_pending_pairs", "rule", "sale", "side", "left")).isEqualTo(1);
+            assertThat(s.value("reconciler_watermark_seconds", "source", ORDERS))
+                    .isEqualTo(s.value("reconciler_source_watermark_timestamp_seconds", "source", ORDERS))
+                    .isEqualTo(at(20).getEpochSecond());
+            assertThat(s.value("reconciler_reconciled_until_seconds", "rule", "sale"))
+                    .isEqualTo(s.value("reconciler_reconciled_until_timestamp_seconds", "rule", "sale"))
+                    .isEqualTo(at(20 - 32).getEpochSecond());
+        }
+    }
+
+    /** metrics.perTable: one series per shard, for finding a hot or broken one. */
+    @Test
+    void perTableGivesOneEventsSeriesPerShard() throws Exception {
+        try (ApiHarness h = new ApiHarness(new InMemoryStateStore(), ApiConfig.defaults())) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            List<Supplier<SourceStatus>> sources = List.of(() -> h.statuses.get(ORDERS).get());
+            try (ReconcilerMetrics detail = new ReconcilerMetrics(registry, h.pipeline.config(), new MetricsConfig(true),
+                    h.pipeline::snapshot, sources, () -> 0, h.clock)) {
+                h.statuses.get(ORDERS).set(ApiHarness.status(ORDERS, SourceStatus.Phase.STREAMING, at(1),
+                        Map.of("trade_order_stream_0000", 3L, "trade_order_stream_0001", 4L)));
+                Scrape s = new Scrape(detail.scrape());
+                assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_0000"))
+                        .isEqualTo(3);
+                assertThat(s.value("reconciler_events_total", "source", ORDERS, "table", "trade_order_stream_0001"))
+                        .isEqualTo(4);
+            } finally {
+                registry.close();
+            }
+        }
+    }
+
+    /** reconciler_build_info: 1, with the version the build stamped and the runtime's. */
+    @Test
+    void buildInfoNamesTheRunningBuild() throws Exception {
+        try (ApiHarness h = new ApiHarness(new InMemoryStateStore(), ApiConfig.defaults())) {
+            Scrape s = scrape(h);
+            assertThat(s.value("reconciler_build_info", "version", dev.reconciler.app.Version.get(),
+                    "java_version", System.getProperty("java.version"))).isEqualTo(1);
+            assertThat(s.find("reconciler_build_info")).singleElement().satisfies(x -> {
+                assertThat(x.labels()).containsKeys("revision", "debezium_version");
+                assertThat(x.labels().get("version")).isNotEqualTo("unknown");
+                assertThat(x.labels().get("debezium_version")).startsWith("3.");
+            });
         }
     }
 }

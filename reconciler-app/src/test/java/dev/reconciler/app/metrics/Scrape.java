@@ -31,7 +31,7 @@ public final class Scrape {
                 Map<String, String> labels = new LinkedHashMap<>();
                 if (m.group(3) != null) {
                     Matcher l = LABEL.matcher(m.group(3));
-                    while (l.find()) labels.put(l.group(1), l.group(2));
+                    while (l.find()) labels.put(l.group(1), unescape(l.group(2)));
                 }
                 samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(4))));
             }
@@ -58,5 +58,20 @@ public final class Scrape {
             out.add(s);
         }
         return out;
+    }
+
+    /** A label value as Prometheus reads it: {@code \\}, {@code \"} and {@code \n} unescaped. */
+    private static String unescape(String v) {
+        StringBuilder out = new StringBuilder(v.length());
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c == '\\' && i + 1 < v.length()) {
+                char n = v.charAt(++i);
+                out.append(n == 'n' ? '\n' : n);
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

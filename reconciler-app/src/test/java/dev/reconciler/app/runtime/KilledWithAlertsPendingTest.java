@@ -112,7 +112,7 @@ class KilledWithAlertsPendingTest {
                 .pollInterval(Duration.ofMillis(300))
                 .failFast("the reconciler exited", () -> !first.process.isAlive())
                 .untilAsserted(() -> {
-                    assertThat(metrics(api).value("reconciler_alert_outbox_size", "sink", SINK)).isEqualTo(2);
+                    assertThat(metrics(api).value("reconciler_alert_outbox_entries", "sink", SINK)).isEqualTo(2);
                     assertThat(metrics(api).value("reconciler_alerts_sent_total", "sink", SINK, "outcome",
                             "failure")).isGreaterThanOrEqualTo(1);
                 });
@@ -158,7 +158,7 @@ class KilledWithAlertsPendingTest {
         assertThat(missingOpened.get("link").asText())
                 .isEqualTo("https://reconciler.example.test/api/discrepancies/" + missing);
         await("the outbox drained").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300))
-                .untilAsserted(() -> assertThat(metrics(api2).value("reconciler_alert_outbox_size", "sink", SINK))
+                .untilAsserted(() -> assertThat(metrics(api2).value("reconciler_alert_outbox_entries", "sink", SINK))
                         .isZero());
         assertThat(ids(api2, "open")).as("the discrepancies survived the kill, none twice")
                 .containsExactlyInAnyOrder(missing, mismatch);

@@ -91,6 +91,12 @@ final class ReconcilerProcess {
         return String.join(File.pathSeparator, entries);
     }
 
+    /** The API's base URL once the log names its port, else null (without waiting). */
+    String apiUrlIfListening() {
+        Matcher m = LISTENING.matcher(log());
+        return m.find() ? "http://127.0.0.1:" + m.group(1) : null;
+    }
+
     /** Waits for the API's port in the log, then for /health/ready; returns the API's base URL. */
     String awaitReady() {
         String[] url = new String[1];

@@ -38,12 +38,27 @@ final class ApiEndToEnd {
                 assertThat(scrape.value("reconciler_source_lag_seconds", "source", source)).as(source).isFinite()
                         .isLessThan(60);
                 assertThat(scrape.value("reconciler_source_connected", "source", source)).as(source).isEqualTo(1);
-                assertThat(scrape.value("reconciler_watermark_seconds", "source", source)).as(source).isFinite();
+                assertThat(scrape.value("reconciler_source_watermark_timestamp_seconds", "source", source)).as(source).isFinite();
                 assertThat(scrape.find("reconciler_events_total", "source", source)).as(source).isNotEmpty()
                         .allMatch(x -> x.value() > 0);
             }
-            assertThat(scrape.find("reconciler_events_total", "source", "orders", "table", "trade_order_stream_0003"))
-                    .isNotEmpty();
+            // four shards, one series: the configured table entry, not one per shard (metrics.perTable is off)
+            assertThat(scrape.find("reconciler_events_total", "source", "orders")).singleElement()
+                    .satisfies(x -> assertThat(x.labels()).containsEntry("table", "trade_order_stream_\\d{4}"));
+            // Debezium's own streaming metrics, read from its MBeans, per source
+            for (String source : List.of("orders", "inventory")) {
+                assertThat(scrape.value("reconciler_debezium_connected", "source", source)).as(source).isEqualTo(1);
+                assertThat(scrape.value("reconciler_debezium_queue_capacity_events", "source", source)).as(source)
+                        .isPositive();
+                assertThat(scrape.value("reconciler_debezium_queue_remaining_events", "source", source)).as(source)
+                        .isBetween(0.0, scrape.value("reconciler_debezium_queue_capacity_events", "source", source));
+                assertThat(scrape.value("reconciler_debezium_events_seen_total", "source", source)).as(source)
+                        .isPositive();
+                assertThat(scrape.value("reconciler_debezium_behind_source_seconds", "source", source)).as(source)
+                        .isFinite().isLessThan(60);
+                assertThat(scrape.value("reconciler_debezium_since_last_event_seconds", "source", source)).as(source)
+                        .isFinite().isLessThan(60);
+            }
             assertThat(scrape.value("reconciler_state_size_bytes")).isPositive();
 
             assertThat(get(http, api.url() + "/health/ready").statusCode()).isEqualTo(200);
