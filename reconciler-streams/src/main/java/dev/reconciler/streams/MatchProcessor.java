@@ -51,7 +51,7 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
         this.context = context;
         this.store = new StreamsStateStore(store(context, StreamsStateStore.PAIRS),
                 store(context, StreamsStateStore.TIMERS), store(context, StreamsStateStore.DISCREPANCIES),
-                store(context, StreamsStateStore.META));
+                store(context, StreamsStateStore.META), store(context, StreamsStateStore.JOURNAL));
         this.engine = null;   // built on first use (see engine())
         lanes.clear();
         for (String source : config.sources()) {
@@ -114,6 +114,8 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
             OutcomeRecord r = OutcomeRecord.of(o);
             context.forward(new Record<>(r.key(), r, now));
         }
+        // Forwarded in this task's transaction: the outcomes topic is the journal from here on.
+        if (!outcomes.isEmpty()) store.trimJournal(store.journalSeq());
     }
 
     @Override

@@ -34,15 +34,16 @@ import java.util.function.Predicate;
  * persistent RocksDB stores whose changes go to changelog topics, so a task moved to another instance is rebuilt
  * from them. Keys and values are the embedded store's ({@link StateCodec}), so both modes store the same bytes.
  *
- * <p>Four stores, like the embedded store's column families: pairs, the deadline index, discrepancies and meta
- * (engine metadata and the {@link NameTable}'s names under {@value #NAME_PREFIX}). Atomicity: a {@link StateWrite}
- * is applied to the stores in one call on the task's thread; with exactly-once processing the stores' changelog
- * writes, the outcomes and the input offsets commit in one transaction, and a task that fails between two commits
- * is wiped and restored from the changelog, so a half-applied write is never seen after a failure.
+ * <p>Five stores, like the embedded store's column families: pairs, the deadline index, discrepancies, the outcome
+ * journal and meta (engine metadata and the {@link NameTable}'s names under {@value #NAME_PREFIX}). Atomicity: a
+ * {@link StateWrite} is applied to the stores in one call on the task's thread; with exactly-once processing the
+ * stores' changelog writes, the outcomes and the input offsets commit in one transaction, and a task that fails
+ * between two commits is wiped and restored from the changelog, so a half-applied write is never seen after a
+ * failure.
  *
- * <p>The outcome journal: the embedded mode journals outcomes for its alert dispatcher; here outcomes go to the
- * outcomes topic in the same transaction as the state they come from, which is the journal. So only its sequence
- * number is kept ({@link #journalSeq()}); {@link #journal} returns nothing and {@link #trimJournal} has nothing to do.
+ * <p>The outcome journal (every outcome but matches) is kept like the embedded store's, in a fifth store, so the
+ * store meets the core's whole contract; the match processor trims it as soon as the outcomes are forwarded,
+ * because the outcomes topic, written in the same transaction, is the distributed mode's journal.
  *
  * <p>Used by one stream thread only (the task's), like the task's stores; interactive queries read the Streams
  * stores themselves.
@@ -52,6 +53,7 @@ public final class StreamsStateStore implements StateStore {
     public static final String TIMERS = "reconciler-timers";
     public static final String DISCREPANCIES = "reconciler-discrepancies";
     public static final String META = "reconciler-meta";
+    public static final String JOURNAL = "reconciler-journal";
     static final String NAME_PREFIX = "name.";
     private static final String JOURNAL_SEQ = "journal.seq";
     private static final byte[] EMPTY = new byte[0];
@@ -60,16 +62,19 @@ public final class StreamsStateStore implements StateStore {
     private final KeyValueStore<Bytes, byte[]> timers;
     private final KeyValueStore<Bytes, byte[]> discrepancies;
     private final KeyValueStore<Bytes, byte[]> meta;
+    private final KeyValueStore<Bytes, byte[]> journal;
     private final NameTable names = new NameTable();
     private long journalSeq;
     private boolean closed;
 
     public StreamsStateStore(KeyValueStore<Bytes, byte[]> pairs, KeyValueStore<Bytes, byte[]> timers,
-                             KeyValueStore<Bytes, byte[]> discrepancies, KeyValueStore<Bytes, byte[]> meta) {
+                             KeyValueStore<Bytes, byte[]> discrepancies, KeyValueStore<Bytes, byte[]> meta,
+                             KeyValueStore<Bytes, byte[]> journal) {
         this.pairs = pairs;
         this.timers = timers;
         this.discrepancies = discrepancies;
         this.meta = meta;
+        this.journal = journal;
         try (KeyValueIterator<Bytes, byte[]> it = meta.prefixScan(NAME_PREFIX, Serdes.String().serializer())) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();
@@ -80,7 +85,7 @@ public final class StreamsStateStore implements StateStore {
         journalSeq = meta(JOURNAL_SEQ).map(Long::parseLong).orElse(0L);
     }
 
-    /** The four persistent, changelogged stores a match task needs. */
+    /** The five persistent, changelogged stores a match task needs. */
     public static List<StoreBuilder<KeyValueStore<Bytes, byte[]>>> storeBuilders() {
         return storeBuilders(true);
     }
@@ -88,7 +93,7 @@ public final class StreamsStateStore implements StateStore {
     /** @param persistent false for in-memory stores (still changelogged): tests that need no RocksDB files */
     static List<StoreBuilder<KeyValueStore<Bytes, byte[]>>> storeBuilders(boolean persistent) {
         return List.of(builder(PAIRS, persistent), builder(TIMERS, persistent), builder(DISCREPANCIES, persistent),
-                builder(META, persistent));
+                builder(META, persistent), builder(JOURNAL, persistent));
     }
 
     private static StoreBuilder<KeyValueStore<Bytes, byte[]>> builder(String name, boolean persistent) {
@@ -166,6 +171,7 @@ public final class StreamsStateStore implements StateStore {
 
     @Override
     public EncodedImage encode(RowImage image) {
+        open();
         return StateCodec.encodeImage(image, names);
     }
 
@@ -173,6 +179,7 @@ public final class StreamsStateStore implements StateStore {
     public void write(StateWrite write) {
         open();
         long seq = journalSeq;
+        java.util.Map<dev.reconciler.core.discrepancy.Discrepancy, byte[]> stored = new java.util.IdentityHashMap<>();
         for (StateWrite.Op op : write.ops()) {
             if (op instanceof StateWrite.PutPair p) {
                 pairs.put(Bytes.wrap(StateCodec.pairKey(p.state().key())), StateCodec.encode(p.state(), names));
@@ -183,14 +190,17 @@ public final class StreamsStateStore implements StateStore {
             } else if (op instanceof StateWrite.DeleteTimer t) {
                 timers.delete(Bytes.wrap(StateCodec.timerKey(t.timer())));
             } else if (op instanceof StateWrite.PutDiscrepancy d) {
-                discrepancies.put(Bytes.wrap(bytes(d.discrepancy().id())), StateCodec.encode(d.discrepancy(), names));
+                byte[] value = StateCodec.encode(d.discrepancy(), names);
+                stored.put(d.discrepancy(), value);
+                discrepancies.put(Bytes.wrap(bytes(d.discrepancy().id())), value);
             } else if (op instanceof StateWrite.DeleteDiscrepancy d) {
                 discrepancies.delete(Bytes.wrap(bytes(d.id())));
             } else if (op instanceof StateWrite.PutMeta m) {
                 if (m.value() == null) meta.delete(Bytes.wrap(bytes(m.name())));
                 else meta.put(Bytes.wrap(bytes(m.name())), bytes(m.value()));
-            } else if (op instanceof StateWrite.AppendJournal) {
-                seq++;   // the outcome itself leaves through the outcomes topic (see the class comment)
+            } else if (op instanceof StateWrite.AppendJournal j) {
+                journal.put(Bytes.wrap(StateCodec.journalKey(++seq)), StateCodec.encodeJournal(j.outcome(), names,
+                        dd -> stored.computeIfAbsent(dd, x -> StateCodec.encode(x, names))));
             } else {
                 throw new IllegalArgumentException("unknown state operation " + op);
             }
@@ -206,16 +216,32 @@ public final class StreamsStateStore implements StateStore {
 
     @Override
     public long journalSeq() {
+        open();
         return journalSeq;
     }
 
     @Override
     public List<JournalEntry> journal(long fromSeq, int limit) {
-        return List.of();
+        open();
+        List<JournalEntry> out = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = journal.range(Bytes.wrap(StateCodec.journalKey(Math.max(fromSeq,
+                0))), null)) {
+            while (it.hasNext() && out.size() < limit) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                out.add(StateCodec.decodeJournal(StateCodec.decodeJournalKey(kv.key.get()), kv.value, names));
+            }
+        }
+        return out;
     }
 
     @Override
     public void trimJournal(long upToSeq) {
+        open();
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = journal.range(null, Bytes.wrap(StateCodec.journalKey(upToSeq)))) {
+            while (it.hasNext()) keys.add(it.next().key);
+        }
+        keys.forEach(journal::delete);
     }
 
     /** The stores belong to Kafka Streams, which closes them; this only stops further use. */
