@@ -74,7 +74,7 @@ public sealed interface FactsRecord {
                     out.writeUTF(fact.row().source());
                     out.writeUTF(fact.row().table());
                     out.writeUTF(fact.row().primaryKey());
-                    out.writeByte(fact.operation().ordinal());
+                    out.writeUTF(fact.operation().name());
                     writeColumns(out, fact.columns());
                     out.writeBoolean(fact.before() != null);
                     if (fact.before() != null) writeColumns(out, fact.before());
@@ -157,7 +157,7 @@ public sealed interface FactsRecord {
                 return switch (kind) {
                     case FACT -> {
                         RowId row = new RowId(in.readUTF(), in.readUTF(), in.readUTF());
-                        Operation op = Operation.values()[in.readByte()];
+                        Operation op = Operation.valueOf(in.readUTF());
                         Map<String, Object> columns = readColumns(in);
                         Map<String, Object> before = in.readBoolean() ? readColumns(in) : null;
                         yield new FactRecord(new Fact(row, op, columns, before, readInstant(in), readPosition(in)));
