@@ -18,6 +18,7 @@ import dev.reconciler.core.state.StateStore;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -159,6 +160,14 @@ public final class ReconciliationEngine {
             this.config = config;
             this.steps = steps;
             this.touched = touched;
+        }
+
+        /**
+         * The pairs these facts touch (every rule side they are routed to, old and new key). The distributed mode
+         * partitions facts by them, so that both sides of a pair meet in one engine.
+         */
+        public Set<PairKey> touched() {
+            return Collections.unmodifiableSet(touched);
         }
     }
 
