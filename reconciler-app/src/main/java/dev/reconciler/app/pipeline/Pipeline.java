@@ -269,11 +269,11 @@ public final class Pipeline implements AutoCloseable {
     private void apply(Batch batch) {
         List<Outcome> out = new ArrayList<>();
         try {
-            if (batch.prepared() != null) out.addAll(engine.apply(batch.prepared()));
-            if (batch.watermark() != null) out.addAll(engine.advanceWatermark(batch.source(), batch.watermark()));
+            // The facts and the watermark in one state write (see ReconciliationEngine.apply(Prepared, ...)).
+            out.addAll(engine.apply(batch.prepared(), batch.source(), batch.watermark()));
         } catch (StateUnwritableException e) {
-            // Nothing of the failed write is stored; the facts applied by an earlier write of this batch (the
-            // watermark's write failed) are absorbed when the batch is applied again.
+            // Nothing of the failed write is stored; what an earlier write of this batch stored (only in the rare
+            // fact-by-fact fallback, or the deadlines fired after the watermark) is absorbed when it is applied again.
             waiting.addFirst(batch);
             stopApplying(e);
             return;

@@ -191,7 +191,7 @@ public final class ReconciliationEngine {
             throw new IllegalArgumentException("facts prepared by an engine with another configuration");
         }
         try {
-            return applySteps(prepared.steps, prepared.touched);
+            return applySteps(prepared.steps, prepared.touched, uow -> { });
         } catch (FactFailed e) {
             // One fact of the batch cannot be applied (a bug, or a value no check foresaw). Failing the batch would
             // fail it again at every replay, and nothing after it would ever be reconciled: instead the batch is
@@ -201,6 +201,38 @@ public final class ReconciliationEngine {
         }
     }
 
+    /**
+     * Applies a source's prepared facts (null: none) and moves its watermark (null: not moved) in one atomic state
+     * write, then decides the pairs the move made due: one write per source batch instead of two.
+     *
+     * <p>Crash-safe as {@link DeadlineScanner} requires, because the watermark is still committed before any timer
+     * fires: the deadlines are fired after this write, in writes of their own. A crash before the write loses the
+     * facts and the watermark together (the source replays the batch, whose offsets were not yet acknowledged); a
+     * crash after it leaves the due entries in the index for the next watermark move, as with two writes. The
+     * watermark never covers facts that are not stored: they are in the same write. If one fact fails (quarantine,
+     * see {@link #apply(Prepared)}), the batch falls back to fact-by-fact writes and then a write of the watermark.
+     */
+    public List<Outcome> apply(Prepared prepared, String source, Instant watermark) {
+        if (prepared == null) return watermark == null ? List.of() : advanceWatermark(source, watermark);
+        if (watermark == null) return apply(prepared);
+        if (prepared.config != config) {
+            throw new IllegalArgumentException("facts prepared by an engine with another configuration");
+        }
+        boolean[] moved = {false};
+        List<Outcome> outcomes;
+        try {
+            outcomes = new ArrayList<>(applySteps(prepared.steps, prepared.touched,
+                    uow -> moved[0] = moveWatermark(uow, source, watermark)));
+        } catch (FactFailed e) {
+            reload();
+            outcomes = new ArrayList<>(applyOneByOne(prepared.steps));
+            outcomes.addAll(advanceWatermark(source, watermark));
+            return outcomes;
+        }
+        if (moved[0]) outcomes.addAll(deadlines.advance(source));
+        return outcomes;
+    }
+
     /** A step threw while it was applied: the fact's fault, not the store's (whose failures pass unwrapped). */
     private static final class FactFailed extends RuntimeException {
         FactFailed(RuntimeException cause) {
@@ -208,7 +240,9 @@ public final class ReconciliationEngine {
         }
     }
 
-    private List<Outcome> applySteps(List<FactPlanner.Step> steps, Set<PairKey> touched) {
+    /** @param alsoWrite more changes for the same write, after the steps (not a fact's fault if it throws) */
+    private List<Outcome> applySteps(List<FactPlanner.Step> steps, Set<PairKey> touched,
+                                     java.util.function.Consumer<UnitOfWork> alsoWrite) {
         UnitOfWork uow = new UnitOfWork(store);
         pauses.flushDroppedAtOpen(uow);
         uow.preload(touched);
@@ -217,6 +251,7 @@ public final class ReconciliationEngine {
         } catch (RuntimeException e) {
             throw new FactFailed(e);
         }
+        alsoWrite.accept(uow);
         counters.flush(uow);
         quarantine.flush(uow);
         verify.flush(uow);
@@ -248,7 +283,7 @@ public final class ReconciliationEngine {
                 if (s.key() != null) keys.add(s.key());
             }
             try {
-                outcomes.addAll(applySteps(group, keys));
+                outcomes.addAll(applySteps(group, keys, uow -> { }));
             } catch (FactFailed e) {
                 reload();
                 UnitOfWork uow = new UnitOfWork(store);
@@ -330,14 +365,20 @@ public final class ReconciliationEngine {
      * is ignored.
      */
     public List<Outcome> advanceWatermark(String source, Instant watermark) {
-        if (!watermarks.advance(source, watermark)) return List.of();
         UnitOfWork uow = new UnitOfWork(store);
+        if (!moveWatermark(uow, source, watermark)) return List.of();
         pauses.flushDroppedAtOpen(uow);
-        uow.putMeta(META_WATERMARK + source, watermark.toString());
-        stalls.check(uow, source, clock.instant());
         List<Outcome> outcomes = new ArrayList<>(uow.commit());
         outcomes.addAll(deadlines.advance(source));
         return dispatch(outcomes);
+    }
+
+    /** Moves the watermark in memory and into {@code uow}; false (nothing written) when it is not newer. */
+    private boolean moveWatermark(UnitOfWork uow, String source, Instant watermark) {
+        if (!watermarks.advance(source, watermark)) return false;
+        uow.putMeta(META_WATERMARK + source, watermark.toString());
+        stalls.check(uow, source, clock.instant());
+        return true;
     }
 
     /**

@@ -192,6 +192,30 @@ class ReconciliationEngineTest {
         }
 
         @Test
+        void aSourcesFactsAndItsWatermarkInOneWriteDecideAsTwoWritesDoAndBothAreStored() {
+            order(confirm(1, "O1", 1), 0);
+            d.watermark(ORDERS, at(100));
+            ReconciliationEngine e = d.engine();
+            // The inventory's batch: a deduction without order (judged at once: the orders are at 100) and the
+            // watermark past O1's grace plus skew, applied as the pipeline does, in one call.
+            ReconciliationEngine.Prepared batch = e.prepare(List.of(d.fact(INVENTORY, INVENTORY_TABLE,
+                    Operation.INSERT, trySale(10, "O2", 1), null, at(5))));
+            assertThat(kinds(e.apply(batch, INVENTORY, at(32))))
+                    .containsExactly("opened sale MISSING_LEFT", "opened sale MISSING_RIGHT");
+            d.restart();
+            assertThat(d.watermark(INVENTORY, at(32))).as("the watermark was stored with the facts").isEmpty();
+            assertThat(d.discrepancies(Status.OPEN)).hasSize(2);
+            // Either part alone.
+            e = d.engine();
+            assertThat(e.apply(null, INVENTORY, null)).isEmpty();
+            assertThat(kinds(e.apply(e.prepare(List.of(d.fact(INVENTORY, INVENTORY_TABLE, Operation.INSERT,
+                    trySale(11, "O1", 1), null, at(33)))), INVENTORY, null)))
+                    .containsExactly("resolved sale MISSING_RIGHT COUNTERPART_ARRIVED", "matched sale");
+            order(confirm(2, "O3", 1), 40);
+            assertThat(kinds(e.apply(null, INVENTORY, at(72)))).containsExactly("opened sale MISSING_RIGHT");
+        }
+
+        @Test
         void theWallClockAloneNeverReportsAnything() {
             order(confirm(1, "O1", 1), 0);
             d.watermark(INVENTORY, at(1));

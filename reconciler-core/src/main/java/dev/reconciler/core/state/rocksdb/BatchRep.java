@@ -1,5 +1,10 @@
 package dev.reconciler.core.state.rocksdb;
 
+import org.rocksdb.WriteBatch;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.Arrays;
 
 /**
@@ -12,6 +17,15 @@ import java.util.Arrays;
  * record a type byte, the column family id as a varint32 (omitted for the default family, which has its own type
  * bytes), the key and, for a put, the value, each as a varint32 length and the bytes. The store's contract tests
  * read back every kind of record written this way, so a change of layout in a RocksDB upgrade fails the build.
+ *
+ * <p>One instance is reused for every batch ({@link #reset}) and its buffer is handed to RocksDB with its used
+ * length ({@link #toWriteBatch}), without an exact-length copy. A batch of a Debezium batch is 0.5–1.3 MB: with a
+ * fresh buffer per batch and a copy of it, each batch made two arrays that G1 (1 MB regions with a 1 GiB heap)
+ * allocates as humongous objects, and the reconciler spent seconds of GC per catch-up pass on them (see
+ * docs/benchmarks.md, levers). The public {@code new WriteBatch(byte[])} only takes a whole array, so the length
+ * is passed to the native constructor it calls ({@code newWriteBatch(byte[], int)}, which copies that many bytes
+ * into its own string) through a method handle; if a RocksDB upgrade removes it, the batch falls back to the
+ * public constructor and a copy (slower, same result), and {@code BatchRepTest} fails so the upgrade is noticed.
  */
 final class BatchRep {
     private static final int HEADER = 12;
@@ -27,8 +41,44 @@ final class BatchRep {
     private int len = HEADER;
     private int count;
 
+    /** {@code newWriteBatch(byte[] serialized, int length)} and {@code WriteBatch(long handle)}, or null. */
+    private static final MethodHandle NEW_NATIVE_BATCH;
+    private static final MethodHandle WRAP_NATIVE_BATCH;
+
+    static {
+        MethodHandle create = null;
+        MethodHandle wrap = null;
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(WriteBatch.class, MethodHandles.lookup());
+            create = lookup.findStatic(WriteBatch.class, "newWriteBatch",
+                    MethodType.methodType(long.class, byte[].class, int.class));
+            wrap = lookup.findConstructor(WriteBatch.class, MethodType.methodType(void.class, long.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            create = null;
+            wrap = null;
+        }
+        NEW_NATIVE_BATCH = create;
+        WRAP_NATIVE_BATCH = wrap;
+    }
+
     BatchRep(int capacity) {
         buf = new byte[Math.max(HEADER + 16, capacity)];
+    }
+
+    /** Whether batches are handed to RocksDB without a copy (the native constructor was found). */
+    static boolean handsOverWithoutCopy() {
+        return NEW_NATIVE_BATCH != null && WRAP_NATIVE_BATCH != null;
+    }
+
+    /** Empties the batch, keeping its buffer for the next one. */
+    void reset() {
+        len = HEADER;
+        count = 0;
+    }
+
+    /** Bytes the buffer holds, used or not. */
+    int capacity() {
+        return buf.length;
     }
 
     void put(int cf, byte[] key, byte[] value) {
@@ -48,11 +98,27 @@ final class BatchRep {
         return count;
     }
 
-    /** The serialized batch. */
+    /** The serialized batch, as a new array of its exact length. */
     byte[] toArray() {
-        byte[] out = Arrays.copyOf(buf, len);
-        for (int i = 0; i < 4; i++) out[8 + i] = (byte) (count >>> (8 * i));   // fixed32, little-endian
-        return out;
+        writeCount();
+        return Arrays.copyOf(buf, len);
+    }
+
+    /** A RocksDB write batch of these records (the caller closes it); this batch can be reset afterwards. */
+    WriteBatch toWriteBatch() {
+        if (!handsOverWithoutCopy()) return new WriteBatch(toArray());
+        writeCount();
+        try {
+            return (WriteBatch) WRAP_NATIVE_BATCH.invokeExact((long) NEW_NATIVE_BATCH.invokeExact(buf, len));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("RocksDB's native write batch constructor failed", e);
+        }
+    }
+
+    private void writeCount() {
+        for (int i = 0; i < 4; i++) buf[8 + i] = (byte) (count >>> (8 * i));   // fixed32, little-endian
     }
 
     private void record(int cf, byte defaultType, byte cfType, byte[] key) {

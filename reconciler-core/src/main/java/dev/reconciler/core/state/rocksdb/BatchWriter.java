@@ -40,6 +40,14 @@ final class BatchWriter {
     private final int cfDiscrepancies;
     private final int cfMeta;
     private final int cfJournal;
+    /**
+     * The one buffer every batch is built in (this class runs under the store's write lock, one batch at a time):
+     * it grows to the largest batch and stays, so no batch allocates a large array (see {@link BatchRep}). Above
+     * {@link #KEEP_AT_MOST} (a rare huge batch, e.g. a journal trim after a long outage) it is dropped afterwards.
+     */
+    private BatchRep batch = new BatchRep(INITIAL_CAPACITY);
+    private static final int INITIAL_CAPACITY = 64 * 1024;
+    private static final int KEEP_AT_MOST = 64 * 1024 * 1024;
 
     BatchWriter(ColumnFamilies cfs, NameTable names, RocksDbJournal journal, WriteOptions writeOptions) {
         this.names = names;
@@ -55,7 +63,8 @@ final class BatchWriter {
     /** Writes {@code write} (not empty) as one batch. */
     void write(RocksDB db, StateWrite write) throws RocksDBException {
         long seq = journal.seq();
-        BatchRep batch = new BatchRep(256 * write.ops().size());
+        BatchRep batch = this.batch;
+        batch.reset();
         // Pair and deadline changes are handed to RocksDB in key order: consecutive memtable inserts then walk
         // the same skip-list nodes, which stay in the CPU cache (random order costs a cache miss per level).
         // Each key occurs once per batch, and the sort is stable anyway, so the outcome is the same.
@@ -105,14 +114,17 @@ final class BatchWriter {
      * {@code SingleDelete} suffices (see {@link #putSorted}).
      */
     void deleteJournalEntries(RocksDB db, List<byte[]> keys) throws RocksDBException {
-        BatchRep batch = new BatchRep(16 * keys.size());
+        BatchRep batch = this.batch;
+        batch.reset();
         for (byte[] key : keys) batch.singleDelete(cfJournal, key);
         write(db, batch);
     }
 
     private void write(RocksDB db, BatchRep batch) throws RocksDBException {
-        try (WriteBatch rocksBatch = new WriteBatch(batch.toArray())) {
+        try (WriteBatch rocksBatch = batch.toWriteBatch()) {
             db.write(writeOptions, rocksBatch);
+        } finally {
+            if (batch.capacity() > KEEP_AT_MOST) this.batch = new BatchRep(INITIAL_CAPACITY);
         }
     }
 

@@ -54,6 +54,21 @@ class BatchRepTest {
                 try (WriteBatch fromRep = new WriteBatch(rep.toArray())) {
                     assertThat(fromRep.count()).isEqualTo(6).isEqualTo(rep.count());
                 }
+                // Handed over without a copy, from a buffer longer than the batch: RocksDB takes the used part.
+                assertThat(BatchRep.handsOverWithoutCopy())
+                        .as("RocksDB's native WriteBatch(byte[], int) constructor is reachable").isTrue();
+                assertThat(rep.capacity()).isGreaterThan(expected.data().length);
+                try (WriteBatch handedOver = rep.toWriteBatch()) {
+                    assertThat(handedOver.data()).isEqualTo(expected.data());
+                }
+                // Reused: a second, smaller batch in the same buffer is exactly that batch.
+                rep.reset();
+                rep.put(defaults.getID(), b("d1"), b("v"));
+                try (WriteBatch second = new WriteBatch(); WriteBatch reused = rep.toWriteBatch()) {
+                    second.put(defaults, b("d1"), b("v"));
+                    assertThat(reused.data()).isEqualTo(second.data());
+                    assertThat(reused.count()).isEqualTo(1);
+                }
             } finally {
                 for (ColumnFamilyHandle h : handles) h.close();
             }
