@@ -131,6 +131,8 @@ public final class RocksDbStateStore implements StateStore {
 
     /** Shared by every call, exclusive for {@link #close()}: native handles are never freed under a running call. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** The cause of the last write error ("read-only file system", ...); guarded like {@code db}. */
+    private volatile String lastUnwritableCause = "I/O error";
     private volatile boolean open = true;
     /** The store's format, {@link FormatVersion#CURRENT} once open. */
     private int format;
@@ -489,6 +491,7 @@ public final class RocksDbStateStore implements StateStore {
     private StateUnwritableException unwritable(String operation, String detail, Throwable t) {
         String cause = unwritableCause(detail);
         if (cause == null) cause = "I/O error";
+        lastUnwritableCause = cause;
         String fix = switch (cause) {
             case "no space left on device", "disk quota exceeded" -> "free space on the file system of " + dir
                     + "; ingestion is paused and resumes by itself once a write succeeds";
@@ -608,9 +611,12 @@ public final class RocksDbStateStore implements StateStore {
         try {
             if (!open) throw new IllegalStateException("RocksDB state store at " + dir + " is closed");
             if (db == null) {
-                throw new StateUnwritableException("I/O error", "RocksDB state store at " + dir + ": " + operation
-                        + " failed: the store could not be reopened after a write error yet; it is tried again at"
-                        + " the next probe", null);
+                // The cause of the write error that closed the db, so that status keeps naming it (e.g. a
+                // read-only file system) while the reopen attempts fail, rather than a generic I/O error.
+                String cause = lastUnwritableCause;
+                throw new StateUnwritableException(cause, "RocksDB state store at " + dir + ": " + operation
+                        + " failed: " + cause + "; the store could not be reopened after the write error yet; it is"
+                        + " tried again at the next probe", null);
             }
             return body.call();
         } catch (UnreadableValueException e) {
