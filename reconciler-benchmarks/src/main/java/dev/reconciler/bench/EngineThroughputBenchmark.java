@@ -53,7 +53,7 @@ import java.util.concurrent.TimeUnit;
  * JMH reports µs per fact ({@code 1,000,000 / score} = facts/s). It cannot miss a phase of the sale, such as the
  * moment the grace of the peak's orders runs out, at the price of a minute or more per iteration.
  *
- * <p>{@code row=full} gives rows every column of DOMAIN.md's flow tables (27 for orders, 15 for inventory), which is
+ * <p>{@code row=full} gives rows every column of docs/domain.md's flow tables (27 for orders, 15 for inventory), which is
  * what a CDC source delivers; {@code row=fixture} gives only the columns of the test fixture, to show what reading
  * wide rows costs.
  *

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The workload: a flash sale as the two binlogs deliver it, following the domain digest (DOMAIN.md).
+ * The workload: a flash sale as the two binlogs deliver it, following the domain digest (docs/domain.md).
  *
  * <p>Every order is one {@code CREATE_AND_CONFIRM} row (state {@code CONFIRM}) in one of the four shards
  * {@code trade_order_stream_0000..0003}, and one {@code TRY_SALE} row in {@code collection_inventory_stream}
@@ -59,7 +59,7 @@ public final class FlashSale {
     public static final Duration INVENTORY_LAG = Duration.ofMillis(5);
 
     private static final int GOODS = 500;
-    /** Column layouts of the flow tables (DOMAIN.md), as a source would build them once per table. */
+    /** Column layouts of the flow tables (docs/domain.md), as a source would build them once per table. */
     private static final RowValues.Layout ORDER_FULL = RowValues.Layout.of(List.of("id", "gmt_create",
             "gmt_modified", "order_id", "buyer_id", "buyer_type", "seller_id", "seller_type", "identifier", "goods_id",
             "goods_type", "goods_name", "order_amount", "paid_amount", "item_price", "item_count", "order_state",
@@ -92,7 +92,7 @@ public final class FlashSale {
 
     /** Which columns the rows carry. */
     public enum Columns {
-        /** Every column of DOMAIN.md's two flow tables, typed as a CDC source delivers them. */
+        /** Every column of docs/domain.md's two flow tables, typed as a CDC source delivers them. */
         FULL,
         /** Only the columns the rules read (and the primary key), as the test fixture builds them. */
         FIXTURE

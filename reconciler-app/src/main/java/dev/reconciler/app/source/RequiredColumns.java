@@ -75,7 +75,7 @@ public record RequiredColumns(String stream, Pattern table, List<Column> columns
      * columns its rules read and the stream keeps, plus the snapshot look-back column; every column of the heartbeat
      * table and of {@code withoutPrimaryKey} tables (their rows are identified by the whole image). Debezium then
      * converts only those columns of each change event, where it would otherwise convert every column of a wide flow
-     * table (27 in DOMAIN.md's order flow) for the engine to drop all but a few. The record key (the primary key)
+     * table (27 in docs/domain.md's order flow) for the engine to drop all but a few. The record key (the primary key)
      * is built by Debezium whatever this list says. Null when a stream on this source keeps every column ({@code
      * columns} not set), or the source has no stream: then Debezium reads whole rows, as before.
      */

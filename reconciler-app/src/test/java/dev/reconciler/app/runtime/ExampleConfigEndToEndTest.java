@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * {@code reconciler run --config deploy/config/order-inventory.yml} against two local MariaDB servers with the
- * DOMAIN.md schema: the file as shipped, only its environment variables set; a confirmed order without its
+ * docs/domain.md schema: the file as shipped, only its environment variables set; a confirmed order without its
  * deduction shows up in the HTTP API.
  */
 class ExampleConfigEndToEndTest {

@@ -35,7 +35,7 @@ class ColumnIncludeListTest {
             assertThat(included(list, "orders.trade_order_stream_0003." + c)).as(c).isTrue();
         }
         assertThat(included(list, "ORDERS.TRADE_ORDER_STREAM_0000.ORDER_ID")).isTrue();
-        // the rest of DOMAIN.md's 27 columns is not converted at all
+        // the rest of docs/domain.md's 27 columns is not converted at all
         for (String c : List.of("goods_name", "paid_amount", "seller_id", "lock_version", "close_type")) {
             assertThat(included(list, "orders.trade_order_stream_0003." + c)).as(c).isFalse();
         }

@@ -55,7 +55,7 @@ abstract class EndToEndScenarios {
     /** The inventory database's server (database {@code inventory}); started by the subclass. */
     abstract TestDatabase inventory();
 
-    /** {@code database} with the four order shards of DOMAIN.md (the columns the tests and the preset use). */
+    /** {@code database} with the four order shards of docs/domain.md (the columns the tests and the preset use). */
     /** The order flow in database {@code orders} of one server, the inventory flow in {@code inventory} of the other. */
     static void createSchemas(TestDatabase orders, TestDatabase inventory) throws Exception {
         createOrderSchema(orders, "orders");
@@ -76,7 +76,7 @@ abstract class EndToEndScenarios {
         db.execute(ddl.toArray(String[]::new));
     }
 
-    /** {@code database} with DOMAIN.md's inventory flow table. */
+    /** {@code database} with docs/domain.md's inventory flow table. */
     static void createInventorySchema(TestDatabase db, String database) throws Exception {
         db.execute("CREATE DATABASE IF NOT EXISTS " + database,
                 "CREATE TABLE " + database + ".collection_inventory_stream (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,"

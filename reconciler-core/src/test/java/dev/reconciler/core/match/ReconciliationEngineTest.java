@@ -33,7 +33,7 @@ import static dev.reconciler.core.testing.OrderInventory.shard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Scenario tests of the engine's semantics on the DOMAIN.md rules: grace 30 s, clock skew 2 s, stall bound 1 min.
+ * Scenario tests of the engine's semantics on the docs/domain.md rules: grace 30 s, clock skew 2 s, stall bound 1 min.
  * A left row committed at t waits until the inventory watermark reaches t + 32 s.
  */
 class ReconciliationEngineTest {

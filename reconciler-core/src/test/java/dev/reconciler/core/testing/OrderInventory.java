@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The DOMAIN.md setup as test fixtures: an {@code orders} source with four shards of {@code trade_order_stream},
+ * The docs/domain.md setup as test fixtures: an {@code orders} source with four shards of {@code trade_order_stream},
  * an {@code inventory} source with {@code collection_inventory_stream}, and the article's {@code sale} and
  * {@code cancel} rules. Row builders produce facts with the columns that matter.
  */
