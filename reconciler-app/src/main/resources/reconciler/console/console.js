@@ -621,6 +621,8 @@
       default:
         lines.push('Type ' + d.type + '.');
     }
+    // verify before alert: what the point query on the other database found before this was raised
+    if (d.verification && d.verification.summary) lines.push('Checked on the other database: ' + d.verification.summary + '.');
     const status = String(d.status || '').toUpperCase();
     if (status === 'RESOLVED') {
       const how = { COUNTERPART_ARRIVED: 'the missing row arrived', RETRACTED: 'the row was deleted or no longer matches the rule',

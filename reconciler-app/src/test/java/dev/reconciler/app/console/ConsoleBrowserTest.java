@@ -159,7 +159,9 @@ class ConsoleBrowserTest {
         browser.find("#discrepancy-table tbody tr a").click();
         browser.await("E2's page", d -> browser.text("#why").contains("absence, not lag"));
         assertThat(browser.text("[data-side=right]")).contains("No row on this side");
-        assertThat(browser.text("#why")).contains("grace 2s");
+        assertThat(browser.text("#why")).contains("grace 2s")
+                .as("verify before alert looked the deduction up in the inventory database first")
+                .contains("Checked on the other database: verified absent at");
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
