@@ -285,10 +285,13 @@ public final class ReconcilerRuntime implements AutoCloseable {
                 SourceStatus.Phase before = phases.put(st.name(), st.phase());
                 if (st.phase() != SourceStatus.Phase.STREAMING) allStreaming = false;
                 // Phase changes are logged by the source itself (once per change); here only the snapshot's progress.
-                if (st.phase() == SourceStatus.Phase.SNAPSHOT && (before != SourceStatus.Phase.SNAPSHOT || progressDue)) {
-                    log.info("source {}: snapshot {}", st.name(), progress(st));
-                } else if (before == SourceStatus.Phase.SNAPSHOT && st.phase() == SourceStatus.Phase.STREAMING) {
-                    log.info("source {}: snapshot done, {} rows", st.name(), String.format("%,d", st.snapshotRows()));
+                // The JSON log's source field, as on the source's own threads; this thread serves every source.
+                try (org.slf4j.MDC.MDCCloseable ignored = org.slf4j.MDC.putCloseable("source", st.name())) {
+                    if (st.phase() == SourceStatus.Phase.SNAPSHOT && (before != SourceStatus.Phase.SNAPSHOT || progressDue)) {
+                        log.info("source {}: snapshot {}", st.name(), progress(st));
+                    } else if (before == SourceStatus.Phase.SNAPSHOT && st.phase() == SourceStatus.Phase.STREAMING) {
+                        log.info("source {}: snapshot done, {} rows", st.name(), String.format("%,d", st.snapshotRows()));
+                    }
                 }
             }
             if (progressDue) lastProgressLog = System.nanoTime();
