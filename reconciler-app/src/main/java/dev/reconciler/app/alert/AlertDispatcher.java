@@ -1,7 +1,6 @@
 package dev.reconciler.app.alert;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.state.JournalEntry;
 import dev.reconciler.core.state.StateStore;
@@ -28,7 +27,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * Delivers the outcome journal to one sink, on its own thread, in journal order.
@@ -87,7 +85,6 @@ final class AlertDispatcher implements AutoCloseable {
     private final InstantSource clock;
     private final Sleeper sleeper;
     private final StormControl storm;
-    private final Supplier<EngineSnapshot> engine;
     private final String where;
     private final Thread thread;
     private final ReentrantLock lock = new ReentrantLock();
@@ -115,14 +112,9 @@ final class AlertDispatcher implements AutoCloseable {
 
     /**
      * Loads (or creates) the sink's checkpoint; {@link #start()} starts delivering.
-     *
-     * @param engine the engine's published numbers; may be null. No sink reads them since Alertmanager no longer
-     *               gets stalled sources and paused rules ({@link AlertmanagerSink#accepts}); kept so that the wiring
-     *               (AlertService's public constructor) does not change in this release
      */
     AlertDispatcher(SinkConfig config, int stormThreshold, int stormSample, String publicUrl, RuleLabels labels,
-                    StateStore store, HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper,
-                    Supplier<EngineSnapshot> engine) {
+                    StateStore store, HttpClient http, AlertMetrics metrics, InstantSource clock, Sleeper sleeper) {
         this.config = config;
         this.sink = Sink.of(config, publicUrl, labels);
         this.store = store;
@@ -130,7 +122,6 @@ final class AlertDispatcher implements AutoCloseable {
         this.metrics = metrics;
         this.clock = clock;
         this.sleeper = sleeper;
-        this.engine = engine;
         this.storm = stormThreshold > 0 ? new StormControl(stormThreshold, stormSample) : null;
         this.firing = config.kind() == SinkType.ALERTMANAGER ? new LinkedHashMap<>() : null;
         this.where = "alert sink '" + config.name() + "' (" + config.kind().label() + ", " + config.redactedUrl() + ")";

@@ -1,6 +1,5 @@
 package dev.reconciler.app.alert;
 
-import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.app.pipeline.Pipeline;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.state.JournalEntry;
@@ -19,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Alerts: one {@link AlertDispatcher} per configured sink delivers the engine's outcome journal (the durable outbox,
@@ -56,18 +54,15 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
      * is sent before {@link #start()}.
      *
      * @param registry where {@code reconciler_alerts_sent_total} and {@code reconciler_alert_outbox_entries} go
-     * @param engine   the engine's published numbers ({@link Pipeline#snapshot()}), for the stalled sources an
-     *                 Alertmanager sink re-sends after a restart; may be null
      * @param clock    the wall clock: storm windows close by it, Alertmanager re-sends and journal ages go by it
      */
-    public AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, Supplier<EngineSnapshot> engine,
-                        InstantSource clock) {
-        this(config, store, registry, engine, clock, Sleeper.REAL);
+    public AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, InstantSource clock) {
+        this(config, store, registry, clock, Sleeper.REAL);
     }
 
     /** As above, with the sinks' threads waiting between attempts through {@code sleeper} (tests: a manual clock). */
-    AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, Supplier<EngineSnapshot> engine,
-                 InstantSource clock, Sleeper sleeper) {
+    AlertService(AlertsConfig config, StateStore store, MeterRegistry registry, InstantSource clock,
+                 Sleeper sleeper) {
         this.config = config;
         this.store = store;
         this.clock = clock;
@@ -79,7 +74,7 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         for (SinkConfig s : config.sinks()) {
             AlertDispatcher d = new AlertDispatcher(s, config.stormThresholdFor(s), config.stormSample(),
-                    config.publicUrl(), config.ruleLabels(), store, http, metrics, clock, sleeper, engine);
+                    config.publicUrl(), config.ruleLabels(), store, http, metrics, clock, sleeper);
             dispatchers.add(d);
             metrics.register(s.name(), () -> outbox(d), () -> oldestAge(d));
         }
@@ -90,7 +85,7 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
      * sources start.
      */
     public static AlertService attach(AlertsConfig config, Pipeline pipeline, StateStore store, MeterRegistry registry) {
-        AlertService s = new AlertService(config, store, registry, pipeline::snapshot, InstantSource.system());
+        AlertService s = new AlertService(config, store, registry, InstantSource.system());
         pipeline.addListener(s);
         return s.start();
     }

@@ -107,20 +107,7 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
                         "give the start of a key value, e.g. an order id");
             }
         }
-        int limit = DEFAULT_LIMIT;
-        String l = req.query("limit");
-        if (l != null) {
-            try {
-                limit = Integer.parseInt(l.trim());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw ApiException.badParameter("limit", "'" + ApiException.shown(l) + "' is not a number from 1 to "
-                        + MAX_LIMIT,
-                        "omit it for " + DEFAULT_LIMIT + " items per page");
-            }
-        }
+        int limit = limit(req.query("limit"));
         String cursor = req.query("cursor");
         if (cursor != null && !ID.matcher(cursor).matches()) {
             throw ApiException.badParameter("cursor", "'" + ApiException.shown(cursor)
@@ -145,6 +132,22 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
                     "write it like 30s, 5m, 1h or 2d");
         }
         return d;
+    }
+
+    /** A page size from the {@code limit} parameter: {@link #DEFAULT_LIMIT} when absent, 1 to {@link #MAX_LIMIT}. */
+    static int limit(String raw) {
+        if (raw == null) return DEFAULT_LIMIT;
+        int limit;
+        try {
+            limit = Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw ApiException.badParameter("limit", "'" + ApiException.shown(raw) + "' is not a number from 1 to "
+                    + MAX_LIMIT, "omit it for " + DEFAULT_LIMIT + " items per page");
+        }
+        return limit;
     }
 
     static Instant instant(String name, String text) {

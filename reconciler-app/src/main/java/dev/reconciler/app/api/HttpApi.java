@@ -613,19 +613,7 @@ public final class HttpApi implements AutoCloseable {
             }
         }
         Instant since = req.query("since") == null ? null : DiscrepancyQuery.instant("since", req.query("since"));
-        int limit = DiscrepancyQuery.DEFAULT_LIMIT;
-        String l = req.query("limit");
-        if (l != null) {
-            try {
-                limit = Integer.parseInt(l.trim());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > DiscrepancyQuery.MAX_LIMIT) {
-                throw ApiException.badParameter("limit", "'" + ApiException.shown(l) + "' is not a number from 1 to "
-                        + DiscrepancyQuery.MAX_LIMIT, "omit it for " + DiscrepancyQuery.DEFAULT_LIMIT + " entries");
-            }
-        }
+        int limit = DiscrepancyQuery.limit(req.query("limit"));
         Long before = null;
         String c = req.query("cursor");
         if (c != null) {

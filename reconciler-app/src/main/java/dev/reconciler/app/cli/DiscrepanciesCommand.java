@@ -167,7 +167,7 @@ final class DiscrepanciesCommand implements Runnable {
         }
     }
 
-    /** The four steps share everything but the action and which fields they need. */
+    /** The four steps share everything but which fields they need; the action is the subcommand's name (the API's). */
     abstract static class Step implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -179,8 +179,6 @@ final class DiscrepanciesCommand implements Runnable {
                 description = "Who takes the step, for the audit trail (default: your login name).")
         String by;
 
-        abstract String action();
-
         abstract String reason();
 
         @Override
@@ -190,7 +188,7 @@ final class DiscrepanciesCommand implements Runnable {
                 Map<String, String> body = new LinkedHashMap<>();
                 body.put("by", who);
                 if (reason() != null) body.put("reason", reason());
-                JsonNode d = server.client().post("/api/discrepancies/" + ServerClient.enc(id) + "/" + action(), body);
+                JsonNode d = server.client().post("/api/discrepancies/" + ServerClient.enc(id) + "/" + spec.name(), body);
                 print(spec.commandLine().getOut(), d, server.json);
                 return Main.OK;
             });
@@ -202,10 +200,6 @@ final class DiscrepanciesCommand implements Runnable {
     static final class Ack extends Step {
         @Option(names = {"--reason", "--note"}, paramLabel = "TEXT", description = "A note, e.g. a ticket.")
         String reason;
-
-        String action() {
-            return "ack";
-        }
 
         String reason() {
             return reason;
@@ -220,10 +214,6 @@ final class DiscrepanciesCommand implements Runnable {
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (mandatory).")
         String reason;
 
-        String action() {
-            return "waive";
-        }
-
         String reason() {
             return reason;
         }
@@ -236,10 +226,6 @@ final class DiscrepanciesCommand implements Runnable {
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (mandatory).")
         String reason;
 
-        String action() {
-            return "resolve";
-        }
-
         String reason() {
             return reason;
         }
@@ -250,10 +236,6 @@ final class DiscrepanciesCommand implements Runnable {
     static final class Reopen extends Step {
         @Option(names = "--reason", paramLabel = "TEXT", description = "Why (optional).")
         String reason;
-
-        String action() {
-            return "reopen";
-        }
 
         String reason() {
             return reason;

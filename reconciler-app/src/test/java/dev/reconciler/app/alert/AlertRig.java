@@ -1,7 +1,6 @@
 package dev.reconciler.app.alert;
 
 import dev.reconciler.app.metrics.Scrape;
-import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.fact.Fact;
 import dev.reconciler.core.fact.Operation;
@@ -40,8 +39,6 @@ final class AlertRig implements AutoCloseable {
     final ManualClock clock = new ManualClock(T0);
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AlertService service;
-    /** What the alert service reads as the engine's published numbers (stalled sources); null for none. */
-    volatile Supplier<EngineSnapshot> engine;
     /** How the sinks' threads wait between attempts: really, unless a test simulates time. */
     volatile Sleeper sleeper = Sleeper.REAL;
     private long rowId;
@@ -65,7 +62,7 @@ final class AlertRig implements AutoCloseable {
     }
 
     AlertService start(AlertsConfig config) {
-        service = new AlertService(config, driver.store(), registry, engine, clock, sleeper).start();
+        service = new AlertService(config, driver.store(), registry, clock, sleeper).start();
         return service;
     }
 

@@ -117,8 +117,6 @@ class AlertmanagerSinkTest {
         assertThat(posted("alertname", "ReconcilerSourceStalled")).as("not pushed to Alertmanager").isEmpty();
 
         // after a restart the firing set comes from the store (open discrepancies)
-        EngineSnapshot snapshot = EngineSnapshot.of(rig.driver.engine(), rig.clock.instant());
-        rig.engine = () -> snapshot;
         int beforeRestart = am.answeredOk().size();
         rig.restart(config);
         // The rebuilt list is one request with the whole firing set. Other requests may come around it: the

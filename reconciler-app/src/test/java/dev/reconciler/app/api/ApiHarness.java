@@ -11,7 +11,10 @@ import dev.reconciler.core.fact.Operation;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.core.discrepancy.Discrepancy;
+import dev.reconciler.core.discrepancy.DiscrepancyType;
 import dev.reconciler.core.state.StateStore;
+import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 import dev.reconciler.core.testing.ManualClock;
 import dev.reconciler.core.testing.OrderInventory;
@@ -153,5 +156,27 @@ public final class ApiHarness implements AutoCloseable {
         pipeline.close();
         store.close();
         registry.close();
+    }
+
+    /**
+     * Writes {@code n} open sale {@code MISSING_RIGHT} discrepancies (keys {@code K0}, {@code K1}, ... with goods 42)
+     * to {@code store}, 10,000 to a batch: a large state for the paging and console tests.
+     */
+    static void putOpenDiscrepancies(StateStore store, int n) {
+        StateWrite w = new StateWrite();
+        for (int i = 0; i < n; i++) {
+            List<String> key = List.of("K" + i, "42");
+            Map<String, String> keyMap = new java.util.LinkedHashMap<>();
+            keyMap.put("order_id", key.get(0));
+            keyMap.put("goods_id", key.get(1));
+            w.putDiscrepancy(new Discrepancy(Discrepancy.idOf("sale", key, DiscrepancyType.MISSING_RIGHT, 1), "sale",
+                    DiscrepancyType.MISSING_RIGHT, keyMap, 1, dev.reconciler.core.discrepancy.Status.OPEN, OrderInventory.T0, null, null,
+                    null, List.of(), List.of()));
+            if (w.ops().size() == 10_000) {
+                store.write(w);
+                w = new StateWrite();
+            }
+        }
+        if (!w.ops().isEmpty()) store.write(w);
     }
 }

@@ -1,10 +1,6 @@
 package dev.reconciler.app.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.reconciler.core.discrepancy.Discrepancy;
-import dev.reconciler.core.discrepancy.DiscrepancyType;
-import dev.reconciler.core.discrepancy.Status;
-import dev.reconciler.core.state.StateWrite;
 import dev.reconciler.core.state.rocksdb.RocksDbStateStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,9 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 import static dev.reconciler.core.testing.OrderInventory.T0;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,21 +28,8 @@ class ConsoleScaleTest {
     @BeforeAll
     static void start() {
         RocksDbStateStore store = RocksDbStateStore.open(dir.resolve("rocksdb"), RocksDbStateStore.Options.defaults());
-        StateWrite w = new StateWrite();
         long began = System.nanoTime();
-        for (int i = 0; i < DISCREPANCIES; i++) {
-            List<String> key = List.of("K" + i, "42");
-            Map<String, String> keyMap = new LinkedHashMap<>();
-            keyMap.put("order_id", key.get(0));
-            keyMap.put("goods_id", key.get(1));
-            w.putDiscrepancy(new Discrepancy(Discrepancy.idOf("sale", key, DiscrepancyType.MISSING_RIGHT, 1), "sale",
-                    DiscrepancyType.MISSING_RIGHT, keyMap, 1, Status.OPEN, T0, null, null, null, List.of(), List.of()));
-            if (w.ops().size() == 10_000) {
-                store.write(w);
-                w = new StateWrite();
-            }
-        }
-        if (!w.ops().isEmpty()) store.write(w);
+        ApiHarness.putOpenDiscrepancies(store, DISCREPANCIES);
         System.out.printf("console scale: %,d discrepancies written in %d ms%n", DISCREPANCIES,
                 (System.nanoTime() - began) / 1_000_000);
         h = new ApiHarness(store, ApiConfig.defaults());

@@ -1,11 +1,7 @@
 package dev.reconciler.app.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.reconciler.core.discrepancy.Discrepancy;
-import dev.reconciler.core.discrepancy.DiscrepancyType;
-import dev.reconciler.core.discrepancy.Status;
 import dev.reconciler.core.state.InMemoryStateStore;
-import dev.reconciler.core.state.StateWrite;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,20 +53,7 @@ class HttpApiHardeningTest {
     @BeforeAll
     static void start() {
         InMemoryStateStore store = new InMemoryStateStore();
-        StateWrite w = new StateWrite();
-        for (int i = 0; i < DISCREPANCIES; i++) {
-            List<String> key = List.of("K" + i, "42");
-            Map<String, String> keyMap = new LinkedHashMap<>();
-            keyMap.put("order_id", key.get(0));
-            keyMap.put("goods_id", key.get(1));
-            w.putDiscrepancy(new Discrepancy(Discrepancy.idOf("sale", key, DiscrepancyType.MISSING_RIGHT, 1), "sale",
-                    DiscrepancyType.MISSING_RIGHT, keyMap, 1, Status.OPEN, T0, null, null, null, List.of(), List.of()));
-            if (w.ops().size() == 10_000) {
-                store.write(w);
-                w = new StateWrite();
-            }
-        }
-        if (!w.ops().isEmpty()) store.write(w);
+        ApiHarness.putOpenDiscrepancies(store, DISCREPANCIES);
         h = new ApiHarness(store, ApiConfig.defaults().withToken(ApiHarness.TOKEN).withLimits(LIMITS));
     }
 

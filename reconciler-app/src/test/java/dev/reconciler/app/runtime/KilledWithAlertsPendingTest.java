@@ -45,20 +45,10 @@ class KilledWithAlertsPendingTest {
 
     @Test
     void killingTheProcessWithAlertsPendingLosesNoneAndAResolutionShowsEverywhere(@TempDir Path tmp) throws Exception {
-        List<ReconcilerProcess> processes = new ArrayList<>();
         try (LocalMariaDbServer orders = LocalMariaDbServer.start(tmp.resolve("orders-db"), 31);
              LocalMariaDbServer inventory = LocalMariaDbServer.start(tmp.resolve("inventory-db"), 32);
              Receiver receiver = new Receiver()) {
-            try {
-                scenario(tmp, orders, inventory, receiver, processes);
-            } catch (Throwable t) {
-                for (ReconcilerProcess p : processes) {
-                    System.err.println("---- " + p.logFile.getFileName() + "\n" + p.log());
-                }
-                throw t;
-            } finally {   // before the servers and the receiver go
-                for (ReconcilerProcess p : processes) p.terminate();
-            }
+            ReconcilerProcess.supervise(processes -> scenario(tmp, orders, inventory, receiver, processes));
         }
     }
 

@@ -117,6 +117,27 @@ final class ReconcilerProcess {
         return url[0];
     }
 
+    /** A test's scenario, given the list it adds every process it starts to. */
+    interface Scenario {
+        void run(List<ReconcilerProcess> processes) throws Exception;
+    }
+
+    /**
+     * Runs {@code scenario}; when it fails, prints the log of every process it started; in any case terminates
+     * them all (before the caller's servers and receivers go).
+     */
+    static void supervise(Scenario scenario) throws Exception {
+        List<ReconcilerProcess> processes = new java.util.ArrayList<>();
+        try {
+            scenario.run(processes);
+        } catch (Throwable t) {
+            for (ReconcilerProcess p : processes) System.err.println("---- " + p.logFile.getFileName() + "\n" + p.log());
+            throw t;
+        } finally {
+            for (ReconcilerProcess p : processes) p.terminate();
+        }
+    }
+
     /** SIGKILL; returns the exit code once it is gone. */
     int kill() throws InterruptedException {
         process.destroyForcibly();

@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,20 +50,10 @@ class SigtermUnderLoadTest {
 
     @Test
     void sigtermUnderLoadStopsWithinABoundAndARestartLosesNothing(@TempDir Path tmp) throws Exception {
-        List<ReconcilerProcess> processes = new ArrayList<>();
         try (LocalMariaDbServer orders = LocalMariaDbServer.start(tmp.resolve("orders-db"), 41);
              LocalMariaDbServer inventory = LocalMariaDbServer.start(tmp.resolve("inventory-db"), 42);
              Receiver receiver = new Receiver()) {
-            try {
-                scenario(tmp, orders, inventory, receiver, processes);
-            } catch (Throwable t) {
-                for (ReconcilerProcess p : processes) {
-                    System.err.println("---- " + p.logFile.getFileName() + "\n" + p.log());
-                }
-                throw t;
-            } finally {
-                for (ReconcilerProcess p : processes) p.terminate();
-            }
+            ReconcilerProcess.supervise(processes -> scenario(tmp, orders, inventory, receiver, processes));
         }
     }
 
