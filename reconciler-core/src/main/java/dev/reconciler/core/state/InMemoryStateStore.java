@@ -41,6 +41,8 @@ public final class InMemoryStateStore implements StateStore {
         byte[] from = fromTime == null ? StateCodec.lanePrefix(rule, lane) : StateCodec.timerLowerBound(rule, lane, fromTime);
         byte[] to = StateCodec.timerUpperBound(rule, lane, upTo);
         List<TimerEntry> out = new ArrayList<>();
+        // A start after the end is an empty range, as in RocksDB; subMap would throw.
+        if (Arrays.compareUnsigned(from, to) >= 0) return out;
         for (TimerEntry t : timers.subMap(from, true, to, false).values()) {
             if (out.size() >= limit) break;
             out.add(t);

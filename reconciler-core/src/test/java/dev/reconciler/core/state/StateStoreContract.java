@@ -356,6 +356,8 @@ public abstract class StateStoreContract {
         assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, T0.plusSeconds(2).plusNanos(1), T0.plusSeconds(3), 100))
                 .containsExactly(timer(Lane.WAIT_LEFT, T0.plusSeconds(3), c));
         assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, T0.plusSeconds(4), FAR_FUTURE, 100)).isEmpty();
+        assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, T0.plusSeconds(3), T0.plusSeconds(2), 100))
+                .as("a start after the end is an empty range").isEmpty();
         assertThat(store.dueTimers("sale", Lane.WAIT_LEFT, null, T0.plusSeconds(1), 100))
                 .containsExactly(timer(Lane.WAIT_LEFT, T0.plusSeconds(1), a));
     }
