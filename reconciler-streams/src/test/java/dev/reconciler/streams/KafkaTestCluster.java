@@ -54,6 +54,10 @@ public final class KafkaTestCluster {
         // Source offsets are committed every second, not every minute: a worker that stops between commits re-reads
         // less (at-least-once either way; the engine absorbs a re-read row, see the end-to-end test).
         worker.put("offset.flush.interval.ms", "1000");
+        // As docs/scale-out.md's workers: generated connector configurations name their secrets by reference.
+        worker.put("config.providers", "file,env");
+        worker.put("config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider");
+        worker.put("config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
         // A connector that fails to start is reported at once rather than retried for minutes.
         worker.put("scheduled.rebalance.max.delay.ms", "0");
         connect = new EmbeddedConnectCluster.Builder()
@@ -151,6 +155,34 @@ public final class KafkaTestCluster {
      */
     public List<ConsumerRecord<byte[], byte[]>> readUntilQuiet(String topic, Duration quiet, Duration atMost) {
         return read(topic, records -> false, quiet, atMost);
+    }
+
+    /**
+     * Reads a topic from its beginning with {@code read_committed} up to its end as of this call (the last stable
+     * offset of each partition); for topics that are never quiet, such as change topics with heartbeats.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> readToEnd(String topic, Duration atMost) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        long deadline = System.nanoTime() + atMost.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, p.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (true) {
+                boolean done = true;
+                for (TopicPartition p : partitions) done &= consumer.position(p) >= end.get(p);
+                if (done) return out;
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("topic " + topic + ": not read to its end " + end + " in "
+                            + atMost.toSeconds() + " s (" + out.size() + " records)");
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
     }
 
     private List<ConsumerRecord<byte[], byte[]>> read(String topic,
