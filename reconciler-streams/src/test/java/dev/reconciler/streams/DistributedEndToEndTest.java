@@ -196,6 +196,7 @@ class DistributedEndToEndTest {
                     long ordersWrittenWhileDown = rowsBetween(beforeStop, whileDown, "trade_order_stream");
                     long inventoryWrittenWhileDown = rowsBetween(beforeStop, whileDown, "collection_inventory_stream");
                     long endBeforeRestart = endOffset(kafka, ordersTopic);
+                    long inventoryEndBeforeRestart = endOffset(kafka, inventoryTopic);
                     double startFrom = now();
                     kafka.startWorker();
                     double started = now();
@@ -257,6 +258,10 @@ class DistributedEndToEndTest {
                     assertThat(unaccounted).as("written while down, neither matched nor an expected discrepancy")
                             .isEmpty();
                     long redelivered = redelivered(kafka, ordersTopic) + redelivered(kafka, inventoryTopic);
+                    // resumed from the stored offsets: the binlog from where it stopped, no snapshot taken again
+                    assertThat(snapshotReadsFrom(kafka, ordersTopic, endBeforeRestart)
+                            + snapshotReadsFrom(kafka, inventoryTopic, inventoryEndBeforeRestart))
+                            .as("snapshot reads after the worker's restart").isZero();
                     say("%d order keys written while the worker was down: all matched or expected; change records"
                             + " delivered twice by the restart: %d", downKeys.size(), redelivered);
 
@@ -283,8 +288,8 @@ class DistributedEndToEndTest {
                     assertThat(open(afterReplay)).isEqualTo(expected);
                     say("%d change records delivered again: %d outcomes", copies, newTypes.size());
 
-                    System.out.printf(Locale.ROOT, "%nDISTRIBUTED END-TO-END: %d orders (%d written while the"
-                                    + " Connect worker was down %.1f s), injected %s; oracle %d open, distributed %d,"
+                    System.out.printf(Locale.ROOT, "%nDISTRIBUTED END-TO-END: %d orders (%d order rows written while"
+                                    + " the Connect worker was down %.1f s), injected %s; oracle %d open, distributed %d,"
                                     + " embedded %d; lost %d, false %d; snapshot in the change topics %.1f s after"
                                     + " posting the connectors; worker resumed %.1f s after its start; distributed"
                                     + " caught up %.1f s after the traffic stopped; re-delivered %d records: no"
@@ -392,6 +397,18 @@ class DistributedEndToEndTest {
             if (!seen.add(id)) twice++;
         }
         return twice;
+    }
+
+    /** Snapshot reads ({@code op = r}) at or after {@code offset} of a one-partition change topic. */
+    private static long snapshotReadsFrom(KafkaTestCluster kafka, String topic, long offset) throws Exception {
+        long n = 0;
+        for (ConsumerRecord<byte[], byte[]> r : kafka.readToEnd(topic, Duration.ofSeconds(60))) {
+            if (r.offset() >= offset && r.value() != null
+                    && "r".equals(JSON.readTree(r.value()).path("payload").path("op").asText())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static void resend(KafkaTestCluster kafka, String topic, List<ConsumerRecord<byte[], byte[]>> records) {
