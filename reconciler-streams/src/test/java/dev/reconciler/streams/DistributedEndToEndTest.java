@@ -107,19 +107,21 @@ class DistributedEndToEndTest {
             // ---- the same shipped file for both modes; only its ${VAR:-default}s and, for the Connect side, the
             // source names (unique topics on the shared broker) and server ids (two binlog readers on one server).
             String shipped = Files.readString(Path.of("..", "deploy", "config", "order-inventory.yml"));
-            String embeddedYaml = shipped
-                    .replace("${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()))
-                    .replace("${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()))
-                    .replace("${ORDER_DB_PASSWORD:-}", PASSWORD)
-                    .replace("${INVENTORY_DB_PASSWORD:-}", PASSWORD)
-                    .replace("${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s")
-                    .replace("${RECONCILER_STATE_DIR:-./state}", tmp.resolve("embedded-state").toString())
-                    .replace("${RECONCILER_HTTP_PORT:-8080}", "0");
+            String embeddedYaml = shipped;
+            embeddedYaml = fill(embeddedYaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
+            embeddedYaml = fill(embeddedYaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
+            embeddedYaml = fill(embeddedYaml, "${ORDER_DB_PASSWORD:-}", PASSWORD);
+            embeddedYaml = fill(embeddedYaml, "${INVENTORY_DB_PASSWORD:-}", PASSWORD);
+            embeddedYaml = fill(embeddedYaml, "${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s");
+            embeddedYaml = fill(embeddedYaml, "${RECONCILER_STATE_DIR:-./state}", tmp.resolve("embedded-state").toString());
+            embeddedYaml = fill(embeddedYaml, "${RECONCILER_HTTP_PORT:-8080}", "0");
             String connectYaml = embeddedYaml
                     .replaceAll("(name|source): orders\\b", "$1: " + ordersSource)
-                    .replaceAll("(name|source): inventory\\b", "$1: " + inventorySource)
-                    .replace("serverId: 5401", "serverId: 5411")
-                    .replace("serverId: 5402", "serverId: 5412");
+                    .replaceAll("(name|source): inventory\\b", "$1: " + inventorySource);
+            connectYaml = fill(connectYaml, "serverId: 5401", "serverId: 5411");
+            connectYaml = fill(connectYaml, "serverId: 5402", "serverId: 5412");
+            assertThat(connectYaml).contains("name: " + ordersSource, "source: " + ordersSource,
+                    "name: " + inventorySource, "source: " + inventorySource);
             Path connectFile = tmp.resolve("reconciler-connect.yml");
             Files.writeString(connectFile, connectYaml);
             ReconcilerConfig embeddedConfig = new ConfigLoader(name -> null).load(embeddedYaml, "embedded.yml");
@@ -302,6 +304,8 @@ class DistributedEndToEndTest {
                     streams.close(Duration.ofSeconds(30));
                 }
             } finally {
+                // the shared worker is left running (a failure may come while it is stopped), without our connectors
+                kafka.startWorker();
                 for (String c : connectors) {
                     try {
                         kafka.connect().deleteConnector(c);
@@ -309,7 +313,6 @@ class DistributedEndToEndTest {
                         say("could not delete connector %s: %s", c, e.getMessage());
                     }
                 }
-                kafka.startWorker();
             }
         }
     }
@@ -437,6 +440,12 @@ class DistributedEndToEndTest {
             }
         }
         return n;
+    }
+
+    /** {@code yaml} with {@code token} replaced; the shipped file must still have it (else the test would drift). */
+    private static String fill(String yaml, String token, String value) {
+        assertThat(yaml).as("deploy/config/order-inventory.yml has " + token).contains(token);
+        return yaml.replace(token, value);
     }
 
     // ---------------------------------------------------------------- the databases
