@@ -14,7 +14,10 @@
 # --parts bare,reconciler,sql,heap,engine (which parts besides the databases; --quick leaves out heap and engine),
 # --pending PAIRS (heap and restart with that many pending, default 5M), --batch ROWS (rows per INSERT),
 # --json FILE, --docs FILE|none, --jfr (record a JFR profile of the bench JVM into target/bench/bench.jfr and print
-# where its CPU samples went). BENCH_JAVA_OPTS adds JVM options (e.g. another GC).
+# where its CPU samples went), --clock-skew DURATION (the engine's clockSkew, default 1s) and --heartbeat DURATION
+# (the sources' heartbeatInterval, default 500ms): both are terms of commit → discrepancy, --debezium K=V[,K=V...]
+# (connector properties for the reconciler and both bare engines, as `sources[].debezium` passes them).
+# BENCH_JAVA_OPTS adds JVM options (e.g. another GC).
 #
 # Builds reconciler-app (and reconciler-core) without running tests, installs MariaDB when missing
 # (scripts/local-mariadb.sh), starts two private servers on free loopback ports and removes them and every temp
