@@ -39,8 +39,11 @@ fi
 mvn -B -ntp -q -pl "$modules" -am package -DskipTests
 mkdir -p target/bench
 cp="reconciler-app/target/test-classes:reconciler-app/target/classes:reconciler-app/target/lib/*"
-# G1 with a fixed 1 GiB heap: the bench JVM holds the reconciler and the bare engines in turn.
+# G1 with a fixed 1 GiB heap: the bench JVM holds the reconciler and the bare engines in turn. Another collector
+# named in BENCH_JAVA_OPTS (e.g. -XX:+UseParallelGC) replaces G1 (two would stop the JVM).
+gc=-XX:+UseG1GC
+if [[ " ${BENCH_JAVA_OPTS:-} " =~ -XX:\+Use[A-Za-z]+GC ]]; then gc=; fi
 # shellcheck disable=SC2086
-java -Xms1g -Xmx1g -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} "${jfr[@]}" -cp "$cp" \
+java -Xms1g -Xmx1g $gc ${BENCH_JAVA_OPTS:-} "${jfr[@]}" -cp "$cp" \
   dev.reconciler.app.source.Bench --command "scripts/bench.sh $*" "${args[@]}"
 if [ ${#jfr[@]} -gt 0 ]; then java -cp "$cp" dev.reconciler.app.bench.JfrTop target/bench/bench.jfr --top 25; fi
