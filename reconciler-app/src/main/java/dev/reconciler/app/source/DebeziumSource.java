@@ -221,7 +221,10 @@ public final class DebeziumSource implements AutoCloseable {
                 createHeartbeatTable(c);
                 // Our own heartbeat writer, not Debezium's heartbeat.action.query: Debezium only runs that query
                 // while binlog events arrive, and an idle server sends none for 30 s (its replication heartbeat).
-                heartbeats.scheduleWithFixedDelay(this::beat, 0, c.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+                // Each beat just after a second starts on the database's clock (HeartbeatTiming): the first beat of
+                // a second is the one that moves the watermark.
+                long interval = c.heartbeatInterval().toMillis();
+                heartbeats.schedule(() -> beatAndScheduleNext(interval), 0, TimeUnit.MILLISECONDS);
             }
         } catch (SQLException e) {
             retryLater(Failure.of(e, hostPort, configured.tls()).reason());
@@ -607,7 +610,29 @@ public final class DebeziumSource implements AutoCloseable {
         return "`" + identifier.replace("`", "``") + "`";
     }
 
-    /** Commits a heartbeat row; its binlog event moves the watermark once Debezium has read up to it. */
+    /** How far the database's clock is ahead of ours, as the last beat measured it; heartbeat thread only. */
+    private long dbClockAheadMillis;
+
+    private void beatAndScheduleNext(long intervalMillis) {
+        try {
+            beat();
+        } catch (RuntimeException e) {
+            log.debug("source {}: heartbeat failed", config.name(), e);
+        } finally {
+            try {
+                heartbeats.schedule(() -> beatAndScheduleNext(intervalMillis),
+                        HeartbeatTiming.delayMillis(clock.millis(), dbClockAheadMillis, intervalMillis),
+                        TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the source is closing
+            }
+        }
+    }
+
+    /**
+     * Commits a heartbeat row; its binlog event moves the watermark once Debezium has read up to it. Then reads the
+     * database's clock, which places the next beat.
+     */
     private void beat() {
         try {
             if (heartbeatConnection == null || !heartbeatConnection.isValid(1)) {
@@ -617,6 +642,14 @@ public final class DebeziumSource implements AutoCloseable {
             try (Statement s = heartbeatConnection.createStatement()) {
                 s.executeUpdate("INSERT INTO " + config.heartbeatTable()
                         + " (id, beat) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE beat = NOW(3)");
+                long before = clock.millis();
+                try (java.sql.ResultSet r = s.executeQuery("SELECT UNIX_TIMESTAMP(NOW(3))")) {
+                    long after = clock.millis();
+                    if (r.next() && r.getBigDecimal(1) != null) {
+                        long db = r.getBigDecimal(1).movePointRight(3).longValue();
+                        dbClockAheadMillis = db - (before + after) / 2;
+                    }
+                }
             }
         } catch (SQLException e) {
             // The database is unreachable: no heartbeat, so the watermark holds, which is what we want.
