@@ -1,7 +1,6 @@
 package dev.reconciler.streams;
 
 import dev.reconciler.app.api.ApiConfig;
-import dev.reconciler.app.config.ReconcilerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -56,7 +55,7 @@ final class Endpoint {
     }
 
     /** {@code bootstrap.servers} and {@code state.dir} from the environment and the YAML when the properties lack them. */
-    static void defaults(Properties props, ReconcilerConfig config) {
+    static void defaults(Properties props, java.nio.file.Path stateDir) {
         if (props.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
             String env = System.getenv(BOOTSTRAP);
             if (env == null || env.isBlank()) {
@@ -66,7 +65,7 @@ final class Endpoint {
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, env.trim());
         }
         if (props.getProperty(StreamsConfig.STATE_DIR_CONFIG) == null) {
-            props.put(StreamsConfig.STATE_DIR_CONFIG, config.state().dir().resolve("streams").toString());
+            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("streams").toString());
         }
     }
 }

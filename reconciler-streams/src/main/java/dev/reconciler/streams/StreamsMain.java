@@ -1,8 +1,11 @@
 package dev.reconciler.streams;
 
+import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
+import dev.reconciler.app.metrics.MetricsConfig;
+import dev.reconciler.core.rule.EngineConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -92,22 +95,29 @@ public final class StreamsMain {
          * port.
          */
         public static Instance start(ReconcilerConfig config, Properties properties) throws InterruptedException {
+            return start(config.engine(), config.http(), config.metrics(), config.state().dir(), settings(config),
+                    properties);
+        }
+
+        /** As above, from the parts of the configuration it uses. */
+        public static Instance start(EngineConfig engine, ApiConfig http, MetricsConfig metricsConfig, Path stateDir,
+                                     ReconcilerTopology.Settings settings, Properties properties)
+                throws InterruptedException {
             Properties props = new Properties();
             props.putAll(properties);
             int partitions = Integer.parseInt(props.getProperty("reconciler.facts.partitions", "4").trim());
             short replication = Short.parseShort(props.getProperty("reconciler.replication.factor", "3").trim());
             props.remove("reconciler.facts.partitions");
             props.remove("reconciler.replication.factor");
-            ReconcilerTopology.Settings settings = settings(config);
-            EngineTasks tasks = new EngineTasks(config.engine());
-            StreamsMetrics metrics = new StreamsMetrics(config, tasks, settings.factsTopic());
-            StreamsApi api = new StreamsApi(config.http(), config.engine(), tasks, metrics::scrape,
-                    settings.factsTopic(), partitions).start();
+            EngineTasks tasks = new EngineTasks(engine);
+            StreamsMetrics metrics = new StreamsMetrics(engine, metricsConfig, tasks, settings.factsTopic());
+            StreamsApi api = new StreamsApi(http, engine, tasks, metrics::scrape, settings.factsTopic(), partitions)
+                    .start();
             try {
-                HostInfo self = Endpoint.advertised(props, config.http(), api.port());
+                HostInfo self = Endpoint.advertised(props, http, api.port());
                 props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-                Endpoint.defaults(props, config);
-                KafkaStreams streams = StreamsMain.start(config, settings, props, partitions, replication, tasks);
+                Endpoint.defaults(props, stateDir);
+                KafkaStreams streams = StreamsMain.start(engine, settings, props, partitions, replication, tasks);
                 metrics.bind(streams);
                 api.serve(streams, self);
                 log.info("distributed mode: HTTP endpoint {} (advertised to the other instances as {}:{})", api.url(),
@@ -145,11 +155,11 @@ public final class StreamsMain {
      */
     public static KafkaStreams start(ReconcilerConfig config, ReconcilerTopology.Settings settings, Properties props,
                                      int partitions, short replication) throws InterruptedException {
-        return start(config, settings, props, partitions, replication, new EngineTasks(config.engine()));
+        return start(config.engine(), settings, props, partitions, replication, new EngineTasks(config.engine()));
     }
 
     /** As above; the match tasks publish their engines' numbers and outcomes to {@code tasks}. */
-    static KafkaStreams start(ReconcilerConfig config, ReconcilerTopology.Settings settings, Properties props,
+    static KafkaStreams start(EngineConfig engine, ReconcilerTopology.Settings settings, Properties props,
                               int partitions, short replication, EngineTasks tasks) throws InterruptedException {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "reconciler");
@@ -157,7 +167,7 @@ public final class StreamsMain {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication);
         p.putAll(props);
         createTopics(p, settings, partitions, replication);
-        Topology topology = ReconcilerTopology.build(config.engine(), settings, tasks);
+        Topology topology = ReconcilerTopology.build(engine, settings, tasks);
         log.info("distributed mode: {} sources, facts topic {} with {} partitions\n{}", settings.changeTopics().size(),
                 settings.factsTopic(), partitions, topology.describe());
         KafkaStreams streams = new KafkaStreams(topology, p);

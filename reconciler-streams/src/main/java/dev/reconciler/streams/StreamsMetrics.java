@@ -1,6 +1,7 @@
 package dev.reconciler.streams;
 
-import dev.reconciler.app.config.ReconcilerConfig;
+import dev.reconciler.app.metrics.MetricsConfig;
+import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.app.metrics.ReconcilerMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -37,9 +38,9 @@ public final class StreamsMetrics implements AutoCloseable {
     private volatile KafkaStreams streams;
     private KafkaStreamsMetrics kafka;
 
-    public StreamsMetrics(ReconcilerConfig config, EngineTasks tasks, String factsTopic) {
+    public StreamsMetrics(EngineConfig engine, MetricsConfig options, EngineTasks tasks, String factsTopic) {
         this.factsTopic = factsTopic;
-        this.reconciler = new ReconcilerMetrics(registry, config.engine(), config.metrics(),
+        this.reconciler = new ReconcilerMetrics(registry, engine, options,
                 () -> tasks.merged(Instant.now()), List.of(), null, InstantSource.system());
         // Outcomes come from several stream threads; the counters' bookkeeping is single-threaded.
         tasks.addListener(outcomes -> {
