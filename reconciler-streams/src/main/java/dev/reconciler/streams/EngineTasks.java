@@ -78,7 +78,7 @@ public final class EngineTasks {
             Map<Side, Long> facts = new EnumMap<>(retired.rules().get(r.name()).facts());
             Map<Side, Long> withoutKey = new EnumMap<>(retired.rules().get(r.name()).withoutKey());
             Map<Side, Long> held = new EnumMap<>(retired.rules().get(r.name()).held());
-            Map<Side, Instant> watermarks = new EnumMap<>(Side.class);
+            Map<Side, Instant> watermarks = unknown();
             Map<DiscrepancyType, Long> open = zeros(DiscrepancyType.class);
             Map<DiscrepancyType, Long> waived = zeros(DiscrepancyType.class);
             List<RulePause> paused = new ArrayList<>();
@@ -129,12 +129,22 @@ public final class EngineTasks {
         Map<String, EngineSnapshot.RuleNumbers> rules = new LinkedHashMap<>();
         for (Rule r : config.rules()) {
             rules.put(r.name(), new EngineSnapshot.RuleNumbers(zeros(Side.class), zeros(DiscrepancyType.class),
-                    zeros(Side.class), zeros(Side.class), new EnumMap<>(Side.class), null, zeros(Side.class),
+                    zeros(Side.class), zeros(Side.class), unknown(), null, zeros(Side.class),
                     List.of(), zeros(DiscrepancyType.class), 0, 0));
         }
         Map<String, EngineSnapshot.SourceNumbers> sources = new LinkedHashMap<>();
         for (String s : config.sources()) sources.put(s, new EngineSnapshot.SourceNumbers(null, false));
         return new EngineSnapshot(at, rules, sources);
+    }
+
+    /**
+     * Every side with no watermark yet: a key per side, because {@link EngineSnapshot.RuleNumbers} copies its maps
+     * with {@code new EnumMap<>(map)}, which refuses an empty map that is not an EnumMap.
+     */
+    private static Map<Side, Instant> unknown() {
+        Map<Side, Instant> m = new EnumMap<>(Side.class);
+        for (Side side : Side.values()) m.put(side, null);
+        return m;
     }
 
     private static <K extends Enum<K>> Map<K, Long> zeros(Class<K> type) {

@@ -73,6 +73,7 @@ public final class StreamsApi implements AutoCloseable {
     private final HttpClient peers = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile KafkaStreams streams;
     private volatile HostInfo self;
+    private volatile String applicationId;
 
     /**
      * @param metrics the Prometheus text of this instance's meters ({@link StreamsMetrics#scrape()})
@@ -107,8 +108,9 @@ public final class StreamsApi implements AutoCloseable {
     }
 
     /** @param self the endpoint this instance advertises ({@code application.server}) */
-    public void serve(KafkaStreams streams, HostInfo self) {
+    public void serve(KafkaStreams streams, HostInfo self, String applicationId) {
         this.self = self;
+        this.applicationId = applicationId;
         this.streams = streams;
     }
 
@@ -229,9 +231,14 @@ public final class StreamsApi implements AutoCloseable {
         }
         taskViews.sort((a, b) -> a.task().compareTo(b.task()));
         List<InstanceView> instances = new ArrayList<>();
-        for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
-            instances.add(new InstanceView(endpoint(m.hostInfo()), m.hostInfo().equals(self), facts(m.topicPartitions()),
-                    facts(m.standbyTopicPartitions())));
+        try {
+            for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
+                instances.add(new InstanceView(endpoint(m.hostInfo()), m.hostInfo().equals(self),
+                        facts(m.topicPartitions()), facts(m.standbyTopicPartitions())));
+            }
+        } catch (RuntimeException e) {
+            // Not running (ERROR, shut down): the group is unknown from here; the state says why.
+            log.debug("no group metadata: {}", e.toString());
         }
         instances.sort((a, b) -> a.endpoint().compareTo(b.endpoint()));
         EngineSnapshot merged = tasks.merged(now);
@@ -247,18 +254,8 @@ public final class StreamsApi implements AutoCloseable {
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
         Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
         return Router.Reply.json(200, new StatusView(Version.get(), "distributed", started, uptime,
-                applicationId(s), s.state().name(), endpoint(self), notReady.isEmpty(), notReady, partitions,
+                applicationId, s.state().name(), endpoint(self), notReady.isEmpty(), notReady, partitions,
                 List.copyOf(localPartitions(s)), taskViews, instances, numbersAt, sources, rules));
-    }
-
-    private static String applicationId(KafkaStreams s) {
-        for (ThreadMetadata t : s.metadataForLocalThreads()) {
-            String consumer = t.consumerClientId();
-            int i = consumer.indexOf("-StreamThread-");
-            // "<application.id>-<process uuid>-StreamThread-N-consumer": the uuid is 36 characters.
-            if (i > 37) return consumer.substring(0, i - 37);
-        }
-        return null;
     }
 
     private static TaskView task(TaskMetadata task, String kind, String thread) {
@@ -283,7 +280,7 @@ public final class StreamsApi implements AutoCloseable {
      */
     private Router.Reply discrepancies(Router.Request req) throws InterruptedException {
         DiscrepancyQuery q = DiscrepancyQuery.parse(req, engine, Instant.now(), Set.of(PARTITIONS));
-        KafkaStreams s = running();
+        KafkaStreams s = queryable();
         String asked = req.query(PARTITIONS);
         if (asked != null) return Router.Reply.json(200, localPage(s, q, own(s, asked)));
         Map<HostInfo, List<Integer>> owners = owners(s);
@@ -356,7 +353,7 @@ public final class StreamsApi implements AutoCloseable {
             }
         }
         String id = req.params().get(0);
-        KafkaStreams s = running();
+        KafkaStreams s = queryable();
         String asked = req.query(PARTITIONS);
         StoreReads reads = new StoreReads(s, factsTopic);
         if (asked != null) {
@@ -403,8 +400,18 @@ public final class StreamsApi implements AutoCloseable {
 
     private KafkaStreams running() {
         KafkaStreams s = streams;
-        if (s == null) {
+        if (s == null || s.state() == KafkaStreams.State.CREATED) {
             throw new ApiException(503, "the Kafka Streams application is starting", "retry in a few seconds");
+        }
+        return s;
+    }
+
+    /** The application for reads of the group's stores: 503 unless it is running or rebalancing. */
+    private KafkaStreams queryable() {
+        KafkaStreams s = running();
+        if (!s.state().isRunningOrRebalancing()) {
+            throw new ApiException(503, "the Kafka Streams client is " + s.state() + ": this instance reads no stores",
+                    "ask another instance; GET /api/status and the log say why this one stopped");
         }
         return s;
     }

@@ -119,7 +119,7 @@ public final class StreamsMain {
                 Endpoint.defaults(props, stateDir);
                 KafkaStreams streams = StreamsMain.start(engine, settings, props, partitions, replication, tasks);
                 metrics.bind(streams);
-                api.serve(streams, self);
+                api.serve(streams, self, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG, "reconciler"));
                 log.info("distributed mode: HTTP endpoint {} (advertised to the other instances as {}:{})", api.url(),
                         self.host(), self.port());
                 return new Instance(streams, api, metrics);

@@ -37,6 +37,7 @@ public final class StreamsMetrics implements AutoCloseable {
     private final String factsTopic;
     private volatile KafkaStreams streams;
     private KafkaStreamsMetrics kafka;
+    private boolean closed;
 
     public StreamsMetrics(EngineConfig engine, MetricsConfig options, EngineTasks tasks, String factsTopic) {
         this.factsTopic = factsTopic;
@@ -88,6 +89,8 @@ public final class StreamsMetrics implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) return;
+        closed = true;
         if (kafka != null) kafka.close();
         reconciler.close();
         registry.close();

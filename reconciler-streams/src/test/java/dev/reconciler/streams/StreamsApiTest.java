@@ -14,7 +14,10 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -48,11 +51,14 @@ import static org.awaitility.Awaitility.await;
  * instances in one JVM, two facts partitions (one each). Either instance answers for both partitions: a listing
  * merges them page by page, and a discrepancy whose partition runs on the other instance is found through it.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StreamsApiTest {
     static final Duration GRACE = Duration.ofSeconds(30);
     static final int ORDERS_WITHOUT_DEDUCTION = 12;
     static final EngineConfig CONFIG = OrderInventory.config(GRACE);
     static final Instant BASE = Instant.now().minusSeconds(100).truncatedTo(ChronoUnit.SECONDS);
+    /** Reads need the token: the instances' calls to each other must carry it too. */
+    static final String TOKEN = "0123456789abcdef0123456789abcdef";
 
     @TempDir
     static Path dir;
@@ -103,7 +109,7 @@ class StreamsApiTest {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         props.put("reconciler.facts.partitions", "2");
         props.put("reconciler.replication.factor", "1");
-        ApiConfig http = new ApiConfig("127.0.0.1", 0, null, false, ApiConfig.defaults().limits());
+        ApiConfig http = new ApiConfig("127.0.0.1", 0, TOKEN, true, ApiConfig.defaults().limits());
         return StreamsMain.Instance.start(CONFIG, http, MetricsConfig.defaults(), dir.resolve(name), settings, props);
     }
 
@@ -114,15 +120,15 @@ class StreamsApiTest {
     @AfterAll
     static void stop() {
         if (a != null) a.close();
-        if (b != null) b.close();
+        if (b != null) b.close();   // idempotent
     }
 
     record Reply(int status, JsonNode json, String text) {
     }
 
     static Reply get(StreamsMain.Instance i, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(i.api().url() + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(i.api().url() + path))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json = r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")
                 ? Json.MAPPER.readTree(r.body()) : null;
         return new Reply(r.statusCode(), json, r.body());
@@ -143,6 +149,7 @@ class StreamsApiTest {
     }
 
     @Test
+    @Order(1)
     void eitherInstanceAnswersForEveryPartition() throws Exception {
         settled();
         Reply fromA = get(a, "/api/discrepancies?limit=1000");
@@ -192,6 +199,7 @@ class StreamsApiTest {
     }
 
     @Test
+    @Order(2)
     void statusAndMetricsShowThisInstancesTasksAndTheSourcesAsItsEnginesSeeThem() throws Exception {
         settled();
         JsonNode status = get(a, "/api/status").json();
@@ -227,7 +235,40 @@ class StreamsApiTest {
         assertThat(out).doesNotContain("error while linting").doesNotContain("text format parsing error");
 
         assertThat(get(a, "/health/live").status()).isEqualTo(200);
+        // Without the token: refused (protectReads); probes stay open.
+        HttpResponse<String> anonymous = client.send(HttpRequest.newBuilder(URI.create(a.api().url()
+                + "/api/discrepancies")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(get(a, "/api/discrepancies/x/ack").status()).isEqualTo(405);   // POST only (501 in this mode)
+    }
+
+    /**
+     * When an instance leaves, the other takes its partition over (restoring its stores from the changelog), is not
+     * ready meanwhile, and then answers for both partitions alone. Last: it stops instance b.
+     */
+    @Test
+    @Order(3)
+    void whenAnInstanceLeavesTheOtherIsNotReadyUntilItRunsBothPartitions() throws Exception {
+        settled();
+        List<String> before = ids(get(a, "/api/discrepancies?limit=1000"));
+        List<Integer> readiness = new ArrayList<>();
+        Thread closing = new Thread(b::close);
+        closing.start();
+        await().atMost(120, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+            Reply ready = get(a, "/health/ready");
+            readiness.add(ready.status());
+            assertThat(readiness).contains(503);
+            assertThat(ready.status()).isEqualTo(200);
+            assertThat(get(a, "/api/status").json().get("partitions")).hasSize(2);
+        });
+        closing.join();
+        Reply alone = get(a, "/api/discrepancies?limit=1000");
+        assertThat(alone.status()).as(alone.text()).isEqualTo(200);
+        assertThat(ids(alone)).isEqualTo(before);
+        assertThat(get(a, "/metrics").text()).contains("reconciler_streams_partitions 2.0");
+        // The moved task's engine publishes its numbers at its first tick (1 s).
+        await().atMost(30, TimeUnit.SECONDS).untilAsserted(() ->
+                assertThat(openGauge(get(a, "/metrics").text())).isEqualTo(ORDERS_WITHOUT_DEDUCTION));
     }
 
     private static double openGauge(String text) {
