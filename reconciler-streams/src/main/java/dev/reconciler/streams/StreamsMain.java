@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,14 @@ public final class StreamsMain {
      * instances), the metrics, and the Kafka Streams application. Closing stops them in reverse order.
      */
     public record Instance(KafkaStreams streams, StreamsApi api, StreamsMetrics metrics) implements AutoCloseable {
+        /**
+         * Kafka Streams' consumers do not leave the group when closed (so that a restarted instance gets its tasks
+         * back without a rebalance); the group then notices a stopped instance only after
+         * {@code session.timeout.ms} (45 s), and meanwhile nobody checks its partitions. On Kubernetes a replaced
+         * pod is a new member anyway, so an instance leaves on close: its partitions move at once. Set it to false
+         * in the properties to get Streams' behaviour back.
+         */
+        static final String LEAVE_ON_CLOSE = StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close");
 
         /**
          * Starts the HTTP endpoint first (its port, when {@code http.port} is 0, goes into
@@ -117,6 +126,7 @@ public final class StreamsMain {
                 HostInfo self = Endpoint.advertised(props, http, api.port());
                 props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
                 Endpoint.defaults(props, stateDir);
+                props.putIfAbsent(LEAVE_ON_CLOSE, "true");
                 KafkaStreams streams = StreamsMain.start(engine, settings, props, partitions, replication, tasks);
                 metrics.bind(streams);
                 api.serve(streams, self, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG, "reconciler"));
@@ -130,9 +140,10 @@ public final class StreamsMain {
             }
         }
 
+        /** Stops the application (committing, and leaving the group: {@link #LEAVE_ON_CLOSE}), then the endpoint. */
         @Override
         public void close() {
-            streams.close();
+            streams.close(Duration.ofSeconds(30));
             api.close();
             metrics.close();
         }
