@@ -38,8 +38,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Alerts in the distributed mode: reads the outcomes topic and delivers it through the embedded mode's own alert
@@ -345,14 +343,12 @@ public final class StreamsAlerter implements AutoCloseable {
             }
             // Still ours: go on from what this activation journaled, not from the committed offsets (which
             // would put the undelivered part in the outbox twice).
-            Set<TopicPartition> fresh = new TreeSet<>((x, y) -> x.toString().compareTo(y.toString()));
+            // (A partition not read yet starts from the committed offset, as at activation.)
             for (TopicPartition tp : partitions) {
                 Long next = active.read.get(tp);
                 if (next != null) consumer.seek(tp, next);
-                else fresh.add(tp);
             }
             if (active.paused) consumer.pause(partitions);
-            if (!fresh.isEmpty()) log.info("alerts: new outcome partitions {}", fresh);
         }
 
         @Override

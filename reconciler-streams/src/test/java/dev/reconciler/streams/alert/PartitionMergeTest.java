@@ -42,6 +42,15 @@ class PartitionMergeTest {
     }
 
     @Test
+    void aPartitionReadBehindTheOthersDoesNotReopenAnEndedStall() {
+        // Partition 0 is read up to the recovery before partition 1's records are read at all.
+        assertThat(pass(0, stalled(T.plusSeconds(120)))).isTrue();
+        assertThat(pass(0, recovered(T.plusSeconds(130)))).isTrue();
+        assertThat(pass(1, stalled(T.plusSeconds(121)))).as("decided before the recovery: the same stall").isFalse();
+        assertThat(pass(1, recovered(T.plusSeconds(131)))).isFalse();
+    }
+
+    @Test
     void aRecoveryWithNoStallKnownSinceTheStartIsSentOnce() {
         // After a failover, the stall was delivered by the previous alerter and its records are behind the offsets.
         assertThat(pass(0, recovered(T))).isTrue();
