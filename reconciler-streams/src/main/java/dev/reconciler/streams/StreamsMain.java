@@ -3,6 +3,8 @@ package dev.reconciler.streams;
 import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
+import dev.reconciler.streams.alert.StreamsAlerter;
+import io.micrometer.core.instrument.Metrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -48,9 +50,15 @@ public final class StreamsMain {
         short replication = Short.parseShort(props.getProperty("reconciler.replication.factor", "3"));
         props.remove("reconciler.facts.partitions");
         props.remove("reconciler.replication.factor");
-        KafkaStreams streams = start(config, settings(config), props, partitions, replication);
+        ReconcilerTopology.Settings settings = settings(config);
+        Properties alertSettings = StreamsAlerter.takeSettings(props);
+        KafkaStreams streams = start(config, settings, props, partitions, replication);
+        // Alerts from the outcomes topic, one active alerter across the instances (docs/scale-out.md).
+        StreamsAlerter alerts = StreamsAlerter.startIfConfigured(config.alerts(), settings.outcomesTopic(),
+                alertSettings, Metrics.globalRegistry);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (alerts != null) alerts.close();   // first: hands the alerter role over at once
             streams.close();
             stopped.countDown();
         }, "reconciler-streams-shutdown"));

@@ -72,6 +72,8 @@ public final class StreamsAlerter implements AutoCloseable {
     /** Faster than the consumer default (45 s): a dead alerter is replaced within this. */
     static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
     private static final Duration POLL = Duration.ofMillis(200);
+    /** On a clean stop, how long the sinks get to deliver the outbox before the offsets are committed. */
+    private static final Duration DRAIN = Duration.ofSeconds(5);
 
     private final AlertsConfig config;
     private final String topic;
@@ -145,10 +147,50 @@ public final class StreamsAlerter implements AutoCloseable {
         return start(config, outcomesTopic, streamsProps, registry, InstantSource.system());
     }
 
+    /**
+     * The Streams application's wiring, step 1, before Kafka Streams starts: takes our {@code reconciler.alerts.*}
+     * settings out of {@code streamsProps} (Kafka Streams would warn about them) and checks them.
+     *
+     * @return the properties for {@link #startIfConfigured}: the Streams properties with ours
+     */
+    public static Properties takeSettings(Properties streamsProps) {
+        Properties mine = new Properties();
+        mine.putAll(streamsProps);
+        streamsProps.keySet().removeIf(k -> k.toString().startsWith(PREFIX));
+        maxOutbox(mine);
+        return mine;
+    }
+
+    /**
+     * Step 2, once the outcomes topic exists: starts the alerter, or — with no sink configured — says that this
+     * application sends no alerts and returns null.
+     */
+    public static StreamsAlerter startIfConfigured(AlertsConfig config, String outcomesTopic, Properties settings,
+                                                   MeterRegistry registry) {
+        if (config.sinks().isEmpty()) {
+            log.warn("alerts: no sink configured (alerts.sinks in the YAML): the distributed mode sends no alerts;"
+                    + " outcomes are only in topic {}", outcomesTopic);
+            return null;
+        }
+        return start(config, outcomesTopic, settings, registry);
+    }
+
+    private static int maxOutbox(Properties p) {
+        String v = p.getProperty(MAX_OUTBOX, String.valueOf(DEFAULT_MAX_OUTBOX));
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < 1) throw new IllegalArgumentException(MAX_OUTBOX + ": must be a whole number, at least 1, got '" + v
+                + "' (default " + DEFAULT_MAX_OUTBOX + ")");
+        return n;
+    }
+
     static StreamsAlerter start(AlertsConfig config, String outcomesTopic, Properties streamsProps,
                                 MeterRegistry registry, InstantSource clock) {
-        int maxOutbox = Integer.parseInt(streamsProps.getProperty(MAX_OUTBOX, String.valueOf(DEFAULT_MAX_OUTBOX)));
-        if (maxOutbox < 1) throw new IllegalArgumentException(MAX_OUTBOX + ": must be at least 1, got " + maxOutbox);
+        int maxOutbox = maxOutbox(streamsProps);
         StreamsAlerter a = new StreamsAlerter(config, outcomesTopic, consumerProperties(streamsProps), registry, clock,
                 maxOutbox);
         a.thread.start();
@@ -206,6 +248,10 @@ public final class StreamsAlerter implements AutoCloseable {
             log.error("alerts: the outcomes consumer failed; this instance stops alerting (another instance takes"
                     + " over if one runs; restart this one to rejoin): {}", e.toString(), e);
         } finally {
+            if (!crashed && active != null) {
+                // What the sinks deliver now, the successor need not send again.
+                active.service.drain(DRAIN);
+            }
             deactivate(!crashed);
             try {
                 if (crashed) {
