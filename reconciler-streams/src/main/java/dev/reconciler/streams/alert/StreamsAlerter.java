@@ -2,6 +2,7 @@ package dev.reconciler.streams.alert;
 
 import dev.reconciler.app.alert.AlertService;
 import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.SinkType;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.state.InMemoryStateStore;
 import dev.reconciler.core.state.StateWrite;
@@ -68,6 +69,7 @@ public final class StreamsAlerter implements AutoCloseable {
     public static final String CONSUMER_PREFIX = PREFIX + "consumer.";
     public static final String GROUP = PREFIX + "group";
     public static final String MAX_OUTBOX = PREFIX + "max.outbox.entries";
+    public static final String OPEN_TOPIC = PREFIX + "open.topic";
     static final int DEFAULT_MAX_OUTBOX = 100_000;
     /** Faster than the consumer default (45 s): a dead alerter is replaced within this. */
     static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
@@ -81,6 +83,8 @@ public final class StreamsAlerter implements AutoCloseable {
     private final InstantSource clock;
     private final int maxOutbox;
     private final KafkaConsumer<String, byte[]> consumer;
+    /** With an Alertmanager sink: the open discrepancies, for a successor's firing set (see {@link OpenDiscrepancies}). */
+    private final OpenDiscrepancies open;
     private final Thread thread;
     private final List<Meter> meters = new ArrayList<>();
     private final Counter unreadable;
@@ -103,6 +107,8 @@ public final class StreamsAlerter implements AutoCloseable {
         boolean paused;
 
         Activation() {
+            // Before the sinks start: an Alertmanager sink seeds its firing set from the outbox's open discrepancies.
+            if (open != null) open.loadInto(outbox);
             service = new AlertService(config, outbox, registry, clock).start();
         }
 
@@ -116,12 +122,13 @@ public final class StreamsAlerter implements AutoCloseable {
     }
 
     private StreamsAlerter(AlertsConfig config, String topic, Properties consumerProps, MeterRegistry registry,
-                           InstantSource clock, int maxOutbox) {
+                           InstantSource clock, int maxOutbox, String openTopic, Properties connection) {
         this.config = config;
         this.topic = topic;
         this.registry = registry;
         this.clock = clock;
         this.maxOutbox = maxOutbox;
+        this.open = openTopic == null ? null : new OpenDiscrepancies(openTopic, connection);
         this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
         meters.add(Gauge.builder("reconciler_alerts_active", () -> isActive ? 1 : 0)
                 .description("1 while this instance is the distributed mode's active alerter").register(registry));
@@ -191,22 +198,18 @@ public final class StreamsAlerter implements AutoCloseable {
     static StreamsAlerter start(AlertsConfig config, String outcomesTopic, Properties streamsProps,
                                 MeterRegistry registry, InstantSource clock) {
         int maxOutbox = maxOutbox(streamsProps);
+        boolean alertmanager = config.sinks().stream().anyMatch(k -> k.kind() == SinkType.ALERTMANAGER);
+        String openTopic = !alertmanager ? null : streamsProps.getProperty(OPEN_TOPIC,
+                streamsProps.getProperty("application.id", "reconciler") + "-alerts-open");
         StreamsAlerter a = new StreamsAlerter(config, outcomesTopic, consumerProperties(streamsProps), registry, clock,
-                maxOutbox);
+                maxOutbox, openTopic, connection(streamsProps));
         a.thread.start();
         return a;
     }
 
     /** The consumer's settings: connection and security from the Streams properties, the group's own fixed ones. */
     static Properties consumerProperties(Properties streams) {
-        Properties p = new Properties();
-        for (String k : streams.stringPropertyNames()) {
-            String lower = k.toLowerCase(Locale.ROOT);
-            if (k.equals("bootstrap.servers") || k.equals("client.dns.lookup") || lower.startsWith("security.")
-                    || lower.startsWith("ssl.") || lower.startsWith("sasl.")) {
-                p.put(k, streams.getProperty(k));
-            }
-        }
+        Properties p = connection(streams);
         String app = streams.getProperty("application.id", "reconciler");
         p.put(ConsumerConfig.GROUP_ID_CONFIG, streams.getProperty(GROUP, app + "-alerts"));
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, app + "-alerts");
@@ -221,6 +224,19 @@ public final class StreamsAlerter implements AutoCloseable {
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, SingleActiveAssignor.class.getName());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return p;
+    }
+
+    /** Where the cluster is and how to log in: from the Streams properties. */
+    static Properties connection(Properties streams) {
+        Properties p = new Properties();
+        for (String k : streams.stringPropertyNames()) {
+            String lower = k.toLowerCase(Locale.ROOT);
+            if (k.equals("bootstrap.servers") || k.equals("client.dns.lookup") || lower.startsWith("security.")
+                    || lower.startsWith("ssl.") || lower.startsWith("sasl.")) {
+                p.put(k, streams.getProperty(k));
+            }
+        }
         return p;
     }
 
@@ -264,6 +280,7 @@ public final class StreamsAlerter implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("alerts: closing the outcomes consumer failed: {}", e.toString());
             }
+            if (open != null) open.close(crashed);
         }
     }
 
@@ -289,8 +306,11 @@ public final class StreamsAlerter implements AutoCloseable {
             // The open discrepancies: an Alertmanager sink rebuilds its firing set from them after dropped entries.
             if (o instanceof Outcome.DiscrepancyOpened d) w.putDiscrepancy(d.discrepancy());
             if (o instanceof Outcome.DiscrepancyResolved d) w.deleteDiscrepancy(d.discrepancy().id());
+            if (open != null) open.record(o);
             journaled.add(o);
         }
+        // Durable before any offset of this batch can be committed (commits follow deliveries, which follow this).
+        if (open != null) open.flush();
         if (!w.isEmpty()) a.outbox.write(w);
         a.pending.add(new Pending(a.outbox.journalSeq(), Map.copyOf(a.read)));
         a.service.accept(journaled);

@@ -249,6 +249,33 @@ class StreamsAlerterTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(hook.acceptedKeys()).containsExactlyInAnyOrderElementsOf(expected));
     }
 
+    @Test
+    void afterAFailoverAlertmanagerIsSentAgainEveryDiscrepancyStillOpenNotOnlyTheUndeliveredOnes() throws Exception {
+        // Alertmanager resolves a firing alert not re-sent before its endsAt: a successor that knew only what it
+        // re-read from the committed offsets would have the older open discrepancies resolved minutes later.
+        AlertsConfig config = AlertsConfig.of(null, List.of(SinkConfig.of("am", SinkType.ALERTMANAGER,
+                alertmanager.url())));
+        StreamsAlerter first = alerter(config, java.time.InstantSource.system());
+        await().atMost(WAIT).until(first::active);
+        List<Discrepancy> opened = openMissing("A1", "A2", "A3");
+        for (Discrepancy d : opened) commit(List.of(record(new Outcome.DiscrepancyOpened(d))));
+        commit(List.of(record(deduct("A2"))));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(committed()).isEqualTo(written));
+
+        first.crash();
+        int from = alertmanager.requests().size();
+        StreamsAlerter second = alerter(config, java.time.InstantSource.system());
+        await().atMost(WAIT).until(second::active);
+        await().atMost(WAIT).untilAsserted(() -> {
+            Set<String> keys = new HashSet<>();
+            for (Receiver.Request r : alertmanager.answeredOk().subList(Math.min(from, alertmanager.answeredOk().size()),
+                    alertmanager.answeredOk().size())) {
+                r.json().forEach(a -> keys.add(a.path("labels").path("key").asText()));
+            }
+            assertThat(keys).containsExactlyInAnyOrder("order_id=A1,goods_id=42", "order_id=A3,goods_id=42");
+        });
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private StreamsAlerter alerter(AlertsConfig config, java.time.InstantSource clock) {
