@@ -292,6 +292,8 @@ public final class StreamsAlerter implements AutoCloseable {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             a.read.put(tp, r.offset() + 1);
             if (r.value() == null) continue;   // a tombstone (compaction): nothing to say
+            // Matches are the bulk of the topic and never alerted: skipped by their key, unparsed.
+            if (r.key() != null && r.key().startsWith("match/")) continue;
             Outcome o;
             try {
                 o = OutcomeReader.read(OutcomeRecord.read(r.key(), r.value()));

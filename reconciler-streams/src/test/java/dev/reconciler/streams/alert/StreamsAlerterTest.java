@@ -114,7 +114,12 @@ class StreamsAlerterTest {
         for (Discrepancy d : opened) journal.add(new Outcome.DiscrepancyOpened(d));
         Outcome resolved = deduct("O2");
         journal.add(resolved);
-        commit(journal.stream().map(o -> new ProducerRecord<>(topic, OutcomeRecord.of(o).key(), bytes(o))).toList());
+        List<ProducerRecord<String, byte[]>> first = new ArrayList<>(journal.stream()
+                .map(o -> new ProducerRecord<>(topic, OutcomeRecord.of(o).key(), bytes(o))).toList());
+        // A match: the bulk of the topic, never alerted.
+        first.add(record(new Outcome.PairMatched("sale", Map.of("order_id", "O2", "goods_id", "42"), List.of(),
+                List.of(), time, time)));
+        commit(first);
 
         // A transaction the writer aborted (a Streams task that failed before committing): never alerted.
         Outcome aborted = new Outcome.DiscrepancyOpened(openMissing("O9").get(0));
