@@ -54,8 +54,14 @@ public final class StreamsMain {
         Properties alertSettings = StreamsAlerter.takeSettings(props);
         KafkaStreams streams = start(config, settings, props, partitions, replication);
         // Alerts from the outcomes topic, one active alerter across the instances (docs/scale-out.md).
-        StreamsAlerter alerts = StreamsAlerter.startIfConfigured(config.alerts(), settings.outcomesTopic(),
-                alertSettings, Metrics.globalRegistry);
+        StreamsAlerter alerts;
+        try {
+            alerts = StreamsAlerter.startIfConfigured(config.alerts(), settings.outcomesTopic(), alertSettings,
+                    Metrics.globalRegistry);
+        } catch (RuntimeException e) {
+            streams.close();   // never run without the alerts the configuration asks for
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (alerts != null) alerts.close();   // first: hands the alerter role over at once

@@ -8,7 +8,6 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +20,17 @@ import java.util.TreeSet;
  * reported by every partition, so the alerter must see every partition; the others are hot standbys, already in the
  * group, that take over at the next rebalance when the active one leaves or stops heartbeating.
  *
- * <p>Sticky: each member says in its subscription whether it holds the partitions now, and the holder keeps them
- * when another member joins (an instance added for scale must not move the alerter, which would restart its storm
- * windows). With no holder (the first start, or the holder gone) the member with the smallest id gets them.
+ * <p>Sticky: each member says in its subscription the group generation in which it got the partitions (or none),
+ * and the holder keeps them when another member joins (an instance added for scale must not move the alerter, which
+ * would restart its storm windows). Of two claims — a member that was dropped from the group for missing its session
+ * still believes it holds them — the later generation wins. With no claim (the first start, or the holder gone) the
+ * member with the smallest id gets them.
  */
 public final class SingleActiveAssignor implements ConsumerPartitionAssignor {
     static final String NAME = "reconciler-single-active";
 
-    /** Whether this consumer got the partitions at the last rebalance; read by {@link #subscriptionUserData}. */
-    private volatile boolean holding;
+    /** The generation in which this consumer got the partitions at its last rebalance, -1 if it got none. */
+    private volatile int heldSince = -1;
 
     @Override
     public String name() {
@@ -38,22 +39,27 @@ public final class SingleActiveAssignor implements ConsumerPartitionAssignor {
 
     @Override
     public ByteBuffer subscriptionUserData(Set<String> topics) {
-        return ByteBuffer.wrap(new byte[]{(byte) (holding ? 1 : 0)});
+        return ByteBuffer.allocate(4).putInt(0, heldSince);
     }
 
     @Override
     public void onAssignment(Assignment assignment, ConsumerGroupMetadata metadata) {
-        holding = !assignment.partitions().isEmpty();
+        if (assignment.partitions().isEmpty()) heldSince = -1;
+        else heldSince = metadata == null ? 0 : Math.max(0, metadata.generationId());
     }
 
     @Override
     public GroupAssignment assign(Cluster metadata, GroupSubscription group) {
         Map<String, Subscription> members = group.groupSubscription();
-        String active = members.entrySet().stream()
-                .filter(e -> holds(e.getValue()))
-                .map(Map.Entry::getKey)
-                .min(Comparator.naturalOrder())
-                .orElseGet(() -> members.keySet().stream().min(Comparator.naturalOrder()).orElseThrow());
+        String active = null;
+        int since = -1;
+        for (String m : new TreeSet<>(members.keySet())) {
+            int claim = heldSince(members.get(m));
+            if (active == null || claim > since) {
+                active = m;
+                since = claim;
+            }
+        }
         Set<String> topics = new TreeSet<>();
         for (Subscription s : members.values()) topics.addAll(s.topics());
         List<TopicPartition> all = new ArrayList<>();
@@ -66,8 +72,8 @@ public final class SingleActiveAssignor implements ConsumerPartitionAssignor {
         return new GroupAssignment(out);
     }
 
-    private static boolean holds(Subscription s) {
+    private static int heldSince(Subscription s) {
         ByteBuffer b = s.userData();
-        return b != null && b.remaining() > 0 && b.get(b.position()) == 1;
+        return b == null || b.remaining() < 4 ? -1 : b.getInt(b.position());
     }
 }

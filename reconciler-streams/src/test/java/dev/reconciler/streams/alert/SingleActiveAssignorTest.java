@@ -29,8 +29,9 @@ class SingleActiveAssignorTest {
         return out;
     }
 
-    private static Subscription member(boolean holding) {
-        return new Subscription(List.of("outcomes"), ByteBuffer.wrap(new byte[]{(byte) (holding ? 1 : 0)}));
+    /** A member that holds the partitions since {@code generation}, or none (-1). */
+    private static Subscription member(int generation) {
+        return new Subscription(List.of("outcomes"), ByteBuffer.allocate(4).putInt(0, generation));
     }
 
     private static Map<String, Assignment> assign(Map<String, Subscription> members) {
@@ -40,7 +41,7 @@ class SingleActiveAssignorTest {
 
     @Test
     void withNoHolderTheSmallestMemberIdGetsEveryPartition() {
-        Map<String, Assignment> a = assign(Map.of("m-b", member(false), "m-a", member(false), "m-c", member(false)));
+        Map<String, Assignment> a = assign(Map.of("m-b", member(-1), "m-a", member(-1), "m-c", member(-1)));
         assertThat(a.get("m-a").partitions()).containsExactlyInAnyOrder(new TopicPartition("outcomes", 0),
                 new TopicPartition("outcomes", 1), new TopicPartition("outcomes", 2), new TopicPartition("outcomes", 3));
         assertThat(a.get("m-b").partitions()).isEmpty();
@@ -49,7 +50,15 @@ class SingleActiveAssignorTest {
 
     @Test
     void theHolderKeepsThemWhenAnotherInstanceJoins() {
-        Map<String, Assignment> a = assign(Map.of("m-a", member(false), "m-c", member(true)));
+        Map<String, Assignment> a = assign(Map.of("m-a", member(-1), "m-c", member(7)));
+        assertThat(a.get("m-c").partitions()).hasSize(4);
+        assertThat(a.get("m-a").partitions()).isEmpty();
+    }
+
+    @Test
+    void ofTwoClaimsTheLaterGenerationWins() {
+        // m-a was dropped for missing its session in generation 7 and still believes it holds them; m-c got them in 8
+        Map<String, Assignment> a = assign(Map.of("m-a", member(7), "m-c", member(8)));
         assertThat(a.get("m-c").partitions()).hasSize(4);
         assertThat(a.get("m-a").partitions()).isEmpty();
     }
@@ -57,10 +66,11 @@ class SingleActiveAssignorTest {
     @Test
     void theAssignorRemembersWhetherItHoldsThePartitions() {
         SingleActiveAssignor assignor = new SingleActiveAssignor();
-        assertThat(assignor.subscriptionUserData(Set.of("outcomes")).get(0)).isEqualTo((byte) 0);
-        assignor.onAssignment(new Assignment(List.of(new TopicPartition("outcomes", 0))), null);
-        assertThat(assignor.subscriptionUserData(Set.of("outcomes")).get(0)).isEqualTo((byte) 1);
+        assertThat(assignor.subscriptionUserData(Set.of("outcomes")).getInt(0)).isEqualTo(-1);
+        assignor.onAssignment(new Assignment(List.of(new TopicPartition("outcomes", 0))),
+                new org.apache.kafka.clients.consumer.ConsumerGroupMetadata("g", 5, "m-a", java.util.Optional.empty()));
+        assertThat(assignor.subscriptionUserData(Set.of("outcomes")).getInt(0)).isEqualTo(5);
         assignor.onAssignment(new Assignment(List.of()), null);
-        assertThat(assignor.subscriptionUserData(Set.of("outcomes")).get(0)).isEqualTo((byte) 0);
+        assertThat(assignor.subscriptionUserData(Set.of("outcomes")).getInt(0)).isEqualTo(-1);
     }
 }
