@@ -39,6 +39,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Alerts in the distributed mode: reads the outcomes topic and delivers it through the embedded mode's own alert
@@ -76,13 +78,18 @@ public final class StreamsAlerter implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     /** On a clean stop, how long the sinks get to deliver the outbox before the offsets are committed. */
     private static final Duration DRAIN = Duration.ofSeconds(5);
+    /** After a consumer failure, the wait before rejoining the group. */
+    private static final Duration RESTART_PAUSE = Duration.ofSeconds(5);
 
     private final AlertsConfig config;
     private final String topic;
     private final MeterRegistry registry;
     private final InstantSource clock;
     private final int maxOutbox;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Properties consumerProps;
+    /** Replaced after a failure; only the consumer thread uses it (and {@link #stop} wakes it). */
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private final CountDownLatch stopping = new CountDownLatch(1);
     /** With an Alertmanager sink: the open discrepancies, for a successor's firing set (see {@link OpenDiscrepancies}). */
     private final OpenDiscrepancies open;
     private final Thread thread;
@@ -129,7 +136,9 @@ public final class StreamsAlerter implements AutoCloseable {
         this.clock = clock;
         this.maxOutbox = maxOutbox;
         this.open = openTopic == null ? null : new OpenDiscrepancies(openTopic, connection);
-        this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumerProps = consumerProps;
+        // Created here, so that a wrong consumer setting fails the start rather than the thread.
+        this.consumer = newConsumer();
         meters.add(Gauge.builder("reconciler_alerts_active", () -> isActive ? 1 : 0)
                 .description("1 while this instance is the distributed mode's active alerter").register(registry));
         meters.add(Gauge.builder("reconciler_alerts_outcomes_lag_records", () -> lag)
@@ -247,40 +256,69 @@ public final class StreamsAlerter implements AutoCloseable {
 
     // ---------------------------------------------------------------- the consumer thread
 
+    private KafkaConsumer<String, byte[]> newConsumer() {
+        return new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Consumes until closed. A failure of the consumer (or of a rebalance step) ends this instance's role — a standby
+     * takes over — and a new consumer rejoins the group {@link #RESTART_PAUSE} later: the alerter never stays down
+     * while the process runs.
+     */
     private void run() {
-        try {
-            consumer.subscribe(List.of(topic), new Rebalance());
-            while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
-                if (active == null) continue;
-                if (!records.isEmpty()) journal(records);
-                commitDelivered(false);
-                pace();
-                measureLag();
-            }
-        } catch (WakeupException | InterruptException e) {
-            // closing
-        } catch (RuntimeException e) {
-            log.error("alerts: the outcomes consumer failed; this instance stops alerting (another instance takes"
-                    + " over if one runs; restart this one to rejoin): {}", e.toString(), e);
-        } finally {
-            if (!crashed && active != null) {
-                // What the sinks deliver now, the successor need not send again.
-                active.service.drain(DRAIN);
-            }
-            deactivate(!crashed);
+        while (true) {
             try {
-                if (crashed) {
-                    // As a killed process: no goodbye to the group, which notices after the session timeout.
-                    consumer.close(CloseOptions.groupMembershipOperation(
-                            CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
-                } else {
-                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
-                }
+                consume();
+            } catch (WakeupException | InterruptException e) {
+                // closing
             } catch (RuntimeException e) {
-                log.warn("alerts: closing the outcomes consumer failed: {}", e.toString());
+                if (running) {
+                    log.error("alerts: the outcomes consumer failed; this instance leaves the alerter role (a standby"
+                            + " takes over) and rejoins in {} s: {}", RESTART_PAUSE.toSeconds(), e.toString(), e);
+                }
+            } finally {
+                leave();
             }
-            if (open != null) open.close(crashed);
+            try {
+                if (!running || stopping.await(RESTART_PAUSE.toMillis(), TimeUnit.MILLISECONDS)) break;
+                consumer = newConsumer();
+            } catch (InterruptedException | RuntimeException e) {
+                if (running) log.error("alerts: cannot create the outcomes consumer; this instance sends no alerts", e);
+                break;
+            }
+        }
+        if (open != null) open.close(crashed);
+    }
+
+    private void consume() {
+        consumer.subscribe(List.of(topic), new Rebalance());
+        while (running) {
+            ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+            if (active == null) continue;
+            if (!records.isEmpty()) journal(records);
+            commitDelivered(false);
+            pace();
+            measureLag();
+        }
+    }
+
+    /** Ends the role (committing what was delivered, unless crashing) and closes the consumer. */
+    private void leave() {
+        if (!crashed && active != null) {
+            // What the sinks deliver now, the successor need not send again.
+            active.service.drain(DRAIN);
+        }
+        deactivate(!crashed);
+        try {
+            if (crashed) {
+                // As a killed process: no goodbye to the group, which notices after the session timeout.
+                consumer.close(CloseOptions.groupMembershipOperation(
+                        CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
+            } else {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
+            }
+        } catch (RuntimeException e) {
+            log.warn("alerts: closing the outcomes consumer failed: {}", e.toString());
         }
     }
 
@@ -448,7 +486,12 @@ public final class StreamsAlerter implements AutoCloseable {
         if (!running) return;
         crashed = crash;
         running = false;
-        consumer.wakeup();
+        stopping.countDown();
+        try {
+            consumer.wakeup();
+        } catch (RuntimeException e) {
+            // between two consumers (after a failure): the thread sees the stop before creating the next
+        }
         try {
             thread.join(Duration.ofSeconds(30).toMillis());
         } catch (InterruptedException e) {

@@ -202,9 +202,9 @@ class StreamsAlerterTest {
     void whenTheActiveAlerterDiesTheStandbyTakesOverAndSendsEveryTransitionItHadNotDelivered() throws Exception {
         AlertsConfig config = AlertsConfig.of(null, List.of(SinkConfig.of("hook", SinkType.WEBHOOK, hook.url())
                 .withBackoff(Duration.ofMillis(50), Duration.ofMillis(200))));
-        StreamsAlerter first = alerter(config, java.time.InstantSource.system());
+        StreamsAlerter first = alerter(config, nearT0());
         await().atMost(WAIT).until(first::active);
-        StreamsAlerter second = alerter(config, java.time.InstantSource.system());
+        StreamsAlerter second = alerter(config, nearT0());
         await().atMost(WAIT).until(() -> members() == 2);
         assertThat(first.active()).as("a joining instance does not move the alerter").isTrue();
         assertThat(second.active()).isFalse();
@@ -242,7 +242,7 @@ class StreamsAlerterTest {
                 takeover, delivered);
 
         // A clean stop hands over at once (no session timeout to wait out).
-        StreamsAlerter third = alerter(config, java.time.InstantSource.system());
+        StreamsAlerter third = alerter(config, nearT0());
         await().atMost(WAIT).until(() -> members() == 2);
         t0 = System.nanoTime();
         second.close();
@@ -260,7 +260,7 @@ class StreamsAlerterTest {
         // re-read from the committed offsets would have the older open discrepancies resolved minutes later.
         AlertsConfig config = AlertsConfig.of(null, List.of(SinkConfig.of("am", SinkType.ALERTMANAGER,
                 alertmanager.url())));
-        StreamsAlerter first = alerter(config, java.time.InstantSource.system());
+        StreamsAlerter first = alerter(config, nearT0());
         await().atMost(WAIT).until(first::active);
         List<Discrepancy> opened = openMissing("A1", "A2", "A3");
         for (Discrepancy d : opened) commit(List.of(record(new Outcome.DiscrepancyOpened(d))));
@@ -269,7 +269,7 @@ class StreamsAlerterTest {
 
         first.crash();
         int from = alertmanager.requests().size();
-        StreamsAlerter second = alerter(config, java.time.InstantSource.system());
+        StreamsAlerter second = alerter(config, nearT0());
         await().atMost(WAIT).until(second::active);
         await().atMost(WAIT).untilAsserted(() -> {
             Set<String> keys = new HashSet<>();
@@ -282,6 +282,15 @@ class StreamsAlerterTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * A running clock an hour after the engine's fixtures' T0: the outbox drops entries older than
+     * {@code alerts.journalMaxAge} (7 days) by its clock, and T0 may be further in the past than that.
+     */
+    private static java.time.InstantSource nearT0() {
+        return java.time.Clock.offset(java.time.Clock.systemUTC(),
+                Duration.between(Instant.now(), T0.plus(Duration.ofHours(1))));
+    }
 
     private StreamsAlerter alerter(AlertsConfig config, java.time.InstantSource clock) {
         Properties p = new Properties();
