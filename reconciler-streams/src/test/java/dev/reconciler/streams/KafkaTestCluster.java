@@ -8,6 +8,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.apache.kafka.connect.util.clusters.WorkerHandle;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,13 +18,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
  * The module's one in-process Kafka for tests: a KRaft broker and one Kafka Connect worker (distributed mode),
  * Kafka's own test kit ({@link EmbeddedConnectCluster}), started on first use and shared by every test class of the
- * JVM, stopped when the JVM exits. The broker is the broker of every Kafka test here — Streams applications (in this
+ * JVM, stopped when the test run ends. The broker is the broker of every Kafka test here — Streams applications (in this
  * JVM or in processes of their own, by {@link #bootstrapServers()}), consumers and the Connect worker.
  *
  * <p>Sharing rules, so that test classes do not disturb each other and the suite passes twice in a row:
@@ -41,6 +44,7 @@ public final class KafkaTestCluster {
 
     private final EmbeddedConnectCluster connect;
     private final Duration startTime;
+    private final AtomicBoolean stopped = new AtomicBoolean();
 
     private KafkaTestCluster() {
         Properties broker = new Properties();
@@ -54,6 +58,13 @@ public final class KafkaTestCluster {
         // Source offsets are committed every second, not every minute: a worker that stops between commits re-reads
         // less (at-least-once either way; the engine absorbs a re-read row, see the end-to-end test).
         worker.put("offset.flush.interval.ms", "1000");
+        // The plugins are found by their ServiceLoader manifests (Debezium's have them) instead of by scanning this
+        // module's whole class path, which took most of the worker's 30-60 s start on a loaded machine.
+        worker.put("plugin.discovery", "service_load");
+        // As docs/scale-out.md's workers: generated connector configurations name their secrets by reference.
+        worker.put("config.providers", "file,env");
+        worker.put("config.providers.file.class", "org.apache.kafka.common.config.provider.FileConfigProvider");
+        worker.put("config.providers.env.class", "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
         // A connector that fails to start is reported at once rather than retried for minutes.
         worker.put("scheduled.rebalance.max.delay.ms", "0");
         connect = new EmbeddedConnectCluster.Builder()
@@ -71,17 +82,48 @@ public final class KafkaTestCluster {
                 bootstrapServers(), connectUrl(), startTime.toMillis() / 1000.0);
     }
 
-    /** The shared cluster, started on the first call (by any test class), stopped at JVM exit. */
+    /**
+     * The shared cluster, started on the first call (by any test class), stopped when the test run ends
+     * ({@link StopWhenTheRunEnds}) or, failing that, at JVM exit.
+     */
     public static KafkaTestCluster get() {
         KafkaTestCluster c = instance;
         if (c != null) return c;
         synchronized (KafkaTestCluster.class) {
             if (instance == null) {
                 KafkaTestCluster started = new KafkaTestCluster();
-                Runtime.getRuntime().addShutdownHook(new Thread(started.connect::stop, "kafka-test-cluster-stop"));
+                Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "kafka-test-cluster-stop"));
                 instance = started;
             }
             return instance;
+        }
+    }
+
+    /** Stops the shared cluster if one was started; a later {@link #get()} starts a new one. */
+    static void stopShared() {
+        KafkaTestCluster c;
+        synchronized (KafkaTestCluster.class) {
+            c = instance;
+            instance = null;
+        }
+        if (c != null) c.stop();
+    }
+
+    private void stop() {
+        if (stopped.compareAndSet(false, true)) connect.stop();
+    }
+
+    /**
+     * Stops the shared cluster when JUnit's launcher session closes (registered in
+     * META-INF/services/org.junit.platform.launcher.LauncherSessionListener), before the JVM exits. At JVM exit each
+     * Connect worker's own shutdown hook stops its REST server, and with the Jetty 12.1 of this class path that stop
+     * never returns when it races the JVM's other hooks: Surefire then waits 30 s and kills the fork. Stopped
+     * earlier, the workers' hooks find them stopped and return at once.
+     */
+    public static final class StopWhenTheRunEnds implements LauncherSessionListener {
+        @Override
+        public void launcherSessionClosed(LauncherSession session) {
+            stopShared();
         }
     }
 
@@ -151,6 +193,34 @@ public final class KafkaTestCluster {
      */
     public List<ConsumerRecord<byte[], byte[]>> readUntilQuiet(String topic, Duration quiet, Duration atMost) {
         return read(topic, records -> false, quiet, atMost);
+    }
+
+    /**
+     * Reads a topic from its beginning with {@code read_committed} up to its end as of this call (the last stable
+     * offset of each partition); for topics that are never quiet, such as change topics with heartbeats.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> readToEnd(String topic, Duration atMost) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        long deadline = System.nanoTime() + atMost.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, p.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (true) {
+                boolean done = true;
+                for (TopicPartition p : partitions) done &= consumer.position(p) >= end.get(p);
+                if (done) return out;
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("topic " + topic + ": not read to its end " + end + " in "
+                            + atMost.toSeconds() + " s (" + out.size() + " records)");
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
     }
 
     private List<ConsumerRecord<byte[], byte[]>> read(String topic,

@@ -30,12 +30,12 @@ import java.util.Set;
  * {@code changed_quantity} of the lowest-id right row, QUANTITY_MISMATCH with difference right − left when they
  * differ.
  */
-final class FinalTablesOracle {
+public final class FinalTablesOracle {
     private FinalTablesOracle() {
     }
 
     /** One open discrepancy the final tables call for; {@code difference} is plain text, for quantity mismatches. */
-    record Expected(String rule, String type, String key, String difference) {
+    public record Expected(String rule, String type, String key, String difference) {
         @Override
         public String toString() {
             return rule + " " + type + " " + key + (difference == null ? "" : " (difference " + difference + ")");
@@ -56,7 +56,7 @@ final class FinalTablesOracle {
     }
 
     /** What the final tables of both servers call for, in a stable order. */
-    static Set<Expected> judge(LocalMariaDbServer orders, LocalMariaDbServer inventory) throws SQLException {
+    public static Set<Expected> judge(LocalMariaDbServer orders, LocalMariaDbServer inventory) throws SQLException {
         Set<Expected> out = new LinkedHashSet<>();
         try (Connection o = orders.connect(DemoSchema.ORDERS_DB); Connection i = inventory.connect(DemoSchema.INVENTORY_DB)) {
             for (RuleSql rule : RULES) {
@@ -92,11 +92,11 @@ final class FinalTablesOracle {
     }
 
     /** The key as the alert labels write it: {@code order_id=O1,goods_id=1003}. */
-    static String key(String orderId, String goodsId) {
+    public static String key(String orderId, String goodsId) {
         return "order_id=" + orderId + ",goods_id=" + goodsId;
     }
 
-    static String plain(BigDecimal d) {
+    public static String plain(BigDecimal d) {
         return d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString();
     }
 

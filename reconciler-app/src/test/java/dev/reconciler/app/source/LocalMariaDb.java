@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A private MariaDB with the binlog on, started by scripts/local-mariadb.sh on a free loopback port in a temp
  * directory, removed again by {@link #close()}. Root logs in over TCP with an empty password.
  */
-final class LocalMariaDb implements TestDatabase, AutoCloseable {
+public final class LocalMariaDb implements TestDatabase, AutoCloseable {
     private final LocalMariaDbServer server;
     final Path dir;
     final int port;
@@ -28,7 +28,7 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
         this.flavour = flavour;
     }
 
-    static LocalMariaDb start(int serverId, String... extraArgs) throws IOException, InterruptedException {
+    public static LocalMariaDb start(int serverId, String... extraArgs) throws IOException, InterruptedException {
         return start(SourceConfig.Flavour.MARIADB, serverId, extraArgs);
     }
 
@@ -37,7 +37,7 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
      * (debezium-connector-mysql), since MySQL itself cannot be installed here. A later version string breaks the
      * bundled MySQL JDBC driver, one with "MariaDB" in it makes the MySQL binlog client lose rows.
      */
-    static LocalMariaDb startPosingAsMySql57(int serverId) throws IOException, InterruptedException {
+    public static LocalMariaDb startPosingAsMySql57(int serverId) throws IOException, InterruptedException {
         return start(SourceConfig.Flavour.MYSQL, serverId, "--version=5.7.19-log");
     }
 
@@ -53,17 +53,17 @@ final class LocalMariaDb implements TestDatabase, AutoCloseable {
     }
 
     /** Stops the server, keeping its data (a database outage). */
-    void stop() {
+    public void stop() {
         server.close();
     }
 
     /** Starts it again on the same port with the same data. */
-    void restart() throws IOException, InterruptedException {
+    public void restart() throws IOException, InterruptedException {
         server.restart();
     }
 
     /** Kills the server at once (SIGKILL): connections drop mid-statement, as in a crash. Data stays. */
-    void kill() throws IOException, InterruptedException {
+    public void kill() throws IOException, InterruptedException {
         long pid = Long.parseLong(Files.readString(dir.resolve("mysqld.pid")).trim());
         ProcessHandle server = ProcessHandle.of(pid).orElse(null);
         if (server == null) return;

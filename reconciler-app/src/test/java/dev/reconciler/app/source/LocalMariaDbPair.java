@@ -9,10 +9,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@link EndToEndScenarios}; started before the class's tests, stopped after them. Register it as a static field
  * with {@code @RegisterExtension}.
  */
-final class LocalMariaDbPair implements BeforeAllCallback, AfterAllCallback {
+public final class LocalMariaDbPair implements BeforeAllCallback, AfterAllCallback {
     /** How a server is started ({@link LocalMariaDb#start}, {@link LocalMariaDb#startPosingAsMySql57}). */
     @FunctionalInterface
-    interface Starter {
+    public interface Starter {
         LocalMariaDb start(int serverId) throws Exception;
     }
 
@@ -22,7 +22,7 @@ final class LocalMariaDbPair implements BeforeAllCallback, AfterAllCallback {
     private LocalMariaDb orders;
     private LocalMariaDb inventory;
 
-    LocalMariaDbPair(Starter starter, int ordersServerId, int inventoryServerId) {
+    public LocalMariaDbPair(Starter starter, int ordersServerId, int inventoryServerId) {
         this.starter = starter;
         this.ordersServerId = ordersServerId;
         this.inventoryServerId = inventoryServerId;
@@ -41,11 +41,11 @@ final class LocalMariaDbPair implements BeforeAllCallback, AfterAllCallback {
         if (inventory != null) inventory.close();
     }
 
-    LocalMariaDb orders() {
+    public LocalMariaDb orders() {
         return orders;
     }
 
-    LocalMariaDb inventory() {
+    public LocalMariaDb inventory() {
         return inventory;
     }
 }

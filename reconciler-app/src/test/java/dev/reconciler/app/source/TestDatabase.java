@@ -5,7 +5,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /** A database server an end-to-end scenario runs against: a local MariaDB or a MySQL container. */
-interface TestDatabase {
+public interface TestDatabase {
     SourceConfig.Flavour flavour();
 
     String host();
