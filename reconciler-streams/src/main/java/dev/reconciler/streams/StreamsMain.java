@@ -1,11 +1,13 @@
 package dev.reconciler.streams;
 
+import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
 import dev.reconciler.app.metrics.MetricsConfig;
 import dev.reconciler.core.rule.EngineConfig;
+import dev.reconciler.streams.alert.StreamsAlerter;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -84,7 +86,8 @@ public final class StreamsMain {
      * One running instance: the HTTP endpoint ({@link StreamsApi}: metrics, health, status, discrepancies across
      * instances), the metrics, and the Kafka Streams application. Closing stops them in reverse order.
      */
-    public record Instance(KafkaStreams streams, StreamsApi api, StreamsMetrics metrics) implements AutoCloseable {
+    public record Instance(KafkaStreams streams, StreamsApi api, StreamsMetrics metrics, StreamsAlerter alerts)
+            implements AutoCloseable {
         /**
          * Kafka Streams' consumers do not leave the group when closed (so that a restarted instance gets its tasks
          * back without a rebalance); the group then notices a stopped instance only after
@@ -105,13 +108,16 @@ public final class StreamsMain {
          */
         public static Instance start(ReconcilerConfig config, Properties properties) throws InterruptedException {
             return start(config.engine(), config.http(), config.metrics(), config.state().dir(), settings(config),
-                    properties);
+                    properties, config.alerts());
         }
 
-        /** As above, from the parts of the configuration it uses. */
+        /**
+         * As above, from the parts of the configuration it uses; {@code alertsConfig} null (or without sinks) runs
+         * no alerter.
+         */
         public static Instance start(EngineConfig engine, ApiConfig http, MetricsConfig metricsConfig, Path stateDir,
-                                     ReconcilerTopology.Settings settings, Properties properties)
-                throws InterruptedException {
+                                     ReconcilerTopology.Settings settings, Properties properties,
+                                     AlertsConfig alertsConfig) throws InterruptedException {
             Properties props = new Properties();
             props.putAll(properties);
             int partitions = Integer.parseInt(props.getProperty("reconciler.facts.partitions", "4").trim());
@@ -127,12 +133,23 @@ public final class StreamsMain {
                 props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
                 Endpoint.defaults(props, stateDir);
                 props.putIfAbsent(LEAVE_ON_CLOSE, "true");
+                // After the defaults: the alerter needs the same bootstrap servers (possibly from the environment).
+                Properties alertSettings = StreamsAlerter.takeSettings(props);
                 KafkaStreams streams = StreamsMain.start(engine, settings, props, partitions, replication, tasks);
                 metrics.bind(streams);
+                // Alerts from the outcomes topic, one active alerter across the instances (docs/scale-out.md).
+                StreamsAlerter alerts;
+                try {
+                    alerts = alertsConfig == null ? null : StreamsAlerter.startIfConfigured(alertsConfig,
+                            settings.outcomesTopic(), alertSettings, metrics.registry());
+                } catch (RuntimeException e) {
+                    streams.close();   // never run without the alerts the configuration asks for
+                    throw e;
+                }
                 api.serve(streams, self, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG, "reconciler"));
                 log.info("distributed mode: HTTP endpoint {} (advertised to the other instances as {}:{})", api.url(),
                         self.host(), self.port());
-                return new Instance(streams, api, metrics);
+                return new Instance(streams, api, metrics, alerts);
             } catch (RuntimeException | InterruptedException e) {
                 api.close();
                 metrics.close();
@@ -140,9 +157,13 @@ public final class StreamsMain {
             }
         }
 
-        /** Stops the application (committing, and leaving the group: {@link #LEAVE_ON_CLOSE}), then the endpoint. */
+        /**
+         * Stops the alerter first (it hands the alerter role over at once), then the application (committing, and
+         * leaving the group: {@link #LEAVE_ON_CLOSE}), then the endpoint.
+         */
         @Override
         public void close() {
+            if (alerts != null) alerts.close();
             streams.close(Duration.ofSeconds(30));
             api.close();
             metrics.close();

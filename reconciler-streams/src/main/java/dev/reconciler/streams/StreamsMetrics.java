@@ -5,6 +5,7 @@ import dev.reconciler.core.rule.EngineConfig;
 import dev.reconciler.app.metrics.ReconcilerMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
@@ -65,6 +66,11 @@ public final class StreamsMetrics implements AutoCloseable {
         this.streams = streams;
         kafka = new KafkaStreamsMetrics(streams);
         kafka.bindTo(registry);
+    }
+
+    /** The registry {@code /metrics} serves, for the instance's other parts (the alerter). */
+    public MeterRegistry registry() {
+        return registry;
     }
 
     public String scrape() {

@@ -110,7 +110,8 @@ class StreamsApiTest {
         props.put("reconciler.facts.partitions", "2");
         props.put("reconciler.replication.factor", "1");
         ApiConfig http = new ApiConfig("127.0.0.1", 0, TOKEN, true, ApiConfig.defaults().limits());
-        return StreamsMain.Instance.start(CONFIG, http, MetricsConfig.defaults(), dir.resolve(name), settings, props);
+        return StreamsMain.Instance.start(CONFIG, http, MetricsConfig.defaults(), dir.resolve(name), settings, props,
+                null);
     }
 
     static Instant at(double seconds) {
