@@ -1,6 +1,10 @@
 package dev.reconciler.streams;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reconciler.app.alert.AlertsConfig;
+import dev.reconciler.app.alert.Receiver;
+import dev.reconciler.app.alert.SinkConfig;
+import dev.reconciler.app.alert.SinkType;
 import dev.reconciler.app.api.ApiConfig;
 import dev.reconciler.app.api.Json;
 import dev.reconciler.app.metrics.MetricsConfig;
@@ -64,6 +68,8 @@ class StreamsApiTest {
     static Path dir;
     static StreamsMain.Instance a;
     static StreamsMain.Instance b;
+    /** Both instances' webhook: one of them is the active alerter (docs/scale-out.md, alerts). */
+    static final Receiver hook = new Receiver();
     static final HttpClient client = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -110,8 +116,10 @@ class StreamsApiTest {
         props.put("reconciler.facts.partitions", "2");
         props.put("reconciler.replication.factor", "1");
         ApiConfig http = new ApiConfig("127.0.0.1", 0, TOKEN, true, ApiConfig.defaults().limits());
+        AlertsConfig alerts = AlertsConfig.of(null, List.of(SinkConfig.of("hook", SinkType.WEBHOOK, hook.url())
+                .withStormThreshold(1000)));
         return StreamsMain.Instance.start(CONFIG, http, MetricsConfig.defaults(), dir.resolve(name), settings, props,
-                null);
+                alerts);
     }
 
     static Instant at(double seconds) {
@@ -122,6 +130,7 @@ class StreamsApiTest {
     static void stop() {
         if (a != null) a.close();
         if (b != null) b.close();   // idempotent
+        hook.close();
     }
 
     record Reply(int status, JsonNode json, String text) {
@@ -244,11 +253,39 @@ class StreamsApiTest {
     }
 
     /**
+     * The instance wiring starts an alerter on each instance: exactly one of them is active, it alerts every
+     * discrepancy of both partitions once, and its metrics are on that instance's /metrics.
+     */
+    @Test
+    @Order(3)
+    void oneOfTheInstancesAlertsEveryDiscrepancyOfBothPartitions() throws Exception {
+        settled();
+        Set<String> ids = new HashSet<>(ids(get(a, "/api/discrepancies?limit=1000")));
+        await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
+            Set<String> alerted = new HashSet<>();
+            for (Receiver.Request r : hook.accepted()) {
+                JsonNode body = r.json();
+                if (body.path("event").asText().equals("discrepancy.opened")) {
+                    alerted.add(body.path("discrepancy").path("id").asText());
+                }
+            }
+            assertThat(alerted).isEqualTo(ids);
+        });
+        assertThat(alertsActive(get(a, "/metrics").text()) + alertsActive(get(b, "/metrics").text()))
+                .as("exactly one active alerter over the instances").isEqualTo(1.0);
+    }
+
+    static double alertsActive(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("reconciler_alerts_active"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /**
      * When an instance leaves, the other takes its partition over (restoring its stores from the changelog), is not
      * ready meanwhile, and then answers for both partitions alone. Last: it stops instance b.
      */
     @Test
-    @Order(3)
+    @Order(4)
     void whenAnInstanceLeavesTheOtherIsNotReadyUntilItRunsBothPartitions() throws Exception {
         settled();
         List<String> before = ids(get(a, "/api/discrepancies?limit=1000"));
