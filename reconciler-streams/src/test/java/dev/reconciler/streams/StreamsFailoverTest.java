@@ -268,8 +268,10 @@ class StreamsFailoverTest {
             if (!s.outcome().type().equals("PairMatched")) continue;
             Instant commit = Instant.parse(s.outcome().outcome().path("lastCommit").asText());
             long lag = Duration.between(commit, s.readAt()).toMillis();
-            String window = commit.isBefore(killed) && s.readAt().isBefore(killed) ? "before the kill"
-                    : s.readAt().isAfter(resumedAll.plusSeconds(5)) ? "5 s after resumption on" : "during the move";
+            String window = s.readAt().isBefore(killed.minusSeconds(10)) ? "scale-out (start to kill - 10 s)"
+                    : s.readAt().isBefore(killed) ? "the 10 s before the kill"
+                    : s.readAt().isAfter(resumedAll.plusSeconds(5)) ? "from 5 s after resumption on"
+                    : "kill to 5 s after resumption";
             lags.computeIfAbsent(window, k -> new ArrayList<>()).add(lag);
         }
         lags.forEach((window, l) -> {
