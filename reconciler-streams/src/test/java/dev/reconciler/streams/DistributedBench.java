@@ -26,10 +26,13 @@ import java.util.Properties;
  *
  * <pre>
  *   DistributedBench [--orders N] [--configs 1,2,4] [--heap 1g] [--out target/bench/distributed.md]
+ *                    [--set commit.interval.ms=1000 ...]   (Streams settings for the instance)
  * </pre>
  */
 public final class DistributedBench {
     static final Duration GRACE = Duration.ofSeconds(5);
+    /** Streams settings given with --set (e.g. commit.interval.ms=1000), on top of the defaults. */
+    static final Properties EXTRA = new Properties();
 
     record Figure(int partitions, int threads, long events, double seconds, double eventsPerSecond,
                   double cpuSeconds, double cpuPerMillion, double brokerCpuSeconds, double startSeconds,
@@ -48,8 +51,13 @@ public final class DistributedBench {
                         .toList();
                 case "--heap" -> heap = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
+                case "--set" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    EXTRA.put(kv[0], kv[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: DistributedBench [--orders N] [--configs 1,2,4] [--heap 1g] [--out FILE]");
+                        + "; usage: DistributedBench [--orders N] [--configs 1,2,4] [--heap 1g] [--out FILE]"
+                        + " [--set streams.property=value ...]");
             }
         }
         List<Figure> figures = new ArrayList<>();
@@ -89,6 +97,7 @@ public final class DistributedBench {
             p.put("reconciler.facts.partitions", String.valueOf(partitions));
             p.put("reconciler.replication.factor", "1");
             p.put("num.stream.threads", String.valueOf(partitions));
+            p.putAll(EXTRA);
             try (OutcomesWatcher outcomes = new OutcomesWatcher(bootstrap, "reconciler.outcomes", partitions, true)) {
                 Instant launched = Instant.now();
                 instance = StreamsProcess.start("bench-" + partitions, dir.resolve("instance"), yaml, p,
@@ -186,8 +195,8 @@ public final class DistributedBench {
     static String table(int orders, List<Figure> figures) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "Backlog: %,d orders of a flash sale (%,d change events with heartbeats),"
-                + " one Streams instance, exactly-once v2, RocksDB stores; load average at the end %.1f on %d cores.%n%n",
-                orders, figures.isEmpty() ? 0 : figures.get(0).events(),
+                + " one Streams instance, exactly-once v2, RocksDB stores%s; load average at the end %.1f on %d cores.%n%n",
+                orders, figures.isEmpty() ? 0 : figures.get(0).events(), EXTRA.isEmpty() ? "" : ", " + EXTRA,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors()));
         b.append("| facts partitions = stream threads | drain time | events/s | instance CPU | CPU s per million events"
