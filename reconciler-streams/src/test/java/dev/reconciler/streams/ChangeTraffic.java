@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Writes a {@link FlashSaleHistory} into the change topics as the Debezium connectors in Kafka Connect write them
  * (JSON with schemas, keyed by the row's primary key, one partition per source): either in real time on a thread of
- * its own (each change when the wall clock reaches its commit time), or all at once (a backlog). Idempotent
- * producer, so each source's binlog order is kept.
+ * its own (each change when the wall clock reaches its commit time), or all at once (a backlog). One request in
+ * flight, so each source's binlog order is kept.
  */
 final class ChangeTraffic implements AutoCloseable {
     private final FlashSaleHistory history;
@@ -31,11 +31,29 @@ final class ChangeTraffic implements AutoCloseable {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // One request in flight keeps each source's order across retries. Not idempotent: on the in-process
+        // broker, an idempotent producer's first batch to a topic created a moment before could be refused
+        // forever (NOT_LEADER, then OUT_OF_ORDER_SEQUENCE on every retry). A retried batch may be written twice,
+        // which Debezium's at-least-once delivery does too; the engine absorbs a re-read row.
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         // No compression, as a Connect worker's producer by default.
         producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        // The change topics were just created: wait until each has a leader before the first write.
+        for (String topic : java.util.List.of(history.ordersTopic(), history.inventoryTopic())) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (producer.partitionsFor(topic).stream().anyMatch(i -> i.leader() == null || i.leader().isEmpty())) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("topic " + topic + ": no leader");
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
     }
 
     /**
