@@ -19,12 +19,32 @@
 # (connector properties for the reconciler and both bare engines, as `sources[].debezium` passes them).
 # BENCH_JAVA_OPTS adds JVM options (e.g. another GC).
 #
+# The distributed mode (docs/scale-out.md, "Benchmark"): Kafka Streams on an in-process KRaft broker, one Streams
+# instance as its own JVM draining a pre-produced backlog of change events, with 1, 2 and 4 facts partitions and as
+# many stream threads; events/s, CPU per million events, the broker's CPU. No database is needed.
+#
+#   scripts/bench.sh --distributed                   # 100k orders (about 190k change events) per configuration
+#   scripts/bench.sh --distributed --orders 300k --configs 1,2,4 --heap 1g --out target/bench/distributed.md
+#   scripts/bench.sh --distributed --set commit.interval.ms=1000    # any Streams setting for the instance
+#
 # Builds reconciler-app (and reconciler-core) without running tests, installs MariaDB when missing
 # (scripts/local-mariadb.sh), starts two private servers on free loopback ports and removes them and every temp
 # directory at the end. Measures: nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = "--distributed" ]; then
+  shift
+  mkdir -p target/bench
+  # One reactor run: the classpath then names the modules' freshly built jars (each module writes the file in
+  # turn; reconciler-streams comes last).
+  mvn -B -ntp -q -pl reconciler-streams -am package dependency:build-classpath -DskipTests \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/target/bench/streams.classpath"
+  cp="reconciler-streams/target/test-classes:reconciler-streams/target/classes:$(cat target/bench/streams.classpath)"
+  # This JVM holds the broker and the backlog's producer; the Streams instance is a child JVM (--heap).
+  # shellcheck disable=SC2086
+  exec java -Xms1g -Xmx1g ${BENCH_JAVA_OPTS:-} -cp "$cp" dev.reconciler.streams.DistributedBench "$@"
+fi
 jfr=()
 args=()
 for a in "$@"; do
