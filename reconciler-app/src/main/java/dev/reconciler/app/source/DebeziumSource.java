@@ -102,7 +102,8 @@ public final class DebeziumSource implements AutoCloseable {
     private final ScheduledExecutorService control;
     private final ScheduledExecutorService heartbeats;
     private final AtomicBoolean heartbeatScheduled = new AtomicBoolean();
-    private Connection heartbeatConnection;
+    /** Null without a heartbeat table; used by the heartbeat thread only, closed after it stopped. */
+    private final HeartbeatWriter heartbeatWriter;
     /** The configuration the last attempt settled on (the detected flavour for {@code auto}). */
     private volatile SourceConfig config;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
@@ -152,6 +153,10 @@ public final class DebeziumSource implements AutoCloseable {
         this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name(), config.name()));
         this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control", config.name()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name(), config.name()));
+        // Writes with the settled configuration (the detected flavour); failures are logged at DEBUG: the source's
+        // own state already says when its database is unreachable.
+        this.heartbeatWriter = config.heartbeatTable() == null ? null
+                : new HeartbeatWriter(() -> this.config, clock, false);
     }
 
     /** The source's own threads carry its name in the MDC: the JSON log's {@code source} field. */
@@ -218,10 +223,10 @@ public final class DebeziumSource implements AutoCloseable {
             }
             prepareSnapshot(c);
             if (c.heartbeatTable() != null && heartbeatScheduled.compareAndSet(false, true)) {
-                createHeartbeatTable(c);
-                // Our own heartbeat writer, not Debezium's heartbeat.action.query: Debezium only runs that query
-                // while binlog events arrive, and an idle server sends none for 30 s (its replication heartbeat).
-                heartbeats.scheduleWithFixedDelay(this::beat, 0, c.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+                HeartbeatWriter.createTable(c);
+                // Our own heartbeat writer, not Debezium's heartbeat.action.query: see HeartbeatWriter.
+                heartbeats.scheduleWithFixedDelay(heartbeatWriter::beat, 0, c.heartbeatInterval().toMillis(),
+                        TimeUnit.MILLISECONDS);
             }
         } catch (SQLException e) {
             retryLater(Failure.of(e, hostPort, configured.tls()).reason());
@@ -607,46 +612,6 @@ public final class DebeziumSource implements AutoCloseable {
         return "`" + identifier.replace("`", "``") + "`";
     }
 
-    /** Commits a heartbeat row; its binlog event moves the watermark once Debezium has read up to it. */
-    private void beat() {
-        try {
-            if (heartbeatConnection == null || !heartbeatConnection.isValid(1)) {
-                closeHeartbeatConnection();
-                heartbeatConnection = SourceConnections.open(config);
-            }
-            try (Statement s = heartbeatConnection.createStatement()) {
-                s.executeUpdate("INSERT INTO " + config.heartbeatTable()
-                        + " (id, beat) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE beat = NOW(3)");
-            }
-        } catch (SQLException e) {
-            // The database is unreachable: no heartbeat, so the watermark holds, which is what we want.
-            closeHeartbeatConnection();
-            log.debug("source {}: heartbeat failed: {}", config.name(), e.getMessage());
-        }
-    }
-
-    private void closeHeartbeatConnection() {
-        if (heartbeatConnection == null) return;
-        try {
-            heartbeatConnection.close();
-        } catch (SQLException ignored) {
-            // closing a broken connection
-        }
-        heartbeatConnection = null;
-    }
-
-    private static void createHeartbeatTable(SourceConfig config) {
-        try (Connection c = SourceConnections.open(config);
-             Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + config.heartbeatTable()
-                    + " (id INT PRIMARY KEY, beat DATETIME(3) NOT NULL)");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the heartbeat table " + config.heartbeatTable() + " ("
-                    + Failure.firstLine(String.valueOf(e.getMessage())) + "); grant CREATE, INSERT and UPDATE on it,"
-                    + " or configure no heartbeat table", e);
-        }
-    }
-
     /** Idempotent. */
     @Override
     public void close() {
@@ -661,7 +626,7 @@ public final class DebeziumSource implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeHeartbeatConnection();
+        if (heartbeatWriter != null) heartbeatWriter.close();
         DebeziumEngine<RecordChangeEvent<SourceRecord>> e;
         synchronized (this) {
             e = engine;
