@@ -27,7 +27,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * Runs the distributed mode: {@code java dev.reconciler.streams.StreamsMain reconciler.yaml streams.properties}.
  * The YAML is the embedded mode's (its rules, streams, engine bounds and the sources' heartbeat tables are used;
- * the sources' connections belong to the Kafka Connect connectors). The properties are Kafka Streams' own, plus
+ * the sources' connections only to write heartbeat rows, {@link StreamsHeartbeats}; reading them belongs to the Kafka
+ * Connect connectors). The properties are Kafka Streams' own, plus
  * {@code reconciler.facts.partitions} (the facts topic's partition count, the parallelism; default 4) and
  * {@code reconciler.replication.factor} (default 3). See docs/scale-out.md.
  */
@@ -49,8 +50,10 @@ public final class StreamsMain {
         props.remove("reconciler.facts.partitions");
         props.remove("reconciler.replication.factor");
         KafkaStreams streams = start(config, settings(config), props, partitions, replication);
+        StreamsHeartbeats heartbeats = StreamsHeartbeats.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            heartbeats.close();
             streams.close();
             stopped.countDown();
         }, "reconciler-streams-shutdown"));

@@ -156,7 +156,7 @@ public final class DebeziumSource implements AutoCloseable {
         // Writes with the settled configuration (the detected flavour); failures are logged at DEBUG: the source's
         // own state already says when its database is unreachable.
         this.heartbeatWriter = config.heartbeatTable() == null ? null
-                : new HeartbeatWriter(() -> this.config, clock, false);
+                : new HeartbeatWriter(() -> this.config, clock, false, false);
     }
 
     /** The source's own threads carry its name in the MDC: the JSON log's {@code source} field. */

@@ -40,7 +40,10 @@ public final class HeartbeatWriter implements AutoCloseable {
     private final Supplier<SourceConfig> config;
     private final InstantSource clock;
     private final boolean warn;
+    private final boolean createTable;
     private Connection connection;
+    /** The table was created (or found) on the current connection's server; only with {@code createTable}. */
+    private boolean tableReady;
     private volatile State state;
     private boolean closed;
 
@@ -49,11 +52,14 @@ public final class HeartbeatWriter implements AutoCloseable {
      *               on each connection attempt); must have a heartbeat table
      * @param warn   an outage's start and end at WARN/INFO (the distributed mode, where nothing else says that the
      *               database is unreachable) rather than DEBUG (the embedded mode, whose source says it already)
+     * @param createTable create the table if missing on every new connection before the first write (the
+     *                    distributed mode; the embedded mode's source creates it in its start-up checks)
      */
-    public HeartbeatWriter(Supplier<SourceConfig> config, InstantSource clock, boolean warn) {
+    public HeartbeatWriter(Supplier<SourceConfig> config, InstantSource clock, boolean warn, boolean createTable) {
         this.config = config;
         this.clock = clock;
         this.warn = warn;
+        this.createTable = createTable;
         SourceConfig c = config.get();
         if (c.heartbeatTable() == null) {
             throw new IllegalArgumentException("source " + c.name() + ": no heartbeat table configured");
@@ -101,6 +107,10 @@ public final class HeartbeatWriter implements AutoCloseable {
                 connection = SourceConnections.open(c);
             }
             try (Statement s = connection.createStatement()) {
+                if (createTable && !tableReady) {
+                    s.execute(createTableSql(c));
+                    tableReady = true;
+                }
                 s.executeUpdate("INSERT INTO " + c.heartbeatTable()
                         + " (id, beat) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE beat = NOW(3)");
             }
@@ -116,6 +126,11 @@ public final class HeartbeatWriter implements AutoCloseable {
             // RuntimeException too: the caller's scheduler would silently stop calling us after one.
             closeConnection();
             String reason = Failure.of(e, c.host() + ":" + c.port(), c.tls()).reason();
+            if (e instanceof SQLException sql && (sql.getErrorCode() == 1142 || sql.getErrorCode() == 1146)) {
+                // table access denied, or no such table
+                reason += "; grant CREATE, INSERT and UPDATE on " + c.heartbeatTable() + " to " + c.user()
+                        + ", or configure no heartbeat table";
+            }
             if (!before.failing()) {
                 log(true, "source {}: cannot write the heartbeat to {} ({}); its watermark holds until a heartbeat"
                         + " or a change comes through; retried every interval", c.name(), c.heartbeatTable(), reason);
@@ -144,6 +159,7 @@ public final class HeartbeatWriter implements AutoCloseable {
             // closing a broken connection
         }
         connection = null;
+        tableReady = false;
     }
 
     /** Closes the connection. Idempotent. */
