@@ -222,8 +222,11 @@ public final class DebeziumSource implements AutoCloseable {
                 for (String w : columnWarnings) log.warn("{}", w);
             }
             prepareSnapshot(c);
-            if (c.heartbeatTable() != null && heartbeatScheduled.compareAndSet(false, true)) {
+            // Scheduled once the table exists: a failed creation (a missing grant) is retried by the next attempt
+            // rather than leaving the source without heartbeats. Only the control thread gets here.
+            if (c.heartbeatTable() != null && !heartbeatScheduled.get()) {
                 HeartbeatWriter.createTable(c);
+                heartbeatScheduled.set(true);
                 // Our own heartbeat writer, not Debezium's heartbeat.action.query: see HeartbeatWriter.
                 heartbeats.scheduleWithFixedDelay(heartbeatWriter::beat, 0, c.heartbeatInterval().toMillis(),
                         TimeUnit.MILLISECONDS);
