@@ -14,7 +14,10 @@
 # --parts bare,reconciler,sql,heap,engine (which parts besides the databases; --quick leaves out heap and engine),
 # --pending PAIRS (heap and restart with that many pending, default 5M), --batch ROWS (rows per INSERT),
 # --json FILE, --docs FILE|none, --jfr (record a JFR profile of the bench JVM into target/bench/bench.jfr and print
-# where its CPU samples went). BENCH_JAVA_OPTS adds JVM options (e.g. another GC).
+# where its CPU samples went), --clock-skew DURATION (the engine's clockSkew, default 1s) and --heartbeat DURATION
+# (the sources' heartbeatInterval, default 500ms): both are terms of commit → discrepancy, --debezium K=V[,K=V...]
+# (connector properties for the reconciler and both bare engines, as `sources[].debezium` passes them).
+# BENCH_JAVA_OPTS adds JVM options (e.g. another GC).
 #
 # Builds reconciler-app (and reconciler-core) without running tests, installs MariaDB when missing
 # (scripts/local-mariadb.sh), starts two private servers on free loopback ports and removes them and every temp
@@ -36,8 +39,11 @@ fi
 mvn -B -ntp -q -pl "$modules" -am package -DskipTests
 mkdir -p target/bench
 cp="reconciler-app/target/test-classes:reconciler-app/target/classes:reconciler-app/target/lib/*"
-# G1 with a fixed 1 GiB heap: the bench JVM holds the reconciler and the bare engines in turn.
+# G1 with a fixed 1 GiB heap: the bench JVM holds the reconciler and the bare engines in turn. Another collector
+# named in BENCH_JAVA_OPTS (e.g. -XX:+UseParallelGC) replaces G1 (two would stop the JVM).
+gc=-XX:+UseG1GC
+if [[ " ${BENCH_JAVA_OPTS:-} " =~ -XX:\+Use[A-Za-z]+GC ]]; then gc=; fi
 # shellcheck disable=SC2086
-java -Xms1g -Xmx1g -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} "${jfr[@]}" -cp "$cp" \
+java -Xms1g -Xmx1g $gc ${BENCH_JAVA_OPTS:-} "${jfr[@]}" -cp "$cp" \
   dev.reconciler.app.source.Bench --command "scripts/bench.sh $*" "${args[@]}"
 if [ ${#jfr[@]} -gt 0 ]; then java -cp "$cp" dev.reconciler.app.bench.JfrTop target/bench/bench.jfr --top 25; fi

@@ -1,5 +1,6 @@
 package dev.reconciler.streams;
 
+import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.core.match.ReconciliationEngine;
 import dev.reconciler.core.outcome.Outcome;
 import dev.reconciler.core.rule.EngineConfig;
@@ -35,20 +36,24 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
 
     private final EngineConfig config;
     private final Duration tickInterval;
+    private final EngineTasks tasks;
+    private String taskId;
     private ProcessorContext<String, OutcomeRecord> context;
     private StateStore store;
     private ReconciliationEngine engine;
     /** source → lane → latest marker; mirrored in the store's meta so a restored task has it. */
     private final Map<String, Map<Integer, Instant>> lanes = new TreeMap<>();
 
-    MatchProcessor(EngineConfig config, Duration tickInterval) {
+    MatchProcessor(EngineConfig config, Duration tickInterval, EngineTasks tasks) {
         this.config = config;
         this.tickInterval = tickInterval;
+        this.tasks = tasks;
     }
 
     @Override
     public void init(ProcessorContext<String, OutcomeRecord> context) {
         this.context = context;
+        this.taskId = context.taskId().toString();
         this.store = new StreamsStateStore(store(context, StreamsStateStore.PAIRS),
                 store(context, StreamsStateStore.TIMERS), store(context, StreamsStateStore.DISCREPANCIES),
                 store(context, StreamsStateStore.META), store(context, StreamsStateStore.JOURNAL));
@@ -62,7 +67,11 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
                 lanes.computeIfAbsent(source, s -> new TreeMap<>()).put(lane, Instant.parse(v.get()));
             }
         }
-        context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, now -> emit(engine().tick()));
+        context.schedule(tickInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
+            emit(engine().tick());
+            // For the HTTP endpoint and the metrics (EngineTasks): this task's numbers, once per tick.
+            tasks.publish(taskId, EngineSnapshot.of(engine(), Instant.ofEpochMilli(now)));
+        });
     }
 
     /**
@@ -114,12 +123,14 @@ final class MatchProcessor implements Processor<String, FactsRecord, String, Out
             OutcomeRecord r = OutcomeRecord.of(o);
             context.forward(new Record<>(r.key(), r, now));
         }
+        tasks.outcomes(outcomes);
         // Forwarded in this task's transaction: the outcomes topic is the journal from here on.
         if (!outcomes.isEmpty()) store.trimJournal(store.journalSeq());
     }
 
     @Override
     public void close() {
+        if (taskId != null) tasks.remove(taskId);
         if (store != null) store.close();
     }
 }

@@ -61,6 +61,11 @@ public final class ReconcilerTopology {
     }
 
     public static Topology build(EngineConfig config, Settings settings) {
+        return build(config, settings, new EngineTasks(config));
+    }
+
+    /** @param tasks where the match tasks publish their engines' numbers and outcomes (the HTTP endpoint's view) */
+    public static Topology build(EngineConfig config, Settings settings, EngineTasks tasks) {
         for (String source : config.sources()) {
             if (!settings.changeTopics().containsKey(source)) {
                 throw new IllegalArgumentException("source " + source + " is read by a rule but has no change topic;"
@@ -69,7 +74,7 @@ public final class ReconcilerTopology {
         }
         Topology t = new Topology();
         addNormalize(t, config, settings);
-        addMatch(t, config, settings, true);
+        addMatch(t, config, settings, true, tasks);
         return t;
     }
 
@@ -92,9 +97,14 @@ public final class ReconcilerTopology {
 
     /** Stage 2 alone. */
     static void addMatch(Topology t, EngineConfig config, Settings settings, boolean persistentStores) {
+        addMatch(t, config, settings, persistentStores, new EngineTasks(config));
+    }
+
+    static void addMatch(Topology t, EngineConfig config, Settings settings, boolean persistentStores,
+                         EngineTasks tasks) {
         t.addSource("facts-in", Serdes.String().deserializer(), FactsRecord.serde().deserializer(),
                 settings.factsTopic());
-        t.addProcessor("match", () -> new MatchProcessor(config, settings.tickInterval()), "facts-in");
+        t.addProcessor("match", () -> new MatchProcessor(config, settings.tickInterval(), tasks), "facts-in");
         StreamsStateStore.storeBuilders(persistentStores).forEach(b -> t.addStateStore(b, "match"));
         t.addSink("outcomes-out", settings.outcomesTopic(), Serdes.String().serializer(), OutcomeRecord.serializer(),
                 "match");

@@ -44,15 +44,16 @@ public final class StreamsHeartbeats implements AutoCloseable, MeterBinder {
         Source(SourceSpec spec, InstantSource clock) {
             this.spec = spec;
             this.settled = spec.config();
-            this.writer = new HeartbeatWriter(() -> settled, clock, true, true);
+            this.writer = new HeartbeatWriter(spec.config(), this::settle, clock, true, true);
         }
 
-        void beat() {
+        /** Called by the writer before each beat: asks the server its flavour once, for {@code auto}. */
+        private SourceConfig settle() {
             if (spec.autoFlavour() && settled == spec.config()) {
                 ServerVersion.Resolved r = ServerVersion.resolve(spec);
-                if (r.version() != null) settled = r.config();   // unreachable: the write below says why
+                if (r.version() != null) settled = r.config();   // unreachable: the write itself says why
             }
-            writer.beat();
+            return settled;
         }
     }
 
@@ -87,7 +88,7 @@ public final class StreamsHeartbeats implements AutoCloseable, MeterBinder {
         }
         for (Source s : h.sources) {
             Duration every = s.spec.config().heartbeatInterval();
-            h.scheduler.scheduleWithFixedDelay(s::beat, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+            s.writer.scheduleOn(h.scheduler, every);
             log.info("source {}: writing a heartbeat row into {} every {} ms", s.spec.name(),
                     s.spec.config().heartbeatTable(), every.toMillis());
         }

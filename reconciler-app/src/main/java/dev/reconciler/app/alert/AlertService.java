@@ -115,6 +115,18 @@ public final class AlertService implements Consumer<List<Outcome>>, AutoCloseabl
         }
     }
 
+    /**
+     * The journal sequence number every sink has passed (delivered, rejected as malformed, or dropped by the outbox
+     * bounds), entries folded into a storm aggregate counting only once the aggregate is delivered: what a consumer
+     * feeding the journal from a durable log may acknowledge (the distributed mode's alerter commits its offsets by
+     * it). The journal's last entry when there are no sinks.
+     */
+    public long deliveredUpTo() {
+        long upTo = store.journalSeq();
+        for (AlertDispatcher d : dispatchers) upTo = Math.min(upTo, d.checkpoint());
+        return upTo;
+    }
+
     /** Entries a sink has not delivered yet. */
     private double outbox(AlertDispatcher d) {
         try {

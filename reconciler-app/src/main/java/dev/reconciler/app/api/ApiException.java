@@ -4,21 +4,21 @@ package dev.reconciler.app.api;
  * A request the API refuses, with the HTTP status, what was wrong and how to fix it; written as
  * {@code {"error": "...", "fix": "..."}}.
  */
-final class ApiException extends RuntimeException {
+public final class ApiException extends RuntimeException {
     private final int status;
     private final String fix;
 
-    ApiException(int status, String error, String fix) {
+    public ApiException(int status, String error, String fix) {
         super(error, null, false, false);
         this.status = status;
         this.fix = fix;
     }
 
-    static ApiException badParameter(String name, String problem, String fix) {
+    public static ApiException badParameter(String name, String problem, String fix) {
         return new ApiException(400, "parameter '" + name + "': " + problem, fix);
     }
 
-    static ApiException notFound(String error, String fix) {
+    public static ApiException notFound(String error, String fix) {
         return new ApiException(404, error, fix);
     }
 
@@ -30,7 +30,7 @@ final class ApiException extends RuntimeException {
      * invisible formatting characters (NUL, a right-to-left override, a zero-width space) written as {@code \\uXXXX},
      * so what a person reads is what was sent.
      */
-    static String shown(String value) {
+    public static String shown(String value) {
         if (value == null) return "null";
         StringBuilder b = new StringBuilder();
         int n = 0;
@@ -49,11 +49,11 @@ final class ApiException extends RuntimeException {
         return b.toString();
     }
 
-    int status() {
+    public int status() {
         return status;
     }
 
-    String fix() {
+    public String fix() {
         return fix;
     }
 }

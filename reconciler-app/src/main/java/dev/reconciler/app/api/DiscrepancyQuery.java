@@ -38,12 +38,12 @@ import java.util.regex.Pattern;
  * @param key    null for all; else only discrepancies one of whose key values starts with it (trimmed text)
  * @param cursor null for the first page
  */
-record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instant since, Instant before, String key,
+public record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instant since, Instant before, String key,
                         int limit, String cursor, boolean acknowledged) {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
     /** Records read per request at most, so one request costs a bounded amount whatever the filters. */
-    static final int SCAN_BUDGET = 10_000;
+    public static final int SCAN_BUDGET = 10_000;
     static final Set<String> PARAMETERS = Set.of("status", "rule", "type", "since", "minAge", "maxAge", "key",
             "limit", "cursor");
     /** Longest key search text; a key value is never longer in practice. */
@@ -52,9 +52,14 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
     private static final Pattern ID = Pattern.compile("[0-9a-f]{16}");
 
     /** Parses and checks the query parameters; every problem is a 400 naming the parameter. */
-    static DiscrepancyQuery parse(Router.Request req, EngineConfig config, Instant now) {
+    public static DiscrepancyQuery parse(Router.Request req, EngineConfig config, Instant now) {
+        return parse(req, config, now, Set.of());
+    }
+
+    /** As above; {@code more} are further parameters the caller takes itself. */
+    public static DiscrepancyQuery parse(Router.Request req, EngineConfig config, Instant now, Set<String> more) {
         for (String name : req.query().keySet()) {
-            if (!PARAMETERS.contains(name)) {
+            if (!PARAMETERS.contains(name) && !more.contains(name)) {
                 throw ApiException.badParameter(ApiException.shown(name), "unknown",
                         "use status, rule, type, since, minAge, maxAge, key, limit and cursor");
             }
@@ -163,7 +168,7 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
         }
     }
 
-    boolean matches(Discrepancy d) {
+    public boolean matches(Discrepancy d) {
         return (status == null || d.status() == status)
                 && (!acknowledged || d.acknowledgement() != null)
                 && (rule == null || d.rule().equals(rule))
@@ -182,11 +187,22 @@ record DiscrepancyQuery(Status status, String rule, DiscrepancyType type, Instan
 
     /** One page: the matching records after the cursor, and the cursor of the next page (null at the end). */
     Views.Page<Views.DiscrepancyView> run(StateStore store) {
+        return run(store::forEachDiscrepancyAfter);
+    }
+
+    /** Discrepancies in id order after an id (null: from the first), until the visitor returns false. */
+    @FunctionalInterface
+    public interface Scan {
+        void forEachAfter(String afterId, java.util.function.Predicate<Discrepancy> visitor);
+    }
+
+    /** One page of a scan in id order (the distributed mode's scan merges the partitions' stores). */
+    public Views.Page<Views.DiscrepancyView> run(Scan scan) {
         List<Views.DiscrepancyView> items = new ArrayList<>();
         String[] last = {null};
         int[] read = {0};
         boolean[] more = {false};
-        store.forEachDiscrepancyAfter(cursor, d -> {
+        scan.forEachAfter(cursor, d -> {
             if (items.size() == limit || read[0] == SCAN_BUDGET) {
                 more[0] = true;   // there is at least one record after this page
                 return false;

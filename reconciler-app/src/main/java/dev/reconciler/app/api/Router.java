@@ -16,10 +16,10 @@ import java.util.regex.Pattern;
  * matches routes of other methods only is a 405 with their methods in {@code Allow}. Path parameters are the
  * pattern's groups, percent-decoded one segment at a time (so an encoded '/' stays inside its segment).
  */
-final class Router {
+public final class Router {
 
     /** Who may call a route. */
-    enum Access {
+    public enum Access {
         /** Health checks: always open (probes carry no token). */
         OPEN,
         /** Reads: open unless the configuration protects reads. */
@@ -29,7 +29,7 @@ final class Router {
     }
 
     /** Which threads answer a route. */
-    enum Lane {
+    public enum Lane {
         /**
          * Health checks and {@code /metrics}: cheap, never wait for the engine, answered on the server's own threads
          * at once, so they never queue behind slow API requests.
@@ -40,14 +40,14 @@ final class Router {
     }
 
     @FunctionalInterface
-    interface Handler {
+    public interface Handler {
         Reply handle(Request request) throws Exception;
     }
 
     /** A request as the handlers see it. */
-    record Request(List<String> params, Map<String, List<String>> query, byte[] body) {
+    public record Request(List<String> params, Map<String, List<String>> query, byte[] body) {
         /** The single value of a query parameter, or null; more than one value is a 400. */
-        String query(String name) {
+        public String query(String name) {
             List<String> v = query.get(name);
             if (v == null || v.isEmpty()) return null;
             if (v.size() > 1) {
@@ -58,16 +58,16 @@ final class Router {
     }
 
     /** What a handler answers: a status and a body that is either JSON (any object) or text. */
-    record Reply(int status, Object json, String text, String contentType, Map<String, String> headers) {
-        static Reply json(int status, Object body) {
+    public record Reply(int status, Object json, String text, String contentType, Map<String, String> headers) {
+        public static Reply json(int status, Object body) {
             return new Reply(status, body, null, "application/json; charset=utf-8", Map.of());
         }
 
-        static Reply text(int status, String body, String contentType) {
+        public static Reply text(int status, String body, String contentType) {
             return new Reply(status, null, body, contentType, Map.of());
         }
 
-        Reply withHeader(String name, String value) {
+        public Reply withHeader(String name, String value) {
             Map<String, String> h = new LinkedHashMap<>(headers);
             h.put(name, value);
             return new Reply(status, json, text, contentType, h);
@@ -83,11 +83,11 @@ final class Router {
 
     private final List<Route> routes = new ArrayList<>();
 
-    Router add(String method, String pathRegex, Access access, Handler handler) {
+    public Router add(String method, String pathRegex, Access access, Handler handler) {
         return add(method, pathRegex, access, Lane.WORKER, handler);
     }
 
-    Router add(String method, String pathRegex, Access access, Lane lane, Handler handler) {
+    public Router add(String method, String pathRegex, Access access, Lane lane, Handler handler) {
         routes.add(new Route(method, Pattern.compile(pathRegex), access, lane, handler));
         return this;
     }

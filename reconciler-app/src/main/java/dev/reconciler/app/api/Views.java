@@ -33,10 +33,10 @@ public final class Views {
 
     /** Every error: what was wrong, and (when there is one) how to fix it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Error(String error, String fix) {
+    public record Error(String error, String fix) {
     }
 
-    record Page<T>(List<T> items, String next) {
+    public record Page<T>(List<T> items, String next) {
     }
 
     /** A row image: where the row lives, its commit time and log position, and the columns the engine keeps. */
@@ -183,12 +183,12 @@ public final class Views {
      *                         lookup on the other database runs) and {@code awaitingBinlog} (found there, awaited in
      *                         the binlog)
      */
-    record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
+    public record RuleView(String name, String state, Map<String, Long> pending, Map<DiscrepancyType, Long> open,
                     Map<String, Long> facts, Map<String, Long> factsWithoutKey, Map<String, Long> factsHeld,
                     Map<String, Instant> watermarks, Instant reconciledUntil, List<PauseView> paused,
                     Map<DiscrepancyType, Long> waived, long matchesPerMinute, long matchesCountedSeconds,
                     RuleDefinition definition, Map<String, Long> verifying) {
-        static RuleView of(String name, EngineSnapshot.RuleNumbers n, long matchesPerMinute, long countedSeconds,
+        public static RuleView of(String name, EngineSnapshot.RuleNumbers n, long matchesPerMinute, long countedSeconds,
                            RuleDefinition definition) {
             Map<String, Long> verifying = new LinkedHashMap<>();
             verifying.put("lookingUp", n.verifying());
@@ -205,12 +205,12 @@ public final class Views {
      * none), the tables' streams, its grace and the engine's clock-skew allowance (a counterpart may arrive up to
      * grace + skew after its row before the discrepancy opens).
      */
-    record RuleDefinition(List<KeyPart> key, Map<String, String> quantity, Map<String, String> streams,
+    public record RuleDefinition(List<KeyPart> key, Map<String, String> quantity, Map<String, String> streams,
                           String multiplicity, String grace, String clockSkew) {
         record KeyPart(String name, String left, String right) {
         }
 
-        static RuleDefinition of(dev.reconciler.core.rule.Rule r, java.time.Duration skew) {
+        public static RuleDefinition of(dev.reconciler.core.rule.Rule r, java.time.Duration skew) {
             List<KeyPart> key = r.key().parts().stream().map(p -> new KeyPart(p.name(), p.leftColumn(), p.rightColumn()))
                     .toList();
             Map<String, String> quantity = null;
@@ -245,7 +245,7 @@ public final class Views {
     record StateUnwritableView(String reason, String message, Instant since, int waitingBatches) {
     }
 
-    record Health(String status, List<String> reasons) {
+    public record Health(String status, List<String> reasons) {
     }
 
     public static List<Row> rows(List<RowImage> images) {

@@ -93,7 +93,24 @@ final class StatusCommand implements Callable<Integer> {
                 out.add("rule " + r.path("name").asText() + " is paused: rows lack a column it reads");
             }
         }
+        if (s.path("mode").asText().equals("distributed")) distributed(s, out);
         return out;
+    }
+
+    /**
+     * A Streams instance's status (docs/scale-out.md, "Operating it"): what this instance cannot answer for, and the
+     * facts partitions no instance runs right now (nobody checks them).
+     */
+    private static void distributed(JsonNode s, List<String> out) {
+        for (JsonNode reason : s.path("notReady")) out.add("this instance is not ready: " + reason.asText());
+        java.util.Set<Integer> owned = new java.util.TreeSet<>();
+        for (JsonNode i : s.path("instances")) for (JsonNode p : i.path("partitions")) owned.add(p.asInt());
+        List<Integer> unowned = new ArrayList<>();
+        for (int p = 0; p < s.path("factsPartitions").asInt(); p++) if (!owned.contains(p)) unowned.add(p);
+        if (!unowned.isEmpty()) {
+            out.add("facts partitions " + unowned + " have no active instance (Kafka Streams is "
+                    + s.path("state").asText() + "): their pairs are not being judged");
+        }
     }
 
     private static long sum(JsonNode m) {

@@ -53,6 +53,8 @@ public final class RecordNormalizer {
     private static final Skip SKIP = new Skip();
     private static final int MAX_LAYOUTS = 1024;
     private final String source;
+    /** The heartbeat table's database and table names, or null: compared as they are, no name built per record. */
+    private final String heartbeatDb;
     private final String heartbeatTable;
     /** Column layouts by Debezium schema (identity). Used by the source's thread only, like the whole normalizer. */
     private final Map<Schema, RowValues.Layout> layouts = new IdentityHashMap<>();
@@ -62,7 +64,9 @@ public final class RecordNormalizer {
      */
     public RecordNormalizer(String source, String heartbeatTable) {
         this.source = source;
-        this.heartbeatTable = heartbeatTable;
+        int dot = heartbeatTable == null ? -1 : heartbeatTable.indexOf('.');
+        this.heartbeatDb = dot < 0 ? null : heartbeatTable.substring(0, dot);
+        this.heartbeatTable = dot < 0 ? null : heartbeatTable.substring(dot + 1);
     }
 
     /**
@@ -99,7 +103,7 @@ public final class RecordNormalizer {
         String table = src.getString("table");
         if (db == null || table == null) return SKIP;
         Instant commit = Instant.ofEpochMilli(src.getInt64("ts_ms"));
-        if (heartbeatTable != null && heartbeatTable.equals(db + "." + table)) {
+        if (heartbeatTable != null && heartbeatTable.equals(table) && heartbeatDb.equals(db)) {
             // A snapshot read of the heartbeat row is no binlog event: it says nothing about what was delivered.
             return "r".equals(value.getString("op")) ? SKIP : new Heartbeat(commit);
         }
@@ -129,6 +133,8 @@ public final class RecordNormalizer {
 
     private static String primaryKey(Object key, Struct image) {
         if (key instanceof Struct k) {
+            List<Field> fields = k.schema().fields();
+            if (fields.size() == 1) return String.valueOf(k.get(fields.get(0)));   // the common case: no joiner
             StringJoiner j = new StringJoiner("|");
             for (Field f : k.schema().fields()) j.add(String.valueOf(k.get(f)));
             return j.toString();

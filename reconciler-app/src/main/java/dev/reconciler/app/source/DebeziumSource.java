@@ -156,7 +156,7 @@ public final class DebeziumSource implements AutoCloseable {
         // Writes with the settled configuration (the detected flavour); failures are logged at DEBUG: the source's
         // own state already says when its database is unreachable.
         this.heartbeatWriter = config.heartbeatTable() == null ? null
-                : new HeartbeatWriter(() -> this.config, clock, false, false);
+                : new HeartbeatWriter(config, () -> this.config, clock, false, false);
     }
 
     /** The source's own threads carry its name in the MDC: the JSON log's {@code source} field. */
@@ -227,9 +227,9 @@ public final class DebeziumSource implements AutoCloseable {
             if (c.heartbeatTable() != null && !heartbeatScheduled.get()) {
                 HeartbeatWriter.createTable(c);
                 heartbeatScheduled.set(true);
-                // Our own heartbeat writer, not Debezium's heartbeat.action.query: see HeartbeatWriter.
-                heartbeats.scheduleWithFixedDelay(heartbeatWriter::beat, 0, c.heartbeatInterval().toMillis(),
-                        TimeUnit.MILLISECONDS);
+                // Our own heartbeat writer, not Debezium's heartbeat.action.query; each beat just after a second
+                // starts on the database's clock: see HeartbeatWriter.
+                heartbeatWriter.scheduleOn(heartbeats, c.heartbeatInterval());
             }
         } catch (SQLException e) {
             retryLater(Failure.of(e, hostPort, configured.tls()).reason());

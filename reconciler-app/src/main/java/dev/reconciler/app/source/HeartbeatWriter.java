@@ -4,10 +4,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -44,10 +49,13 @@ public final class HeartbeatWriter implements AutoCloseable {
     private Connection connection;
     /** The table was created (or found) on the current connection's server; only with {@code createTable}. */
     private boolean tableReady;
+    /** How far the database's clock is ahead of ours, as the last beat measured it; the beating thread's. */
+    private long dbClockAheadMillis;
     private volatile State state;
     private boolean closed;
 
     /**
+     * @param source the source as configured (its name and heartbeat table, which must be set)
      * @param config the source as it is to be written to (read at every beat: the embedded mode settles the flavour
      *               on each connection attempt); must have a heartbeat table
      * @param warn   an outage's start and end at WARN/INFO (the distributed mode, where nothing else says that the
@@ -55,12 +63,13 @@ public final class HeartbeatWriter implements AutoCloseable {
      * @param createTable create the table if missing on every new connection before the first write (the
      *                    distributed mode; the embedded mode's source creates it in its start-up checks)
      */
-    public HeartbeatWriter(Supplier<SourceConfig> config, InstantSource clock, boolean warn, boolean createTable) {
+    public HeartbeatWriter(SourceConfig source, Supplier<SourceConfig> config, InstantSource clock, boolean warn,
+                           boolean createTable) {
         this.config = config;
         this.clock = clock;
         this.warn = warn;
         this.createTable = createTable;
-        SourceConfig c = config.get();
+        SourceConfig c = source;
         if (c.heartbeatTable() == null) {
             throw new IllegalArgumentException("source " + c.name() + ": no heartbeat table configured");
         }
@@ -113,6 +122,14 @@ public final class HeartbeatWriter implements AutoCloseable {
                 }
                 s.executeUpdate("INSERT INTO " + c.heartbeatTable()
                         + " (id, beat) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE beat = NOW(3)");
+                // the database's clock, which places the next beat (HeartbeatTiming)
+                long asked = clock.millis();
+                try (ResultSet r = s.executeQuery("SELECT UNIX_TIMESTAMP(NOW(3))")) {
+                    long answered = clock.millis();
+                    if (r.next() && r.getBigDecimal(1) != null) {
+                        dbClockAheadMillis = r.getBigDecimal(1).movePointRight(3).longValue() - (asked + answered) / 2;
+                    }
+                }
             }
             Instant now = clock.instant();
             if (before.failing()) {
@@ -138,6 +155,30 @@ public final class HeartbeatWriter implements AutoCloseable {
             state = new State(before.source(), before.table(), before.lastBeatAt(), before.beats(),
                     before.failures() + 1, before.failing() ? before.failingSince() : clock.instant(), reason);
             return false;
+        }
+    }
+
+    /**
+     * Beats on {@code executor} at once and then just after each second starts on the database's clock, never
+     * further apart than {@code interval} ({@link HeartbeatTiming}: only the first event of a new second moves a
+     * watermark). Stops when the executor shuts down. Beats never overlap: each is scheduled when the previous one ended.
+     */
+    public void scheduleOn(ScheduledExecutorService executor, Duration interval) {
+        long intervalMillis = interval.toMillis();
+        executor.schedule(() -> beatAndScheduleNext(executor, intervalMillis), 0, TimeUnit.MILLISECONDS);
+    }
+
+    private void beatAndScheduleNext(ScheduledExecutorService executor, long intervalMillis) {
+        try {
+            beat();
+        } finally {
+            try {
+                executor.schedule(() -> beatAndScheduleNext(executor, intervalMillis),
+                        HeartbeatTiming.delayMillis(clock.millis(), dbClockAheadMillis, intervalMillis),
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closing) {
+                // the owner is closing
+            }
         }
     }
 

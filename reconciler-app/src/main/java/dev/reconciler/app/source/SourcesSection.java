@@ -67,7 +67,9 @@ public final class SourcesSection {
                 + " still moves the source's watermark through the binlog. Needs `CREATE, INSERT, UPDATE` on it."
                 + " Without it, an idle source holds every pair waiting on it and is eventually reported stalled."),
             ConfigKey.of("heartbeatInterval", Kind.DURATION, "duration", "`1s`", "`5s`",
-                "How often to write the heartbeat."),
+                "How often to write the heartbeat, at most: each beat falls just after a second starts on the"
+                + " database's clock, at least a second apart (binlog times are whole seconds, so a closer beat"
+                + " cannot move the watermark sooner)."),
             ConfigKey.of("tls", Kind.SECTION, "mapping", "none (`mode: preferred`)", "see below",
                 "Encryption and trust of every connection to this server: the binlog reader, Debezium's queries and"
                 + " the reconciler's own (checks, heartbeats, `verify`)."),

@@ -31,7 +31,7 @@ class HeartbeatWriterTest {
                 s.execute("CREATE DATABASE hb");
             }
             SourceConfig config = source(db, db.user(), db.password());
-            try (HeartbeatWriter writer = new HeartbeatWriter(() -> config, InstantSource.system(), true, true)) {
+            try (HeartbeatWriter writer = new HeartbeatWriter(config, () -> config, InstantSource.system(), true, true)) {
                 assertThat(writer.beat()).isTrue();
                 assertThat(writer.beat()).isTrue();
                 assertThat(rows(db)).as("one upserted row").isEqualTo(1);
@@ -64,7 +64,7 @@ class HeartbeatWriterTest {
                 s.execute("GRANT SELECT ON hb.* TO 'nogrant'@'%'");
             }
             SourceConfig config = source(db, "nogrant", "pw");
-            try (HeartbeatWriter writer = new HeartbeatWriter(() -> config, InstantSource.system(), true, true)) {
+            try (HeartbeatWriter writer = new HeartbeatWriter(config, () -> config, InstantSource.system(), true, true)) {
                 assertThat(writer.beat()).isFalse();
                 assertThat(writer.state().lastError()).contains("grant CREATE, INSERT and UPDATE on hb.reconciler_heartbeat");
             }
