@@ -35,7 +35,8 @@ import java.util.concurrent.ExecutionException;
  * Runs the distributed mode: {@code reconciler streams --config reconciler.yaml [--properties streams.properties]}
  * (or {@code java dev.reconciler.streams.StreamsMain reconciler.yaml [streams.properties]}).
  * The YAML is the embedded mode's (its rules, streams, engine bounds and the sources' heartbeat tables are used;
- * the sources' connections belong to the Kafka Connect connectors). The properties are Kafka Streams' own, plus
+ * the sources' connections only to write heartbeat rows, {@link StreamsHeartbeats}; reading them belongs to the Kafka
+ * Connect connectors). The properties are Kafka Streams' own, plus
  * {@code reconciler.facts.partitions} (the facts topic's partition count, the parallelism; default 4) and
  * {@code reconciler.replication.factor} (default 3). See docs/scale-out.md.
  */
@@ -55,8 +56,11 @@ public final class StreamsMain {
         ReconcilerConfig config = ConfigLoader.fromEnvironment().load(files[0]);
         Properties props = files[1] == null ? new Properties() : load(files[1]);
         Instance instance = Instance.start(config, props);
+        StreamsHeartbeats heartbeats = StreamsHeartbeats.start(config);
+        heartbeats.bindTo(instance.metrics().registry());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            heartbeats.close();
             instance.close();
             stopped.countDown();
         }, "reconciler-streams-shutdown"));

@@ -102,7 +102,8 @@ public final class DebeziumSource implements AutoCloseable {
     private final ScheduledExecutorService control;
     private final ScheduledExecutorService heartbeats;
     private final AtomicBoolean heartbeatScheduled = new AtomicBoolean();
-    private Connection heartbeatConnection;
+    /** Null without a heartbeat table; used by the heartbeat thread only, closed after it stopped. */
+    private final HeartbeatWriter heartbeatWriter;
     /** The configuration the last attempt settled on (the detected flavour for {@code auto}). */
     private volatile SourceConfig config;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
@@ -152,6 +153,10 @@ public final class DebeziumSource implements AutoCloseable {
         this.runner = Executors.newSingleThreadExecutor(daemon("source-" + config.name(), config.name()));
         this.control = Executors.newSingleThreadScheduledExecutor(daemon("source-" + config.name() + "-control", config.name()));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("heartbeat-" + config.name(), config.name()));
+        // Writes with the settled configuration (the detected flavour); failures are logged at DEBUG: the source's
+        // own state already says when its database is unreachable.
+        this.heartbeatWriter = config.heartbeatTable() == null ? null
+                : new HeartbeatWriter(config, () -> this.config, clock, false, false);
     }
 
     /** The source's own threads carry its name in the MDC: the JSON log's {@code source} field. */
@@ -217,14 +222,14 @@ public final class DebeziumSource implements AutoCloseable {
                 for (String w : columnWarnings) log.warn("{}", w);
             }
             prepareSnapshot(c);
-            if (c.heartbeatTable() != null && heartbeatScheduled.compareAndSet(false, true)) {
-                createHeartbeatTable(c);
-                // Our own heartbeat writer, not Debezium's heartbeat.action.query: Debezium only runs that query
-                // while binlog events arrive, and an idle server sends none for 30 s (its replication heartbeat).
-                // Each beat just after a second starts on the database's clock (HeartbeatTiming): the first beat of
-                // a second is the one that moves the watermark.
-                long interval = c.heartbeatInterval().toMillis();
-                heartbeats.schedule(() -> beatAndScheduleNext(interval), 0, TimeUnit.MILLISECONDS);
+            // Scheduled once the table exists: a failed creation (a missing grant) is retried by the next attempt
+            // rather than leaving the source without heartbeats. Only the control thread gets here.
+            if (c.heartbeatTable() != null && !heartbeatScheduled.get()) {
+                HeartbeatWriter.createTable(c);
+                heartbeatScheduled.set(true);
+                // Our own heartbeat writer, not Debezium's heartbeat.action.query; each beat just after a second
+                // starts on the database's clock: see HeartbeatWriter.
+                heartbeatWriter.scheduleOn(heartbeats, c.heartbeatInterval());
             }
         } catch (SQLException e) {
             retryLater(Failure.of(e, hostPort, configured.tls()).reason());
@@ -610,76 +615,6 @@ public final class DebeziumSource implements AutoCloseable {
         return "`" + identifier.replace("`", "``") + "`";
     }
 
-    /** How far the database's clock is ahead of ours, as the last beat measured it; heartbeat thread only. */
-    private long dbClockAheadMillis;
-
-    private void beatAndScheduleNext(long intervalMillis) {
-        try {
-            beat();
-        } catch (RuntimeException e) {
-            log.debug("source {}: heartbeat failed", config.name(), e);
-        } finally {
-            try {
-                heartbeats.schedule(() -> beatAndScheduleNext(intervalMillis),
-                        HeartbeatTiming.delayMillis(clock.millis(), dbClockAheadMillis, intervalMillis),
-                        TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                // the source is closing
-            }
-        }
-    }
-
-    /**
-     * Commits a heartbeat row; its binlog event moves the watermark once Debezium has read up to it. Then reads the
-     * database's clock, which places the next beat.
-     */
-    private void beat() {
-        try {
-            if (heartbeatConnection == null || !heartbeatConnection.isValid(1)) {
-                closeHeartbeatConnection();
-                heartbeatConnection = SourceConnections.open(config);
-            }
-            try (Statement s = heartbeatConnection.createStatement()) {
-                s.executeUpdate("INSERT INTO " + config.heartbeatTable()
-                        + " (id, beat) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE beat = NOW(3)");
-                long before = clock.millis();
-                try (java.sql.ResultSet r = s.executeQuery("SELECT UNIX_TIMESTAMP(NOW(3))")) {
-                    long after = clock.millis();
-                    if (r.next() && r.getBigDecimal(1) != null) {
-                        long db = r.getBigDecimal(1).movePointRight(3).longValue();
-                        dbClockAheadMillis = db - (before + after) / 2;
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            // The database is unreachable: no heartbeat, so the watermark holds, which is what we want.
-            closeHeartbeatConnection();
-            log.debug("source {}: heartbeat failed: {}", config.name(), e.getMessage());
-        }
-    }
-
-    private void closeHeartbeatConnection() {
-        if (heartbeatConnection == null) return;
-        try {
-            heartbeatConnection.close();
-        } catch (SQLException ignored) {
-            // closing a broken connection
-        }
-        heartbeatConnection = null;
-    }
-
-    private static void createHeartbeatTable(SourceConfig config) {
-        try (Connection c = SourceConnections.open(config);
-             Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + config.heartbeatTable()
-                    + " (id INT PRIMARY KEY, beat DATETIME(3) NOT NULL)");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the heartbeat table " + config.heartbeatTable() + " ("
-                    + Failure.firstLine(String.valueOf(e.getMessage())) + "); grant CREATE, INSERT and UPDATE on it,"
-                    + " or configure no heartbeat table", e);
-        }
-    }
-
     /** Idempotent. */
     @Override
     public void close() {
@@ -694,7 +629,7 @@ public final class DebeziumSource implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeHeartbeatConnection();
+        if (heartbeatWriter != null) heartbeatWriter.close();
         DebeziumEngine<RecordChangeEvent<SourceRecord>> e;
         synchronized (this) {
             e = engine;
