@@ -11,6 +11,7 @@ import dev.reconciler.app.api.DiscrepancyQuery;
 import dev.reconciler.app.api.Json;
 import dev.reconciler.app.api.Router;
 import dev.reconciler.app.api.Views;
+import dev.reconciler.app.source.HeartbeatWriter;
 import dev.reconciler.app.pipeline.EngineSnapshot;
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.rule.EngineConfig;
@@ -74,6 +75,8 @@ public final class StreamsApi implements AutoCloseable {
     private volatile KafkaStreams streams;
     private volatile HostInfo self;
     private volatile String applicationId;
+    /** This instance's heartbeat writers (one per source with a heartbeat table), for status. */
+    private volatile Supplier<List<HeartbeatWriter.State>> heartbeats = List::of;
 
     /**
      * @param metrics the Prometheus text of this instance's meters ({@link StreamsMetrics#scrape()})
@@ -99,6 +102,11 @@ public final class StreamsApi implements AutoCloseable {
                                     + " it\"; the embedded mode has them");
                         });
         this.server = new ApiServer(http, router);
+    }
+
+    /** Shows these heartbeat writers' states in {@code /api/status} (a failing one holds its source's watermark). */
+    public void heartbeats(Supplier<List<HeartbeatWriter.State>> states) {
+        this.heartbeats = states;
     }
 
     /** Listens; the endpoints answer 503 (not ready) until {@link #serve} hands them the application. */
@@ -213,11 +221,13 @@ public final class StreamsApi implements AutoCloseable {
      * @param sources        per source as this instance's match tasks see it: the lowest watermark over its tasks,
      *                       stalled when one of them says so
      * @param rules          this instance's share (its partitions) of the rules' numbers
+     * @param heartbeats     this instance's heartbeat writers: a failing one cannot move its source's watermark
      */
     record StatusView(String version, String mode, Instant startedAt, long uptimeSeconds, String applicationId,
                       String state, String endpoint, boolean stateOpen, List<String> notReady, int factsPartitions,
                       List<Integer> partitions, List<TaskView> tasks, List<InstanceView> instances,
-                      Instant engineNumbersAt, List<SourceView> sources, List<Views.RuleView> rules) {
+                      Instant engineNumbersAt, List<SourceView> sources, List<Views.RuleView> rules,
+                      List<HeartbeatWriter.State> heartbeats) {
     }
 
     private Router.Reply status(Router.Request req) {
@@ -255,7 +265,7 @@ public final class StreamsApi implements AutoCloseable {
         Instant started = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
         return Router.Reply.json(200, new StatusView(Version.get(), "distributed", started, uptime,
                 applicationId, s.state().name(), endpoint(self), notReady.isEmpty(), notReady, partitions,
-                List.copyOf(localPartitions(s)), taskViews, instances, numbersAt, sources, rules));
+                List.copyOf(localPartitions(s)), taskViews, instances, numbersAt, sources, rules, heartbeats.get()));
     }
 
     private static TaskView task(TaskMetadata task, String kind, String thread) {

@@ -58,6 +58,7 @@ public final class StreamsMain {
         Instance instance = Instance.start(config, props);
         StreamsHeartbeats heartbeats = StreamsHeartbeats.start(config);
         heartbeats.bindTo(instance.metrics().registry());
+        instance.api().heartbeats(heartbeats::states);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             heartbeats.close();

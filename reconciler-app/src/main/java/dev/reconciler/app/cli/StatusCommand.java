@@ -111,6 +111,13 @@ final class StatusCommand implements Callable<Integer> {
             out.add("facts partitions " + unowned + " have no active instance (Kafka Streams is "
                     + s.path("state").asText() + "): their pairs are not being judged");
         }
+        for (JsonNode h : s.path("heartbeats")) {
+            if (!h.path("failingSince").isMissingNode() && !h.path("failingSince").isNull()) {
+                out.add("source " + h.path("source").asText() + ": heartbeats failing since "
+                        + h.path("failingSince").asText() + " (" + h.path("lastError").asText()
+                        + "): an idle source's watermark cannot move, its pairs wait and it will be reported stalled");
+            }
+        }
     }
 
     private static long sum(JsonNode m) {

@@ -26,4 +26,15 @@ class StatusProblemsTest {
                 + " 'sources': [], 'rules': [], 'instances': [{'endpoint': 'a:8080', 'partitions': [0, 1]}]}");
         assertThat(StatusCommand.problems(stable)).isEmpty();
     }
+
+    @Test
+    void aFailingHeartbeatIsNamedWithItsSourceAndCauseAndAWorkingOneIsNot() throws Exception {
+        JsonNode s = status("{'mode': 'distributed', 'state': 'RUNNING', 'factsPartitions': 1, 'notReady': [],"
+                + " 'sources': [], 'rules': [], 'instances': [{'endpoint': 'a:8080', 'partitions': [0]}],"
+                + " 'heartbeats': [{'source': 'orders', 'failingSince': null, 'lastError': null},"
+                + " {'source': 'inventory', 'failingSince': '2026-12-03T03:00:00Z', 'lastError': 'connection refused'}]}");
+        assertThat(StatusCommand.problems(s)).containsExactly("source inventory: heartbeats failing since"
+                + " 2026-12-03T03:00:00Z (connection refused): an idle source's watermark cannot move, its pairs wait"
+                + " and it will be reported stalled");
+    }
 }
