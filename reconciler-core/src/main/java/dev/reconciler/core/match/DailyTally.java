@@ -74,9 +74,19 @@ public final class DailyTally {
     }
 
     void count(List<Outcome> outcomes) {
+        // Matches are nearly every outcome of a batch: a run of matches of one rule and day is added once, so a
+        // batch costs a few map operations, not three per match.
+        String run = null;
+        long inRun = 0;
         for (Outcome o : outcomes) {
             if (o instanceof Outcome.PairMatched m) {
-                add(matchedName(m.rule(), m.decidedAt()), 1);
+                String n = matchedName(m.rule(), m.decidedAt());
+                if (n != run) {   // the names are interned per day in matchedNames: identity suffices
+                    if (run != null) add(run, inRun);
+                    run = n;
+                    inRun = 0;
+                }
+                inRun++;
             } else if (o instanceof Outcome.DiscrepancyOpened x) {
                 Discrepancy d = x.discrepancy();
                 add(name(day(d.lastChangedAt()), d.rule(), "opened/" + d.type()), 1);
@@ -86,6 +96,7 @@ public final class DailyTally {
                 add(name(day(d.lastChangedAt()), d.rule(), figure + d.type()), 1);
             }
         }
+        if (run != null) add(run, inRun);
     }
 
     private String matchedName(String rule, Instant at) {
