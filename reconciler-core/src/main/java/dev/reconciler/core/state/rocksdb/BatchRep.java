@@ -86,6 +86,15 @@ final class BatchRep {
         bytes(value);
     }
 
+    /** A put whose value is {@code length} bytes of {@code value} from {@code offset}. */
+    void put(int cf, byte[] key, byte[] value, int offset, int length) {
+        record(cf, VALUE, CF_VALUE, key);
+        varint(length);
+        ensure(length);
+        System.arraycopy(value, offset, buf, len, length);
+        len += length;
+    }
+
     void delete(int cf, byte[] key) {
         record(cf, DELETION, CF_DELETION, key);
     }
