@@ -56,6 +56,8 @@ public final class DailyTally {
     private long todayStart = Long.MAX_VALUE;
     private long todayEnd = Long.MIN_VALUE;
     private final Map<String, String> matchedNames = new HashMap<>();
+    private String lastRule;
+    private String lastName;
 
     DailyTally(StateStore store) {
         this.store = store;
@@ -106,8 +108,13 @@ public final class DailyTally {
             todayStart = today.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
             todayEnd = todayStart + 86_400;
             matchedNames.clear();
+            lastRule = null;
         }
-        return matchedNames.computeIfAbsent(rule, r -> name(today, r, "matched"));
+        if (rule != lastRule) {   // most matches of a batch are of one rule: no map lookup for them
+            lastRule = rule;
+            lastName = matchedNames.computeIfAbsent(rule, r -> name(today, r, "matched"));
+        }
+        return lastName;
     }
 
     /** Records a lag sample of {@code source}; only a new worst for the day is written. */
