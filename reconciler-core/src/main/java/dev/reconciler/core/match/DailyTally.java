@@ -56,6 +56,7 @@ public final class DailyTally {
     private long todayStart = Long.MAX_VALUE;
     private long todayEnd = Long.MIN_VALUE;
     private final Map<String, String> matchedNames = new HashMap<>();
+    // The last rule's matched name: a name, never a figure, so forget() and a failed batch do not concern it.
     private String lastRule;
     private String lastName;
 
