@@ -75,9 +75,18 @@ final class Counters {
         daily.forget();
     }
 
+    /** The rule looked up last (an immutable pair, so any thread may read it): most facts of a batch share it. */
+    private record Last(String rule, PerRule counted) {
+    }
+
+    private volatile Last last = new Last("", null);
+
     private PerRule of(String rule) {
+        Last l = last;
+        if (l.rule() == rule) return l.counted();   // the same rule name: the engine passes the rule's own string
         PerRule p = rules.get(rule);
         if (p == null) throw new IllegalArgumentException("unknown rule '" + rule + "'");
+        last = new Last(rule, p);
         return p;
     }
 

@@ -56,6 +56,9 @@ public final class DailyTally {
     private long todayStart = Long.MAX_VALUE;
     private long todayEnd = Long.MIN_VALUE;
     private final Map<String, String> matchedNames = new HashMap<>();
+    // The last rule's matched name: a name, never a figure, so forget() and a failed batch do not concern it.
+    private String lastRule;
+    private String lastName;
 
     DailyTally(StateStore store) {
         this.store = store;
@@ -74,9 +77,19 @@ public final class DailyTally {
     }
 
     void count(List<Outcome> outcomes) {
+        // Matches are nearly every outcome of a batch: a run of matches of one rule and day is added once, so a
+        // batch costs a few map operations, not three per match.
+        String run = null;
+        long inRun = 0;
         for (Outcome o : outcomes) {
             if (o instanceof Outcome.PairMatched m) {
-                add(matchedName(m.rule(), m.decidedAt()), 1);
+                String n = matchedName(m.rule(), m.decidedAt());
+                if (n != run) {   // the names are interned per day in matchedNames: identity suffices
+                    if (run != null) add(run, inRun);
+                    run = n;
+                    inRun = 0;
+                }
+                inRun++;
             } else if (o instanceof Outcome.DiscrepancyOpened x) {
                 Discrepancy d = x.discrepancy();
                 add(name(day(d.lastChangedAt()), d.rule(), "opened/" + d.type()), 1);
@@ -86,6 +99,7 @@ public final class DailyTally {
                 add(name(day(d.lastChangedAt()), d.rule(), figure + d.type()), 1);
             }
         }
+        if (run != null) add(run, inRun);
     }
 
     private String matchedName(String rule, Instant at) {
@@ -95,8 +109,13 @@ public final class DailyTally {
             todayStart = today.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
             todayEnd = todayStart + 86_400;
             matchedNames.clear();
+            lastRule = null;
         }
-        return matchedNames.computeIfAbsent(rule, r -> name(today, r, "matched"));
+        if (rule != lastRule) {   // most matches of a batch are of one rule: no map lookup for them
+            lastRule = rule;
+            lastName = matchedNames.computeIfAbsent(rule, r -> name(today, r, "matched"));
+        }
+        return lastName;
     }
 
     /** Records a lag sample of {@code source}; only a new worst for the day is written. */

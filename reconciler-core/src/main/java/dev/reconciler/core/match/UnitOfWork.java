@@ -27,9 +27,9 @@ final class UnitOfWork {
     private static final PairState NONE = PairState.empty(new PairKey("-", List.of("-")), Instant.EPOCH);
     private final StateStore store;
     /** {@link #NONE} means the pair was deleted in this unit. */
-    private final Map<PairKey, PairState> pairs = new HashMap<>();
+    private Map<PairKey, PairState> pairs = new HashMap<>();
     /** Pairs read ahead from the store; {@link #NONE} means the store has none. */
-    private final Map<PairKey, PairState> read = new HashMap<>();
+    private Map<PairKey, PairState> read = new HashMap<>();
     /** A null value means the discrepancy record was deleted in this unit. */
     private final Map<String, Discrepancy> discrepancies = new LinkedHashMap<>();
     private final StateWrite write = new StateWrite();
@@ -53,6 +53,12 @@ final class UnitOfWork {
     /** Reads the given pairs from the store in one call, so the facts that follow find them in memory. */
     void preload(Collection<PairKey> keys) {
         if (keys.isEmpty()) return;
+        if (read.isEmpty() && pairs.isEmpty()) {
+            // Sized once for the batch's pairs (about 2,000 for 1,000 facts) instead of growing through 7 resizes.
+            int capacity = (int) (keys.size() / 0.75f) + 1;
+            read = new HashMap<>(capacity);
+            pairs = new HashMap<>(capacity);
+        }
         Map<PairKey, PairState> found = store.pairs(keys);
         for (PairKey k : keys) read.put(k, found.getOrDefault(k, NONE));
     }

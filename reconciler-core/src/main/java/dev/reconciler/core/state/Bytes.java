@@ -25,6 +25,20 @@ final class Bytes {
             return Arrays.copyOf(buf, len);
         }
 
+        /** Empties the writer, keeping its buffer (a reused scratch writer). */
+        void reset() {
+            len = 0;
+        }
+
+        /** The buffer; its first {@link #length()} bytes are what was written. */
+        byte[] buffer() {
+            return buf;
+        }
+
+        int length() {
+            return len;
+        }
+
         private void ensure(int more) {
             if (len + more > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
         }

@@ -23,6 +23,12 @@ public final class PairStateCodec {
 
     public static byte[] encode(PairState s, NameTable names) {
         Bytes.Writer out = new Bytes.Writer(64 + 256 * s.rows().size());   // rows are ~120 bytes: grow rarely
+        write(out, s, names);
+        return out.toArray();
+    }
+
+    /** Appends the value of {@code s} to {@code out}. */
+    static void write(Bytes.Writer out, PairState s, NameTable names) {
         out.b(FormatVersion.CURRENT);
         out.varLong(s.rows().size());
         for (StoredRow r : s.rows()) {
@@ -46,7 +52,6 @@ public final class PairStateCodec {
         out.nullableInstant(s.waitRight());
         out.nullableInstant(s.expireAt());
         out.instant(s.lastEventTime());
-        return out.toArray();
     }
 
     public static PairState decode(PairKey key, byte[] bytes, NameTable names) {

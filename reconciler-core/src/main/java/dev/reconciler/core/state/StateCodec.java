@@ -66,6 +66,29 @@ public final class StateCodec {
         return PairStateCodec.encode(s, names);
     }
 
+    /**
+     * Encodes pair values, one at a time, into one reused buffer, for a writer that copies each into its batch at
+     * once: no array per value. Not thread-safe: one per writer (the store's batch writer runs under its write lock).
+     */
+    public static final class PairScratch {
+        private final Bytes.Writer out = new Bytes.Writer(4096);
+
+        /** Encodes {@code s} as {@link #encode(PairState, NameTable)} does, replacing the previous value. */
+        public void encode(PairState s, NameTable names) {
+            out.reset();
+            PairStateCodec.write(out, s, names);
+        }
+
+        /** The buffer; its first {@link #length()} bytes are the last value encoded. */
+        public byte[] buffer() {
+            return out.buffer();
+        }
+
+        public int length() {
+            return out.length();
+        }
+    }
+
     public static PairState decodePair(PairKey key, byte[] bytes, NameTable names) {
         return PairStateCodec.decode(key, bytes, names);
     }

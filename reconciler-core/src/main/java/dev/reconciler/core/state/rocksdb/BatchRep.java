@@ -86,6 +86,15 @@ final class BatchRep {
         bytes(value);
     }
 
+    /** A put whose value is {@code length} bytes of {@code value} from {@code offset}. */
+    void put(int cf, byte[] key, byte[] value, int offset, int length) {
+        record(cf, VALUE, CF_VALUE, key);
+        varint(length);
+        ensure(length);
+        System.arraycopy(value, offset, buf, len, length);
+        len += length;
+    }
+
     void delete(int cf, byte[] key) {
         record(cf, DELETION, CF_DELETION, key);
     }
@@ -104,9 +113,19 @@ final class BatchRep {
         return Arrays.copyOf(buf, len);
     }
 
+    /**
+     * Below this many bytes a batch is handed over as an exact-length copy, unless it fills half the buffer: the
+     * native constructor reads the array with JNI's {@code GetByteArrayElements}, which on HotSpot copies the whole
+     * array, used or not. Handing a small batch (a watermark's meta write, a page of deadlines) a buffer grown to
+     * the largest batch made RocksDB copy (and malloc) that whole buffer for every small write; this was most of
+     * the engine's per-fact regression found in the JMH benchmark (docs/benchmarks.md, "Engine throughput"). A copy
+     * of at most this size is never a humongous object (G1's regions are at least 1 MB).
+     */
+    static final int COPY_BELOW = 256 * 1024;
+
     /** A RocksDB write batch of these records (the caller closes it); this batch can be reset afterwards. */
     WriteBatch toWriteBatch() {
-        if (!handsOverWithoutCopy()) return new WriteBatch(toArray());
+        if (!handsOverWhole()) return new WriteBatch(toArray());
         writeCount();
         try {
             return (WriteBatch) WRAP_NATIVE_BATCH.invokeExact((long) NEW_NATIVE_BATCH.invokeExact(buf, len));
@@ -115,6 +134,15 @@ final class BatchRep {
         } catch (Throwable e) {
             throw new IllegalStateException("RocksDB's native write batch constructor failed", e);
         }
+    }
+
+    /**
+     * Whether {@link #toWriteBatch} hands RocksDB the whole buffer (else an exact-length copy): when the batch is
+     * large or fills at least half the buffer. Either way RocksDB copies at most twice the used bytes, or a small
+     * batch's bytes twice.
+     */
+    boolean handsOverWhole() {
+        return handsOverWithoutCopy() && (len >= COPY_BELOW || 2 * len >= buf.length);
     }
 
     private void writeCount() {

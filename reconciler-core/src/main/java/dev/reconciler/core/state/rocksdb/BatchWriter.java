@@ -2,6 +2,7 @@ package dev.reconciler.core.state.rocksdb;
 
 import dev.reconciler.core.discrepancy.Discrepancy;
 import dev.reconciler.core.state.NameTable;
+import dev.reconciler.core.state.PairState;
 import dev.reconciler.core.state.StateCodec;
 import dev.reconciler.core.state.StateWrite;
 import org.rocksdb.RocksDB;
@@ -43,11 +44,15 @@ final class BatchWriter {
     /**
      * The one buffer every batch is built in (this class runs under the store's write lock, one batch at a time):
      * it grows to the largest batch and stays, so no batch allocates a large array (see {@link BatchRep}). Above
-     * {@link #KEEP_AT_MOST} (a rare huge batch, e.g. a journal trim after a long outage) it is dropped afterwards.
+     * {@link #KEEP_AT_MOST} (a rare huge batch, e.g. a journal trim after a long outage) it is dropped afterwards:
+     * a large batch is handed to RocksDB as the whole buffer, which RocksDB copies whole, so a buffer much larger
+     * than the usual batch (a Debezium batch of 2,048 records: 0.5–2.6 MB) would be copied for every one.
      */
     private BatchRep batch = new BatchRep(INITIAL_CAPACITY);
+    /** Pair values are encoded here and copied into the batch at once (under the write lock, like the batch). */
+    private final StateCodec.PairScratch scratch = new StateCodec.PairScratch();
     private static final int INITIAL_CAPACITY = 64 * 1024;
-    private static final int KEEP_AT_MOST = 64 * 1024 * 1024;
+    private static final int KEEP_AT_MOST = 8 * 1024 * 1024;
 
     BatchWriter(ColumnFamilies cfs, NameTable names, RocksDbJournal journal, WriteOptions writeOptions) {
         this.names = names;
@@ -74,13 +79,14 @@ final class BatchWriter {
         for (StateWrite.Op op : write.ops()) {
             // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed Op.
             if (op instanceof StateWrite.PutPair p) {
-                pairOps.add(new KeyedOp(StateCodec.pairKey(p.state().key()), StateCodec.encode(p.state(), names)));
+                // Encoded when it is copied into the batch, in key order (see putSorted): no array per value.
+                pairOps.add(new KeyedOp(StateCodec.pairKey(p.state().key()), null, p.state()));
             } else if (op instanceof StateWrite.DeletePair d) {
-                pairOps.add(new KeyedOp(StateCodec.pairKey(d.key()), null));
+                pairOps.add(new KeyedOp(StateCodec.pairKey(d.key()), null, null));
             } else if (op instanceof StateWrite.PutTimer t) {
-                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), EMPTY));
+                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), EMPTY, null));
             } else if (op instanceof StateWrite.DeleteTimer t) {
-                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), null));
+                timerOps.add(new KeyedOp(StateCodec.timerKey(t.timer()), null, null));
             } else if (op instanceof StateWrite.PutDiscrepancy d) {
                 byte[] value = StateCodec.encode(d.discrepancy(), names);
                 stored.put(d.discrepancy(), value);
@@ -128,8 +134,8 @@ final class BatchWriter {
         }
     }
 
-    /** A put (value) or delete (null value) of one key. */
-    private record KeyedOp(byte[] key, byte[] value) {
+    /** A put (a value, or a pair state to encode) or a delete (neither) of one key. */
+    private record KeyedOp(byte[] key, byte[] value, PairState pair) {
     }
 
     /**
@@ -139,10 +145,13 @@ final class BatchWriter {
      *                    entries qualify (the engine writes one only when a pair's deadline changes, in the batch
      *                    that changes the pair), and so do journal entries (a fresh sequence number each).
      */
-    private static void putSorted(BatchRep batch, int cf, List<KeyedOp> ops, boolean writtenOnce) {
+    private void putSorted(BatchRep batch, int cf, List<KeyedOp> ops, boolean writtenOnce) {
         ops.sort((a, b) -> Arrays.compareUnsigned(a.key(), b.key()));
         for (KeyedOp op : ops) {
-            if (op.value() != null) batch.put(cf, op.key(), op.value());
+            if (op.pair() != null) {
+                scratch.encode(op.pair(), names);
+                batch.put(cf, op.key(), scratch.buffer(), 0, scratch.length());
+            } else if (op.value() != null) batch.put(cf, op.key(), op.value());
             else if (writtenOnce) batch.singleDelete(cf, op.key());
             else batch.delete(cf, op.key());
         }

@@ -54,7 +54,7 @@ class BatchRepTest {
                 try (WriteBatch fromRep = new WriteBatch(rep.toArray())) {
                     assertThat(fromRep.count()).isEqualTo(6).isEqualTo(rep.count());
                 }
-                // Handed over without a copy, from a buffer longer than the batch: RocksDB takes the used part.
+                // From a buffer longer than the batch: RocksDB takes the used part.
                 assertThat(BatchRep.handsOverWithoutCopy())
                         .as("RocksDB's native WriteBatch(byte[], int) constructor is reachable").isTrue();
                 assertThat(rep.capacity()).isGreaterThan(expected.data().length);
@@ -68,6 +68,23 @@ class BatchRepTest {
                     second.put(defaults, b("d1"), b("v"));
                     assertThat(reused.data()).isEqualTo(second.data());
                     assertThat(reused.count()).isEqualTo(1);
+                }
+                // A large batch is handed over as the whole (longer) buffer; a small one after it in the same
+                // buffer as an exact copy (RocksDB would otherwise copy the whole buffer for a few bytes).
+                byte[] large = new byte[BatchRep.COPY_BELOW];
+                BatchRep big = new BatchRep(4 * BatchRep.COPY_BELOW);
+                big.put(pairs.getID(), b("big"), large);
+                assertThat(big.handsOverWhole()).isTrue();
+                try (WriteBatch e = new WriteBatch(); WriteBatch handedOver = big.toWriteBatch()) {
+                    e.put(pairs, b("big"), large);
+                    assertThat(handedOver.data()).isEqualTo(e.data());
+                }
+                big.reset();
+                big.delete(pairs.getID(), b("k2"));
+                assertThat(big.handsOverWhole()).isFalse();
+                try (WriteBatch e = new WriteBatch(); WriteBatch copied = big.toWriteBatch()) {
+                    e.delete(pairs, b("k2"));
+                    assertThat(copied.data()).isEqualTo(e.data());
                 }
             } finally {
                 for (ColumnFamilyHandle h : handles) h.close();
