@@ -26,6 +26,8 @@
 #   scripts/bench.sh --distributed                   # 100k orders (about 190k change events) per configuration
 #   scripts/bench.sh --distributed --orders 300k --configs 1,2,4 --heap 1g --out target/bench/distributed.md
 #   scripts/bench.sh --distributed --set commit.interval.ms=1000    # any Streams setting for the instance
+#   BENCH_INSTANCE_OPTS="-XX:StartFlightRecording=filename=$PWD/target/bench/instance.jfr,settings=profile" \
+#     scripts/bench.sh --distributed --configs 1      # JVM options for the Streams instance (a profile of it)
 #
 # Builds reconciler-app (and reconciler-core) without running tests, installs MariaDB when missing
 # (scripts/local-mariadb.sh), starts two private servers on free loopback ports and removes them and every temp

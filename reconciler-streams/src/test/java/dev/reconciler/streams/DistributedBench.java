@@ -100,8 +100,11 @@ public final class DistributedBench {
             p.putAll(EXTRA);
             try (OutcomesWatcher outcomes = new OutcomesWatcher(bootstrap, "reconciler.outcomes", partitions, true)) {
                 Instant launched = Instant.now();
-                instance = StreamsProcess.start("bench-" + partitions, dir.resolve("instance"), yaml, p,
-                        List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
+                List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
+                // BENCH_INSTANCE_OPTS: extra options for the instance's JVM (e.g. a JFR recording).
+                String extra = System.getenv().getOrDefault("BENCH_INSTANCE_OPTS", "").trim();
+                if (!extra.isEmpty()) jvm.addAll(List.of(extra.split("\\s+")));
+                instance = StreamsProcess.start("bench-" + partitions, dir.resolve("instance"), yaml, p, jvm);
                 StreamsProcess i = instance;
                 Duration runningCpu = null;
                 while (i.entered("RUNNING").isEmpty()) {

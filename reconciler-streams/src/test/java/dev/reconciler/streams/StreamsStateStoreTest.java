@@ -58,6 +58,28 @@ class StreamsStateStoreTest extends StateStoreContract {
         open.clear();
     }
 
+    /**
+     * Trims delete by sequence number from the oldest entry still stored (no range scan): a reopened store finds
+     * that entry again, so a trim after a partial trim and a reopen still removes exactly the older entries.
+     */
+    @org.junit.jupiter.api.Test
+    void aTrimAfterAPartialTrimAndAReopenRemovesExactlyTheOlderEntries() {
+        appendJournalFixture();
+        store.trimJournal(2);
+        reopenStore();
+        store.trimJournal(3);
+        org.assertj.core.api.Assertions.assertThat(wholeJournal())
+                .extracting(dev.reconciler.core.state.JournalEntry::seq).containsExactly(4L, 5L);
+        write(new dev.reconciler.core.state.StateWrite().appendJournal(journalFixture().get(0)));
+        store.trimJournal(5);
+        org.assertj.core.api.Assertions.assertThat(wholeJournal())
+                .extracting(dev.reconciler.core.state.JournalEntry::seq).containsExactly(6L);
+        reopenStore();
+        store.trimJournal(6);
+        org.assertj.core.api.Assertions.assertThat(wholeJournal()).isEmpty();
+        org.assertj.core.api.Assertions.assertThat(store.journalSeq()).isEqualTo(6);
+    }
+
     @org.junit.jupiter.api.AfterEach
     void closeAll() {
         closeStreamsStores();
