@@ -100,26 +100,26 @@ class DistributedEndToEndTest {
         try (LocalMariaDbServer orders = LocalMariaDbServer.start(tmp.resolve("orders-db"), 71);
              LocalMariaDbServer inventory = LocalMariaDbServer.start(tmp.resolve("inventory-db"), 72)) {
             DemoSchema.create(orders, inventory);
-            createCaptureUser(orders, DemoSchema.ORDERS_DB);
-            createCaptureUser(inventory, DemoSchema.INVENTORY_DB);
+            ShippedSetup.createCaptureUser(orders, DemoSchema.ORDERS_DB, PASSWORD);
+            ShippedSetup.createCaptureUser(inventory, DemoSchema.INVENTORY_DB, PASSWORD);
             say("databases ready");
 
             // ---- the same shipped file for both modes; only its ${VAR:-default}s and, for the Connect side, the
             // source names (unique topics on the shared broker) and server ids (two binlog readers on one server).
             String shipped = Files.readString(Path.of("..", "deploy", "config", "order-inventory.yml"));
             String embeddedYaml = shipped;
-            embeddedYaml = fill(embeddedYaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
-            embeddedYaml = fill(embeddedYaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
-            embeddedYaml = fill(embeddedYaml, "${ORDER_DB_PASSWORD:-}", PASSWORD);
-            embeddedYaml = fill(embeddedYaml, "${INVENTORY_DB_PASSWORD:-}", PASSWORD);
-            embeddedYaml = fill(embeddedYaml, "${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s");
-            embeddedYaml = fill(embeddedYaml, "${RECONCILER_STATE_DIR:-./state}", tmp.resolve("embedded-state").toString());
-            embeddedYaml = fill(embeddedYaml, "${RECONCILER_HTTP_PORT:-8080}", "0");
+            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
+            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
+            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${ORDER_DB_PASSWORD:-}", PASSWORD);
+            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${INVENTORY_DB_PASSWORD:-}", PASSWORD);
+            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s");
+            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${RECONCILER_STATE_DIR:-./state}", tmp.resolve("embedded-state").toString());
+            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${RECONCILER_HTTP_PORT:-8080}", "0");
             String connectYaml = embeddedYaml
                     .replaceAll("(name|source): orders\\b", "$1: " + ordersSource)
                     .replaceAll("(name|source): inventory\\b", "$1: " + inventorySource);
-            connectYaml = fill(connectYaml, "serverId: 5401", "serverId: 5411");
-            connectYaml = fill(connectYaml, "serverId: 5402", "serverId: 5412");
+            connectYaml = ShippedSetup.fill(connectYaml, "serverId: 5401", "serverId: 5411");
+            connectYaml = ShippedSetup.fill(connectYaml, "serverId: 5402", "serverId: 5412");
             assertThat(connectYaml).contains("name: " + ordersSource, "source: " + ordersSource,
                     "name: " + inventorySource, "source: " + inventorySource);
             Path connectFile = tmp.resolve("reconciler-connect.yml");
@@ -128,8 +128,8 @@ class DistributedEndToEndTest {
             ReconcilerConfig streamsConfig = new ConfigLoader(name -> null).load(connectFile);
 
             // a sale before anything runs: read by both modes' snapshots
-            orders.execute(DemoSchema.ORDERS_DB, List.of(order(0, "SNAP-1", 1)));
-            inventory.execute(DemoSchema.INVENTORY_DB, List.of(deduction("SNAP-1", 1)));
+            orders.execute(DemoSchema.ORDERS_DB, List.of(ShippedSetup.order(0, "SNAP-1", 1)));
+            inventory.execute(DemoSchema.INVENTORY_DB, List.of(ShippedSetup.deduction("SNAP-1", 1)));
 
             try (ReconcilerRuntime embedded = ReconcilerRuntime.start(embeddedConfig, null)) {
                 String api = embedded.api().url();
@@ -442,33 +442,11 @@ class DistributedEndToEndTest {
         return n;
     }
 
-    /** {@code yaml} with {@code token} replaced; the shipped file must still have it (else the test would drift). */
-    private static String fill(String yaml, String token, String value) {
-        assertThat(yaml).as("deploy/config/order-inventory.yml has " + token).contains(token);
-        return yaml.replace(token, value);
-    }
 
     // ---------------------------------------------------------------- the databases
 
-    /** The least-privilege capture user of README.md (as ExampleConfigEndToEndTest creates it). */
-    private static void createCaptureUser(LocalMariaDbServer server, String db) throws SQLException {
-        server.execute(null, List.of("CREATE USER 'reconciler'@'%' IDENTIFIED BY '" + PASSWORD + "'",
-                "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'reconciler'@'%'",
-                "GRANT SELECT ON " + db + ".* TO 'reconciler'@'%'",
-                "GRANT CREATE, INSERT, UPDATE ON " + db + ".reconciler_heartbeat TO 'reconciler'@'%'"));
-    }
 
-    private static String order(int shard, String id, int count) {
-        return String.format("INSERT INTO trade_order_stream_%04d (order_id, buyer_id, seller_id, identifier, goods_id,"
-                + " goods_type, order_amount, item_price, item_count, order_state, stream_identifier, stream_type)"
-                + " VALUES ('%s', 'B1', 'S1', 'req-%s', '7', 'COLLECTION', 9.9, 9.9, %d, 'CONFIRM', 'c-%s',"
-                + " 'CREATE_AND_CONFIRM')", shard, id, id, count, id);
-    }
 
-    private static String deduction(String id, int quantity) {
-        return String.format("INSERT INTO collection_inventory_stream (collection_id, changed_quantity, stream_type,"
-                + " identifier) VALUES (7, %d, 'TRY_SALE', '%s')", quantity, id);
-    }
 
     /** The highest row id of every flow table, by table name. */
     private static Map<String, Long> maxIds(LocalMariaDbServer orders, LocalMariaDbServer inventory) throws SQLException {

@@ -19,7 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,18 +60,18 @@ class DistributedHeartbeatsTest {
         try (LocalMariaDbServer orders = LocalMariaDbServer.start(tmp.resolve("orders-db"), 73);
              LocalMariaDbServer inventory = LocalMariaDbServer.start(tmp.resolve("inventory-db"), 74)) {
             DemoSchema.create(orders, inventory);
-            createCaptureUser(orders, DemoSchema.ORDERS_DB);
-            createCaptureUser(inventory, DemoSchema.INVENTORY_DB);
+            ShippedSetup.createCaptureUser(orders, DemoSchema.ORDERS_DB, PASSWORD);
+            ShippedSetup.createCaptureUser(inventory, DemoSchema.INVENTORY_DB, PASSWORD);
 
             String yaml = Files.readString(Path.of("..", "deploy", "config", "order-inventory.yml"));
-            yaml = fill(yaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
-            yaml = fill(yaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
-            yaml = fill(yaml, "${ORDER_DB_PASSWORD:-}", PASSWORD);
-            yaml = fill(yaml, "${INVENTORY_DB_PASSWORD:-}", PASSWORD);
-            yaml = fill(yaml, "${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s");
-            yaml = fill(yaml, "${RECONCILER_STATE_DIR:-./state}", tmp.resolve("state").toString());
-            yaml = fill(yaml, "clockSkew: 5s", "clockSkew: " + CLOCK_SKEW.toSeconds() + "s");
-            yaml = fill(yaml, "stallAfter: 2m", "stallAfter: " + STALL_AFTER.toSeconds() + "s");
+            yaml = ShippedSetup.fill(yaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
+            yaml = ShippedSetup.fill(yaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
+            yaml = ShippedSetup.fill(yaml, "${ORDER_DB_PASSWORD:-}", PASSWORD);
+            yaml = ShippedSetup.fill(yaml, "${INVENTORY_DB_PASSWORD:-}", PASSWORD);
+            yaml = ShippedSetup.fill(yaml, "${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s");
+            yaml = ShippedSetup.fill(yaml, "${RECONCILER_STATE_DIR:-./state}", tmp.resolve("state").toString());
+            yaml = ShippedSetup.fill(yaml, "clockSkew: 5s", "clockSkew: " + CLOCK_SKEW.toSeconds() + "s");
+            yaml = ShippedSetup.fill(yaml, "stallAfter: 2m", "stallAfter: " + STALL_AFTER.toSeconds() + "s");
             yaml = yaml.replaceAll("(name|source): orders\\b", "$1: " + ordersSource)
                     .replaceAll("(name|source): inventory\\b", "$1: " + inventorySource);
             Path file = tmp.resolve("reconciler.yml");
@@ -119,8 +118,9 @@ class DistributedHeartbeatsTest {
                 KafkaStreams streams = StreamsMain.start(config, settings, props, 2, (short) 1);
                 try {
                     // ---- one matched sale and one whose deduction never comes; then no traffic at all
-                    orders.execute(DemoSchema.ORDERS_DB, List.of(order(0, "HB-MATCHED", 1), order(1, "HB-MISSING", 2)));
-                    inventory.execute(DemoSchema.INVENTORY_DB, List.of(deduction("HB-MATCHED", 1)));
+                    orders.execute(DemoSchema.ORDERS_DB, List.of(ShippedSetup.order(0, "HB-MATCHED", 1),
+                            ShippedSetup.order(1, "HB-MISSING", 2)));
+                    inventory.execute(DemoSchema.INVENTORY_DB, List.of(ShippedSetup.deduction("HB-MATCHED", 1)));
                     long written = System.nanoTime();
                     List<ConsumerRecord<byte[], byte[]>> outcomes = kafka.readUntil(settings.outcomesTopic(),
                             r -> DistributedEndToEndTest.open(r).stream().anyMatch(d -> d.contains("HB-MISSING"))
@@ -182,28 +182,7 @@ class DistributedHeartbeatsTest {
         }
     }
 
-    private static String fill(String yaml, String token, String value) {
-        assertThat(yaml).as("deploy/config/order-inventory.yml has " + token).contains(token);
-        return yaml.replace(token, value);
-    }
 
-    /** The least-privilege capture user of README.md, with the heartbeat table's grants. */
-    private static void createCaptureUser(LocalMariaDbServer server, String db) throws SQLException {
-        server.execute(null, List.of("CREATE USER 'reconciler'@'%' IDENTIFIED BY '" + PASSWORD + "'",
-                "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'reconciler'@'%'",
-                "GRANT SELECT ON " + db + ".* TO 'reconciler'@'%'",
-                "GRANT CREATE, INSERT, UPDATE ON " + db + ".reconciler_heartbeat TO 'reconciler'@'%'"));
-    }
 
-    private static String order(int shard, String id, int count) {
-        return String.format("INSERT INTO trade_order_stream_%04d (order_id, buyer_id, seller_id, identifier, goods_id,"
-                + " goods_type, order_amount, item_price, item_count, order_state, stream_identifier, stream_type)"
-                + " VALUES ('%s', 'B1', 'S1', 'req-%s', '7', 'COLLECTION', 9.9, 9.9, %d, 'CONFIRM', 'c-%s',"
-                + " 'CREATE_AND_CONFIRM')", shard, id, id, count, id);
-    }
 
-    private static String deduction(String id, int quantity) {
-        return String.format("INSERT INTO collection_inventory_stream (collection_id, changed_quantity, stream_type,"
-                + " identifier) VALUES (7, %d, 'TRY_SALE', '%s')", quantity, id);
-    }
 }
