@@ -2,6 +2,7 @@ package dev.reconciler.streams;
 
 import dev.reconciler.app.alert.AlertsConfig;
 import dev.reconciler.app.api.ApiConfig;
+import dev.reconciler.app.config.ConfigException;
 import dev.reconciler.app.config.ConfigLoader;
 import dev.reconciler.app.config.ReconcilerConfig;
 import dev.reconciler.app.config.SourceSpec;
@@ -53,8 +54,21 @@ public final class StreamsMain {
                     + "\n   or: StreamsMain <reconciler.yaml> [<streams.properties>]   (docs/scale-out.md)");
             System.exit(2);
         }
-        ReconcilerConfig config = ConfigLoader.fromEnvironment().load(files[0]);
-        Properties props = files[1] == null ? new Properties() : load(files[1]);
+        ReconcilerConfig config;
+        Properties props;
+        try {
+            config = ConfigLoader.fromEnvironment().load(files[0]);
+            props = files[1] == null ? new Properties() : load(files[1]);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());   // every problem, each with its path and fix
+            System.exit(2);
+            return;
+        } catch (IOException e) {
+            System.err.println("cannot read the Kafka Streams properties " + files[1] + ": " + e
+                    + "; pass an existing file with --properties, or none to use the defaults (docs/scale-out.md)");
+            System.exit(2);
+            return;
+        }
         Instance instance = Instance.start(config, props);
         StreamsHeartbeats heartbeats = StreamsHeartbeats.start(config);
         heartbeats.bindTo(instance.metrics().registry());
