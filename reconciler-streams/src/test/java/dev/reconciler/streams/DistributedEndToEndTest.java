@@ -106,18 +106,10 @@ class DistributedEndToEndTest {
 
             // ---- the same shipped file for both modes; only its ${VAR:-default}s and, for the Connect side, the
             // source names (unique topics on the shared broker) and server ids (two binlog readers on one server).
-            String shipped = Files.readString(Path.of("..", "deploy", "config", "order-inventory.yml"));
-            String embeddedYaml = shipped;
-            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
-            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
-            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${ORDER_DB_PASSWORD:-}", PASSWORD);
-            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${INVENTORY_DB_PASSWORD:-}", PASSWORD);
-            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s");
-            embeddedYaml = ShippedSetup.fill(embeddedYaml, "${RECONCILER_STATE_DIR:-./state}", tmp.resolve("embedded-state").toString());
+            String embeddedYaml = ShippedSetup.shippedYaml(orders, inventory, PASSWORD, GRACE,
+                    tmp.resolve("embedded-state"));
             embeddedYaml = ShippedSetup.fill(embeddedYaml, "${RECONCILER_HTTP_PORT:-8080}", "0");
-            String connectYaml = embeddedYaml
-                    .replaceAll("(name|source): orders\\b", "$1: " + ordersSource)
-                    .replaceAll("(name|source): inventory\\b", "$1: " + inventorySource);
+            String connectYaml = ShippedSetup.renameSources(embeddedYaml, ordersSource, inventorySource);
             connectYaml = ShippedSetup.fill(connectYaml, "serverId: 5401", "serverId: 5411");
             connectYaml = ShippedSetup.fill(connectYaml, "serverId: 5402", "serverId: 5412");
             assertThat(connectYaml).contains("name: " + ordersSource, "source: " + ordersSource,

@@ -63,17 +63,10 @@ class DistributedHeartbeatsTest {
             ShippedSetup.createCaptureUser(orders, DemoSchema.ORDERS_DB, PASSWORD);
             ShippedSetup.createCaptureUser(inventory, DemoSchema.INVENTORY_DB, PASSWORD);
 
-            String yaml = Files.readString(Path.of("..", "deploy", "config", "order-inventory.yml"));
-            yaml = ShippedSetup.fill(yaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
-            yaml = ShippedSetup.fill(yaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
-            yaml = ShippedSetup.fill(yaml, "${ORDER_DB_PASSWORD:-}", PASSWORD);
-            yaml = ShippedSetup.fill(yaml, "${INVENTORY_DB_PASSWORD:-}", PASSWORD);
-            yaml = ShippedSetup.fill(yaml, "${RECONCILER_GRACE:-30s}", GRACE.toSeconds() + "s");
-            yaml = ShippedSetup.fill(yaml, "${RECONCILER_STATE_DIR:-./state}", tmp.resolve("state").toString());
+            String yaml = ShippedSetup.shippedYaml(orders, inventory, PASSWORD, GRACE, tmp.resolve("state"));
             yaml = ShippedSetup.fill(yaml, "clockSkew: 5s", "clockSkew: " + CLOCK_SKEW.toSeconds() + "s");
             yaml = ShippedSetup.fill(yaml, "stallAfter: 2m", "stallAfter: " + STALL_AFTER.toSeconds() + "s");
-            yaml = yaml.replaceAll("(name|source): orders\\b", "$1: " + ordersSource)
-                    .replaceAll("(name|source): inventory\\b", "$1: " + inventorySource);
+            yaml = ShippedSetup.renameSources(yaml, ordersSource, inventorySource);
             Path file = tmp.resolve("reconciler.yml");
             Files.writeString(file, yaml);
             ReconcilerConfig config = new ConfigLoader(name -> null).load(file);

@@ -2,7 +2,11 @@ package dev.reconciler.streams;
 
 import dev.reconciler.app.demo.LocalMariaDbServer;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,6 +23,27 @@ final class ShippedSetup {
     static String fill(String yaml, String token, String value) {
         assertThat(yaml).as("deploy/config/order-inventory.yml has " + token).contains(token);
         return yaml.replace(token, value);
+    }
+
+    /**
+     * deploy/config/order-inventory.yml with its databases' ports and passwords, the grace and the state directory
+     * filled in for these two servers.
+     */
+    static String shippedYaml(LocalMariaDbServer orders, LocalMariaDbServer inventory, String password,
+                              Duration grace, Path stateDir) throws IOException {
+        String yaml = Files.readString(Path.of("..", "deploy", "config", "order-inventory.yml"));
+        yaml = fill(yaml, "${ORDER_DB_PORT:-3306}", Integer.toString(orders.port()));
+        yaml = fill(yaml, "${INVENTORY_DB_PORT:-3307}", Integer.toString(inventory.port()));
+        yaml = fill(yaml, "${ORDER_DB_PASSWORD:-}", password);
+        yaml = fill(yaml, "${INVENTORY_DB_PASSWORD:-}", password);
+        yaml = fill(yaml, "${RECONCILER_GRACE:-30s}", grace.toSeconds() + "s");
+        return fill(yaml, "${RECONCILER_STATE_DIR:-./state}", stateDir.toString());
+    }
+
+    /** {@code yaml} with the sources {@code orders} and {@code inventory} renamed (unique topics on the shared broker). */
+    static String renameSources(String yaml, String orders, String inventory) {
+        return yaml.replaceAll("(name|source): orders\\b", "$1: " + orders)
+                .replaceAll("(name|source): inventory\\b", "$1: " + inventory);
     }
 
     /** The least-privilege capture user of README.md, with the heartbeat table's grants. */
